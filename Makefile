@@ -1,0 +1,76 @@
+# Makefile — the two commands of the README, and a few helpers. CMake does the building.
+#   make run    install what is missing, build, run the main job
+#   make test   install what is missing, build, run every test
+SHELL := /bin/bash
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+SHARED ?= $(abspath ../shared)
+CMAKE_FLAGS = -DMI32_SHARED_DIR=$(SHARED)
+FUZZ_SECONDS ?= 20
+
+.PHONY: all build deps deps-test run test test-unit test-asan test-vectors test-integration \
+	fuzz bench sample clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps
+	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+# Until the daemon exists, the main job decodes the sample adverts mi32 itself made.
+run: build
+	./build/mi32 decode < examples/sample.jsonl
+
+build-test: deps-test
+	@cmake -S . -B build $(CMAKE_FLAGS) -DMI32_TESTS=ON >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps-test
+	@cmake -S . -B build-asan $(CMAKE_FLAGS) -DMI32_TESTS=ON -DMI32_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+test-unit: build-test
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test-vectors: build-test
+	@if [ -d $(SHARED)/vectors ]; then \
+		/usr/bin/python3 $(SHARED)/tools/check-vectors build/mi32 $(SHARED)/vectors/*.jsonl; \
+	else echo "SKIPPED: $(SHARED)/vectors is absent, vector check not run"; fi
+
+test-integration: build-test
+	@if ls tests/integration/test_*.py >/dev/null 2>&1; then \
+		MI32_BIN=$(abspath build/mi32) MI32_SHARED=$(SHARED) \
+		/usr/bin/python3 -m pytest -q tests/integration; fi
+
+test: test-unit test-asan test-vectors test-integration
+
+# Bounded coverage-guided fuzzing with clang's libFuzzer; new crashes land in
+# fuzz/corpus/<target>/ and `make test` replays them from then on.
+fuzz: deps-test
+	@cmake -S . -B build-fuzz $(CMAKE_FLAGS) -DMI32_FUZZ=ON -DMI32_TESTS=OFF \
+		-DMI32_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@for f in build-fuzz/fuzz_*; do t=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$t; \
+		echo "== $$t ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/corpus/$$t/crash- \
+			fuzz/corpus/$$t -print_final_stats=0 2>&1 | tail -n 2 || exit 1; done
+
+bench: build
+	./build/mi32 bench
+
+# Regenerate the shipped sample from mi32's own encoder.
+sample: build
+	./build/mi32 simulate --samples > examples/sample.jsonl
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,34 @@
+#!/bin/sh
+# deps.sh — install the Debian packages mi32 needs, only those missing.
+# Usage: scripts/deps.sh [build|test|all]. Called by `make`; safe to run twice.
+set -e
+
+build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev"
+test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest"
+
+case "${1:-build}" in
+build) pkgs="$build_pkgs" ;;
+test|all) pkgs="$build_pkgs $test_pkgs" ;;
+*) echo "deps.sh: unknown set '$1' (build, test, all)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps.sh: installing$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || { echo "deps.sh: need root or sudo to install:$missing" >&2; exit 1; }
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c — the `mi32` executable: a table of subcommands. Each lives in its own module. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../bench/bench.h"
+#include "decode_line.h"
+#include "simulate.h"
+
+#ifndef MI32_VERSION
+#define MI32_VERSION "0.0.0"
+#endif
+
+struct subcommand {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+};
+
+static int version_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("mi32 %s\n", MI32_VERSION);
+	return 0;
+}
+
+static const struct subcommand subcommands[] = {
+	{ "decode", decode_line_main, "decode advertisements from stdin, one JSON line each" },
+	{ "simulate", simulate_main, "write advertisements of a simulated sensor fleet" },
+	{ "bench", bench_main, "measure the decoders: <case> <ns per advert> <adverts/s>" },
+	{ "version", version_main, "print the version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mi32 <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].help);
+	fprintf(f, "\n`mi32 <command> --help` tells more.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return version_main(argc, argv);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "mi32: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* decode.c — pick the decoder for an advertisement. The first service-data element with a
+ * UUID we know wins (Tasmota looked at the first element only and missed sensors that put
+ * another element first). Everything else is "not a sensor": the generic tracker's job. */
+#include <errno.h>
+
+#include "atc.h"
+#include "bthome.h"
+#include "decode.h"
+#include "mibeacon.h"
+#include "pvvx.h"
+#include "qingping.h"
+#include "xiaomi.h"
+
+static bool known_uuid(uint16_t uuid)
+{
+	switch (uuid) {
+	case UUID_MIBEACON:
+	case UUID_BTHOME_V2:
+	case UUID_BTHOME_V1:
+	case UUID_BTHOME_V1_ENC:
+	case UUID_QINGPING:
+	case UUID_ENV_SENSING:
+	case UUID_XIAOMI_FD50:
+	case UUID_WEIGHT_SCALE:
+	case UUID_BODY_COMP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int decode_service_data(uint16_t uuid, const uint8_t *data, size_t len, const uint8_t addr[6],
+			const struct aes_key *key, struct decoded *out)
+{
+	decoded_reset(out);
+	switch (uuid) {
+	case UUID_MIBEACON:
+		return mibeacon_decode(data, len, addr, key, out);
+	case UUID_BTHOME_V2:
+	case UUID_BTHOME_V1:
+	case UUID_BTHOME_V1_ENC:
+		return bthome_decode(uuid, data, len, addr, key, out);
+	case UUID_QINGPING:
+		return qingping_decode(data, len, out);
+	case UUID_ENV_SENSING:
+		if (len == ATC_LEN)
+			return atc_decode(data, len, out);
+		return pvvx_decode(data, len, addr, key, out);
+	case UUID_XIAOMI_FD50:
+	case UUID_WEIGHT_SCALE:
+	case UUID_BODY_COMP:
+		return xiaomi_decode(uuid, data, len, out);
+	default:
+		return -ENOMSG;
+	}
+}
+
+int decode_adv(const struct adv *adv, const struct aes_key *key, struct decoded *out,
+	       struct ad_info *ad)
+{
+	struct ad_info local;
+
+	if (!ad)
+		ad = &local;
+	decoded_reset(out);
+	(void)ad_parse(adv->data, adv->len, ad);
+	/* A malformed tail does not void the elements before it: sensors that pad badly
+	 * still decode, and the walk error stays visible in ad->err. */
+	for (unsigned int i = 0; i < ad->n_svc; i++) {
+		const struct ad_svc *s = &ad->svc[i];
+
+		if (s->bits == 16 && known_uuid(s->uuid16))
+			return decode_service_data(s->uuid16, s->data, s->len, adv->addr, key,
+						   out);
+	}
+	if (ad->err && ad->n_elements == 0)
+		return -EBADMSG;
+	return -ENOMSG;
+}
+
+const struct reading *decoded_find(const struct decoded *d, unsigned int type)
+{
+	for (unsigned int i = 0; i < d->n; i++)
+		if (d->r[i].type == type)
+			return &d->r[i];
+	return NULL;
+}
+
+const char *decode_format_name(unsigned int format)
+{
+	switch (format) {
+	case DECODE_FORMAT_MIBEACON:
+		return "mibeacon";
+	case DECODE_FORMAT_ATC:
+		return "atc";
+	case DECODE_FORMAT_PVVX:
+		return "pvvx";
+	case DECODE_FORMAT_BTHOME:
+		return "bthome";
+	case DECODE_FORMAT_QINGPING:
+		return "qingping";
+	case DECODE_FORMAT_XIAOMI:
+		return "xiaomi";
+	case DECODE_FORMAT_GENERIC:
+		return "generic";
+	default:
+		return "none";
+	}
+}
+
+const char *decode_error_name(int err)
+{
+	switch (err) {
+	case -EBADMSG:
+		return "malformed";
+	case -ENOKEY:
+		return "no_key";
+	case -EKEYREJECTED:
+		return "wrong_key";
+	case -ENOTSUP:
+		return "unsupported";
+	case -ENOMSG:
+		return "not_sensor";
+	default:
+		return err < 0 ? "internal" : "ok";
+	}
+}
