@@ -3,8 +3,8 @@
 # Usage: scripts/deps.sh [build|test|all]. Called by `make`; safe to run twice.
 set -e
 
-build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev"
-test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest"
+build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev"
+test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark"
 
 case "${1:-build}" in
 build) pkgs="$build_pkgs" ;;
@@ -29,6 +29,9 @@ if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; the tests need no such thing
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	$SUDO debconf-set-selections 2>/dev/null || true
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

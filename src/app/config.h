@@ -3,13 +3,13 @@
  * `mi32 run` command line, both driven by one table of options, so a file key, its
  * --long-option and its line of --help can never drift apart.
  *
- * File syntax, one setting a line:
- *     key = value          # a whole-line comment; ';' starts one too
- *     json                 # a boolean key alone means "yes"
- *     [mqtt]               # a section: below it, "host" means "mqtt-host" when that
- *     host = 192.168.1.2   #   option exists, otherwise the plain key ("teleperiod")
- * Keys are the long option names; '_' may stand for '-'. Comments are whole lines only, so a
- * '#' inside a value (a password) is kept; a value in double quotes keeps its outer spaces.
+ * File syntax, one setting a line ("#" and ";" start whole-line comments only):
+ *     key = value
+ *     json                 → a boolean key alone means yes
+ *     [mqtt]               → a section: below it "host" means "mqtt-host" when that option
+ *     host = 192.168.1.2     exists, else the plain key ("teleperiod"); "[]" ends it
+ * Keys are the long option names; '_' may stand for '-'. A '#' after a value is part of it (a
+ * password may hold one); a value in double quotes keeps its outer spaces.
  * An empty value unsets a string ("topic =" → derived later). Later lines win; command-line
  * options override the file. Booleans: yes/no, true/false, on/off, 1/0. */
 #ifndef MI32_CONFIG_H

@@ -236,24 +236,46 @@ static void write_type(struct jw *w, const struct decoded *d)
 	}
 }
 
+/* Keys: one per reading type. When a frame repeats a type (two probes of a BBQ thermometer,
+ * two BTHome temperatures), every instance is numbered from 1, as bthome-ble does, and the
+ * plain key carries the last one, as ble_monitor and any latest-value store (Tasmota's,
+ * ours) end up with. Buttons always carry their own number. */
 static void write_values(struct jw *w, const struct decoded *d)
 {
-	char keys[DECODE_MAX_READINGS][32];
+	char key[40];
 
 	jw_key(w, "values");
 	jw_obj_begin(w);
 	for (unsigned int i = 0; i < d->n; i++) {
 		const struct reading *r = &d->r[i];
-		bool dup = false;
+		const struct reading_info *ri = reading_info(r->type);
+		unsigned int nth = 0, total = 0, last = i;
 
-		reading_key(r, keys[i], sizeof(keys[i]));
-		/* one key once: a frame repeating an object reports its first value */
-		for (unsigned int k = 0; k < i && !dup; k++)
-			dup = strcmp(keys[k], keys[i]) == 0;
-		if (dup)
+		if (ri->flags & READING_F_INDEXED) {
+			reading_key(r, key, sizeof(key));
+			jw_key(w, key);
+			jw_double(w, r->value, r->decimals);
 			continue;
-		jw_key(w, keys[i]);
-		jw_double(w, r->value, r->decimals);
+		}
+		for (unsigned int k = 0; k < d->n; k++) {
+			if (d->r[k].type != r->type)
+				continue;
+			total++;
+			if (k < i)
+				nth++;
+			last = k;
+		}
+		if (nth == 0) { /* the first instance writes the plain key */
+			const struct reading *l = &d->r[last];
+
+			jw_key(w, ri->key ? ri->key : "Unknown");
+			jw_double(w, l->value, l->decimals);
+		}
+		if (total > 1) {
+			snprintf(key, sizeof(key), "%s%u", ri->key ? ri->key : "Unknown", nth + 1);
+			jw_key(w, key);
+			jw_double(w, r->value, r->decimals);
+		}
 	}
 	jw_obj_end(w);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../bench/bench.h"
+#include "daemon.h"
 #include "decode_line.h"
 #include "simulate.h"
 
@@ -26,6 +27,7 @@ static int version_main(int argc, char **argv)
 }
 
 static const struct subcommand subcommands[] = {
+	{ "run", daemon_main, "the daemon: listen, keep the sensor list, answer commands" },
 	{ "decode", decode_line_main, "decode advertisements from stdin, one JSON line each" },
 	{ "simulate", simulate_main, "write advertisements of a simulated sensor fleet" },
 	{ "bench", bench_main, "measure the decoders: <case> <ns per advert> <adverts/s>" },

@@ -418,7 +418,7 @@ static int write_mi32cfg(const char *path)
 			mibeacon_expand_beaconkey(d->key, e.key);
 			e.has_key = true;
 		}
-		rc = mi32cfg_put(cfg, &e);
+		rc = mi32cfg_put(cfg, &e) < 0 ? -ENOMEM : 0;
 	}
 	if (rc == 0 && (rc = mi32cfg_save(path, cfg, err)) < 0)
 		fprintf(stderr, "mi32 simulate: %s\n", err);

@@ -42,7 +42,7 @@ struct bthome_obj_info {
 /* BTHome v2 object table (bthome.io/format, "Sensor data", "Binary sensor data", "Events",
  * "Device information"), sorted by id. Where mi32 has no exact type the closest one is
  * used: opening and door both become Door, moisture (binary) becomes Leak, mass in lb
- * becomes WeightLb, conductivity becomes Fertility (Tasmota's key for it). */
+ * keeps its unit under Weight (READING_WEIGHT_LB, unit lb), conductivity becomes Fertility (Tasmota's key for it). */
 static const struct bthome_obj_info obj_table[] = {
 	{ 0x00, 1, BTHOME_K_PACKET_ID, 0, 1, READING_NONE },
 	U(0x01, 1, 0, READING_BATTERY),
@@ -631,7 +631,7 @@ static int encode_value(const struct bthome_obj_info *oi, const struct bthome_ob
 				memcpy(p, o->data, o->data_len);
 			return o->data_len;
 		}
-		/* fall through: a fixed-size object we skip on decode, encoded as an integer */
+		break; /* fixed size (light level): skipped on decode, encoded as an integer */
 	case BTHOME_K_PACKET_ID:
 	case BTHOME_K_UINT:
 	case BTHOME_K_SINT:
@@ -743,7 +743,7 @@ int bthome_encode(const struct bthome_obj *obj, size_t n, unsigned int flags,
 		nonce[8] = info;
 		nonce_len = 13;
 	}
-	for (int i = 0; i < BTHOME_COUNTER_LEN; i++)
+	for (size_t i = 0; i < BTHOME_COUNTER_LEN; i++)
 		nonce[nonce_len - BTHOME_COUNTER_LEN + i] = (uint8_t)(counter >> (8 * i));
 	{
 		static const uint8_t aad = 0x11;

@@ -85,6 +85,23 @@ static const struct device_info devices[] = {
 	{ 0x64C5, "PTX-F1", "PTX-F1-Display", "PTX", K | T | H },
 	{ 0x6A0F, "ES5BB", "ES5BB", "Linptech", L | B },
 	{ 0x78DB, "ESM787", "ESM787", "Xiaomi", THB },
+	/* Qingping 0xFDCD devices without a MiBeacon pid: 0xCD00 | device id (qingping.h) */
+	{ 0xCD00, "QINGPING", "Qingping", "Qingping", 0 },
+	{ 0xCD04, "CGH1", "CGH1", "Qingping", MI_FEAT_DOOR | B },
+	{ 0xCD09, "CGP1W", "CGP1W", "Qingping", THB },
+	{ 0xCD0E, "CGDN1", "CGDN1", "Qingping", T | H | MI_FEAT_TEMP_HUM },
+	{ 0xCD0F, "CGM1", "CGM1", "Qingping", THB },
+	{ 0xCD12, "CGPR1", "CGPR1", "Qingping", MI_FEAT_MOTION | L | B },
+	{ 0xCD15, "CGF1W", "CGF1W", "Qingping", THB },
+	{ 0xCD18, "CGP23W", "CGP23W", "Qingping", THB },
+	{ 0xCD1E, "CGC1", "CGC1", "Qingping", THB },
+	{ 0xCD4F, "CGG3", "CGG3", "Qingping", THB },
+	{ 0xCD52, "CGR1PC", "CGR1PC", "Qingping", T | H | MI_FEAT_TEMP_HUM },
+	{ 0xCD5D, "CGP22C", "CGP22C", "Qingping", THB },
+	/* Xiaomi formats outside MiBeacon (xiaomi.h) */
+	{ 0xD81D, "MISCALE", "XMTZC01HM/XMTZC04HM", "Xiaomi", 0 },
+	{ 0xD81B, "MIBCS", "XMTZC02HM/XMTZC05HM", "Xiaomi", 0 },
+	{ 0xDD50, "HHCCJCY10", "HHCCJCY10", "HHCC", T | MI_FEAT_MOIST | MI_FEAT_FERT | L | B },
 };
 
 #undef THB

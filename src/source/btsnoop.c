@@ -167,9 +167,11 @@ int btsnoop_h4_adv_event(const struct adv *adv, uint8_t out[static 258])
 {
 	uint8_t *p = out + 3;
 
-	/* A legacy event type only means something in the legacy event; an adv that came in
-	 * through an extended report keeps its extended type bits and goes back out that way. */
-	if (adv->len <= 31 && adv->evt_type <= 4) {
+	/* struct adv does not say which event it came from, so the type decides: legacy
+	 * events carry 0..4 (and whatever reserved byte a controller sent, which may be
+	 * >= 0x80), extended ones 7 bits of which hci_event keeps all, e.g. 0x13 for a legacy
+	 * PDU. Values 5..0x7F therefore go back out extended, so reading returns them intact. */
+	if (adv->len <= 31 && (adv->evt_type <= 4 || adv->evt_type >= 0x80)) {
 		*p++ = HCI_EV_LE_ADV_REPORT;
 		*p++ = 1;
 		*p++ = adv->evt_type;

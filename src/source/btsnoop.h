@@ -40,7 +40,8 @@ struct btsnoop_rec {
 /* Check the 16-byte file header at @p. Returns 0 and the datalink in *@datalink, -EBADMSG
  * for a wrong magic, -ENOTSUP for another version or a datalink we do not read; @err says
  * which. */
-int btsnoop_parse_header(const uint8_t *p, size_t len, uint32_t *datalink, char err[static 256]);
+int btsnoop_parse_header(const uint8_t *p, size_t len, uint32_t *datalink,
+			 char err[static 256]);
 
 /* Decode a 24-byte record header. Returns 0, or -EBADMSG when @len is short. */
 int btsnoop_parse_record(const uint8_t *p, size_t len, struct btsnoop_rec *rec);

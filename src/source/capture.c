@@ -314,7 +314,10 @@ const char *capture_format(const struct capture *cap)
 
 void capture_get_stats(const struct capture *cap, struct capture_stats *stats)
 {
-	*stats = cap->stats;
+	if (cap)
+		*stats = cap->stats;
+	else
+		memset(stats, 0, sizeof(*stats));
 }
 
 static int writer_put(struct capture_writer *w, const uint8_t *pkt, size_t len, uint32_t flags,

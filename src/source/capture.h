@@ -59,6 +59,7 @@ const char *capture_error(const struct capture *cap);
 /* A short name of the format, e.g. "btsnoop/H4", "pcap/LE-LL", for logs. */
 const char *capture_format(const struct capture *cap);
 
+/* Counters so far (zeros for a NULL @cap). */
 void capture_get_stats(const struct capture *cap, struct capture_stats *stats);
 
 /* Create (truncate) @path and write a btsnoop header, datalink 1002 (H4). Returns 0 and sets
@@ -67,7 +68,8 @@ int capture_writer_open(struct capture_writer **w, const char *path,
 			char err[static CAPTURE_ERR_LEN]);
 
 /* Append @adv as a received HCI LE Advertising Report event: legacy (0x3E/0x02) when
- * adv->len <= 31 and adv->evt_type is a legacy type (0..4), else extended (0x3E/0x0D).
+ * adv->len <= 31 and adv->evt_type is not an extended-only value (5..0x7F), else extended
+ * (0x3E/0x0D), so that reading the file back gives the same record.
  * Timestamp from adv->time_us. Returns 0, -EMSGSIZE when adv->len exceeds
  * CAPTURE_WRITE_DATA_MAX, or -errno from the write. */
 int capture_write_adv(struct capture_writer *w, const struct adv *adv);

@@ -839,7 +839,7 @@ int mgmt_process(struct mgmt *m)
 
 int mgmt_tick(struct mgmt *m, uint64_t now_us)
 {
-	if (!m->pending_op || now_us - m->cmd_sent_us < MGMT_CMD_TIMEOUT_US)
+	if (!m->pending_op || now_us < m->cmd_sent_us + MGMT_CMD_TIMEOUT_US)
 		return 0;
 	return fail(m, -ETIMEDOUT, "hci%u: no answer from the kernel to %s", m->index,
 		    step_names[m->step]);

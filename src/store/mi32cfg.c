@@ -484,6 +484,8 @@ static int read_all(int fd, char **out, size_t *len)
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
 
+	*out = NULL;
+	*len = 0;
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -570,6 +572,7 @@ int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len)
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct mi32cfg_entry *e = &cfg->v[i];
 		uint8_t pid[2] = { (uint8_t)(e->pid >> 8), (uint8_t)e->pid };
+		bool named = e->has_name && e->name[0]; /* "" would read back as no name */
 
 		jw_obj_begin(&w);
 		jw_key(&w, "MAC");
@@ -581,12 +584,12 @@ int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len)
 			jw_hex(&w, e->key, 16, true);
 		else
 			jw_str(&w, "");
-		if (e->has_name) {
+		if (named) {
 			jw_key(&w, "name");
 			jw_strn(&w, e->name, strnlen(e->name, MI32CFG_NAME_MAX));
 		}
 		/* Tasmota persists learned features only for named records and BTHome ones. */
-		if (e->has_name || e->pid == MI32CFG_PID_BTHOME) {
+		if (named || e->pid == MI32CFG_PID_BTHOME) {
 			jw_key(&w, "feat");
 			jw_uint(&w, e->has_feat ? e->feat : 0);
 		}

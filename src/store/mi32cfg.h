@@ -62,7 +62,7 @@ int mi32cfg_load(const char *path, struct mi32cfg **out, char err[MI32CFG_ERR_LE
 /* Format @cfg exactly as Tasmota's MI32Cfg writes it (SPEC §7.3), no spaces, no newline:
  * [{"MAC":"A4C138A1B2C3","PID":"055b","key":"0011…EEFF"},…]
  * MAC upper-case, PID lower-case, key upper-case or "". "name":"…","feat":N follow only when
- * the entry has a name; a BTHome entry (PID b770) without a name gets "feat":N alone. feat is
+ * the entry has a non-empty name; a BTHome entry (PID b770) without a name gets "feat":N alone. feat is
  * written as 0 when !has_feat. An empty list is "[]". On success *@out is a NUL-terminated
  * string the caller frees, *@len (if not NULL) its length. Returns 0 or -ENOMEM. */
 int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len);

@@ -153,6 +153,10 @@ int store_apply_decoded(struct store *store, unsigned int slot, const struct dec
  * (STORE_EVENT_STALE), and the hourly history invalidation (§10.3). */
 void store_tick(struct store *store, uint64_t now_us);
 
+/* Forget every sensor's last frame counter, so the next frame of each is accepted whatever
+ * its counter (a looped capture replay starts its counters over). */
+void store_forget_counters(struct store *store);
+
 /* Forget what a SENSOR message reported. @triggered: clear every pending bit (the
  * triggered message listed every sensor with something pending). Otherwise (TelePeriod)
  * clear only sensors without a pending trigger, so a TelePeriod never swallows a button

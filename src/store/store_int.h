@@ -145,6 +145,21 @@ extern long store__alloc_countdown;
 void *store__calloc(size_t n, size_t size);
 void *store__realloc(void *p, size_t size);
 
+/* store.c */
+unsigned int store__mac_hash(const uint8_t m[6]);
+int store__ht_find(const struct store *s, const uint8_t mac[6]);
+struct sensor *store__get(const struct store *s, unsigned int slot);
+/* Deliver @ev to the subscribers. Returns false when a callback freed the store: the
+ * caller must return at once (with -ECANCELED) without touching it. */
+bool store__emit(struct store *s, struct store_event *ev);
+void store__event_init(struct store_event *ev, unsigned int kind, const struct sensor *se,
+		       uint64_t now_us);
+/* Add a sensor heard for the first time, subject to option 3 and max_auto (counted in
+ * dropped_cap). Returns 0, -EPERM, -ENOSPC, -ENOMEM, or -ECANCELED (store freed). */
+int store__auto_add(struct store *s, const uint8_t mac[6], uint16_t pid, uint64_t now_us,
+		    struct sensor **out);
+void store__copy_name(struct sensor *se, const char *name, size_t len);
+
 /* history.c */
 int store__local_hour(struct store *s, uint64_t now_us);
 void store__hist_record(struct store *s, struct sensor *se, enum sensor_hist kind, double v,

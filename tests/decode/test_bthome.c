@@ -101,7 +101,7 @@ static const struct obj_case {
 	{ 0x04, "138a01", "Pressure", 1008.83, 2 },
 	{ 0x05, "138a14", "Illuminance", 13460.67, 2 },
 	{ 0x06, "5e1f", "Weight", 80.30, 2 },
-	{ 0x07, "3e1d", "WeightLb", 74.86, 2 },
+	{ 0x07, "3e1d", "Weight", 74.86, 2 },
 	{ 0x08, "ca06", "DewPoint", 17.38, 2 },
 	{ 0x09, "60", "Count", 96, 0 },
 	{ 0x0A, "138a14", "Energy", 1346.067, 3 },
@@ -572,6 +572,30 @@ static void test_v1(void **state)
 	assert_int_equal(dec(UUID_BTHOME_V1_ENC, buf, (size_t)n, &k->good, &d), -EKEYREJECTED);
 }
 
+/* v1 objects whose format and length do not make a value: each is skipped by its length
+ * and the battery after them still decodes. */
+static void test_v1_odd_objects(void **state)
+{
+	struct decoded d;
+
+	(void)state;
+	assert_int_equal(dec_hex(UUID_BTHOME_V1,
+				 "49020000000000003940" /* double 25.0 ×0.01 */
+				 "4302ff7f"		/* half NaN: no value */
+				 "4402000000"		/* 3-byte float */
+				 "0a02000000000000000000" /* 9-byte integer */
+				 "023c01"		/* dimmer without steps */
+				 "63534142"		/* string */
+				 "4321003c"		/* float binary */
+				 "02015d",
+				 NULL, &d),
+			 2);
+	assert_reading(&d, 0, "Temperature", 0.25);
+	assert_reading(&d, 1, "Battery", 93);
+	/* truncated before any object */
+	assert_int_equal(dec_hex(UUID_BTHOME_V1, "2302ca", NULL, &d), -EBADMSG);
+}
+
 /* ---- encoder errors --------------------------------------------------------------- */
 
 static void test_encode_errors(void **state)
@@ -619,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_v1),
+		cmocka_unit_test(test_v1_odd_objects),
 		cmocka_unit_test(test_encode_errors),
 	};
 

@@ -74,6 +74,18 @@ static bool as_number(const cJSON *j, double *v)
 	return false;
 }
 
+/* As check-vectors: a vector counts when it expects an error or a value we map. */
+static bool checkable(const cJSON *expect)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, expect)
+		for (size_t k = 0; k < sizeof(keymap) / sizeof(keymap[0]); k++)
+			if (strcmp(keymap[k].vec, e->string) == 0)
+				return true;
+	return false;
+}
+
 static void check_vector(void **state)
 {
 	const struct vec *v = *state;
@@ -96,10 +108,12 @@ static void check_vector(void **state)
 			err->valuestring);
 		goto done;
 	}
+	expect = cJSON_GetObjectItemCaseSensitive(vj, "expect");
+	if (!checkable(expect))
+		goto done; /* nothing published to compare: decoding it must just not crash */
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "ok")))
 		fail_msg("%s: expected values, got %s", v->name, out);
 	vals = cJSON_GetObjectItemCaseSensitive(res, "values");
-	expect = cJSON_GetObjectItemCaseSensitive(vj, "expect");
 	cJSON_ArrayForEach(e, expect)
 	{
 		for (size_t k = 0; k < sizeof(keymap) / sizeof(keymap[0]); k++) {

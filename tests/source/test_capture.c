@@ -186,6 +186,36 @@ static void write_limits(void **state)
 	free(p);
 }
 
+/* Found by fuzz_capture: a reserved legacy event type (0xCA) was written back as an
+ * extended report, whose 7-bit type lost the top bit. */
+static void odd_event_types(void **state)
+{
+	char *p = temp_path("types.btsnoop");
+	char err[CAPTURE_ERR_LEN];
+	struct capture_writer *w;
+	struct capture *c;
+	struct adv a = sample[1], b;
+	const uint8_t types[] = { 0x00, 0x04, 0x05, 0x10, 0x13, 0x7F, 0x80, 0xCA, 0xFF };
+
+	(void)state;
+	assert_int_equal(capture_writer_open(&w, p, err), 0);
+	for (size_t i = 0; i < sizeof(types); i++) {
+		a.evt_type = types[i];
+		assert_int_equal(capture_write_adv(w, &a), 0);
+	}
+	assert_int_equal(capture_writer_close(w), 0);
+	assert_int_equal(capture_open(&c, p, err), 0);
+	for (size_t i = 0; i < sizeof(types); i++) {
+		a.evt_type = types[i];
+		assert_int_equal(capture_next(c, &b), 1);
+		assert_adv_equal(&b, &a);
+	}
+	assert_int_equal(capture_next(c, &b), 0);
+	capture_free(c);
+	unlink(p);
+	free(p);
+}
+
 /* A tiny byte builder for hand-made files. */
 struct bb {
 	uint8_t b[2048];
@@ -637,6 +667,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(write_limits),
+		cmocka_unit_test(odd_event_types),
 		cmocka_unit_test(btsnoop_hci_1001),
 		cmocka_unit_test(btsnoop_h4_1002),
 		cmocka_unit_test(btsnoop_monitor_2001),

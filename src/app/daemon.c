@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: MIT */
+/* daemon.c — `mi32 run`. One thread, one sd-event loop: a source delivers adverts, the store
+ * decodes and keeps them, and SENSOR messages go out as JSON lines (--json) — and through
+ * the sinks that subscribe. Commands arrive on the console (stdin). Time is the wall clock,
+ * except under `--replay --fast`, where it is the capture's own: then TelePeriods, NMT and
+ * history follow the recording, and the output is the same on every run. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-event.h>
+
+#include "../cmd/commands.h"
+#include "../source/capture.h"
+#include "../store/mi32cfg.h"
+#include "../store/report.h"
+#include "../store/sensor.h"
+#include "../store/store.h"
+#include "../util/jw.h"
+#include "../util/timefmt.h"
+#include "app.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "radio.h"
+
+#define MSG_MAX (1u << 20) /* one SENSOR message; 1,000 sensors take ~200 kB */
+#define REPLAY_BATCH 256   /* records per loop turn under --fast: other events get a turn */
+#define LINE_MAX_ 4096
+
+struct daemon {
+	struct app app; /* first: sinks get &d->app, the daemon casts back */
+	struct config cfg;
+	sd_event *ev;
+	struct store *store;
+	struct commands_ctx cmd;
+	struct report_opts ropts;
+	char topic[64];
+	int exit_code;
+
+	/* replay */
+	struct capture *cap;
+	sd_event_source *replay_src;
+	bool replay_done;
+	uint64_t cap_first_us;   /* timestamp of the capture's first record */
+	uint64_t wall_first_us;  /* wall clock when it was replayed */
+	uint64_t loop_shift_us;  /* added per --loop pass so time keeps moving forward */
+	uint64_t cap_last_us;
+	struct adv next;         /* read but not yet due (real-time replay) */
+	bool have_next;
+
+	struct radio *radio;
+	struct capture_writer *rec;
+
+	/* console */
+	sd_event_source *stdin_src;
+	bool stdin_wait;         /* stdin is a pipe or file: finish reading it before exit */
+	char line[LINE_MAX_];
+	size_t line_len;
+
+	/* time and publishing */
+	bool virtual_time;       /* --replay --fast */
+	uint64_t now_us;
+	uint64_t next_tick_us;
+	uint64_t next_tele_us;
+	sd_event_source *tick_src;
+	bool want_publish;
+	char *msg;
+	char reply[CMD_REPLY_MAX];
+};
+
+static uint64_t now(struct daemon *d)
+{
+	return d->virtual_time ? d->now_us : timefmt_now_us();
+}
+
+static uint64_t now_cb(void *host)
+{
+	return now(host);
+}
+
+/* ---- outputs ---------------------------------------------------------------------- */
+
+static void output_sensor(struct daemon *d, const char *json, enum report_kind kind)
+{
+	if (d->cfg.json) {
+		fputs(json, stdout);
+		fputc('\n', stdout);
+	}
+	for (unsigned int i = 0; i < d->app.n_out; i++)
+		if (d->app.out[i].ops->sensor)
+			d->app.out[i].ops->sensor(d->app.out[i].sink, json, kind);
+}
+
+/* tele/<topic>/STATE: what the State command answers, at every TelePeriod */
+static void output_state(struct daemon *d)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < d->app.n_out; i++)
+		any |= d->app.out[i].ops->state != NULL;
+	if (!any)
+		return;
+	commands_exec(&d->cmd, "State", d->reply, sizeof(d->reply));
+	for (unsigned int i = 0; i < d->app.n_out; i++)
+		if (d->app.out[i].ops->state)
+			d->app.out[i].ops->state(d->app.out[i].sink, d->reply);
+}
+
+static void publish(struct daemon *d, enum report_kind kind)
+{
+	char tb[TIMEFMT_LEN];
+	struct jw w;
+	int n;
+
+	timefmt_iso(now(d), tb);
+	jw_init(&w, d->msg, MSG_MAX);
+	n = report_sensor(d->store, kind, tb, &d->ropts, &w);
+	if (n == -ENOSPC) {
+		log_err("the SENSOR message does not fit %u bytes; not sent", MSG_MAX);
+		return;
+	}
+	if (n > 0)
+		output_sensor(d, d->msg, kind);
+}
+
+static void on_store_event(const struct store_event *ev, void *user_data)
+{
+	struct daemon *d = user_data;
+	char name[80];
+
+	switch (ev->kind) {
+	case STORE_EVENT_UPDATE:
+		if (ev->publish)
+			d->want_publish = true;
+		break;
+	case STORE_EVENT_NEW:
+		sensor_json_key(ev->sensor, name, sizeof(name));
+		log_info("new sensor %s at slot %u", name, ev->slot);
+		break;
+	case STORE_EVENT_KEY_PROBLEM:
+		/* once per device: the store raises this only the first time */
+		sensor_json_key(ev->sensor, name, sizeof(name));
+		if (ev->error == -EKEYREJECTED)
+			log_warn("%s: the key does not decrypt its frames (wrong key?)", name);
+		else if (ev->error == -ENOKEY)
+			log_notice("%s sends encrypted frames and has no key: set one with MI32Key",
+				   name);
+		else
+			log_notice("%s advertises that it is not paired", name);
+		break;
+	case STORE_EVENT_STALE:
+		sensor_json_key(ev->sensor, name, sizeof(name));
+		log_info("%s %s", name, ev->stale ? "is stale: not heard for a while" : "is back");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Advance the daemon's clock: once-a-second upkeep and the TelePeriod. */
+static void clock_advance(struct daemon *d, uint64_t t)
+{
+	if (!d->next_tick_us) {
+		d->next_tick_us = t + 1000000u;
+		d->next_tele_us = d->cmd.teleperiod ? t + d->cmd.teleperiod * 1000000ull : 0;
+	}
+	while (t >= d->next_tick_us) {
+		store_tick(d->store, d->next_tick_us);
+		d->next_tick_us += 1000000u;
+	}
+	if (d->cmd.teleperiod && d->next_tele_us && t >= d->next_tele_us) {
+		d->next_tele_us = t + d->cmd.teleperiod * 1000000ull;
+		if (!store_option(d->store, STORE_OPTION_NO_SUMMARY))
+			publish(d, REPORT_TELE);
+		output_state(d);
+	}
+}
+
+/* The hot path: one advertisement. @own: heard by this node (recorded and relayed), not
+ * injected from another node. */
+static void process_adv(struct daemon *d, const struct adv *adv, bool own)
+{
+	uint64_t t = adv->time_us ? adv->time_us : timefmt_now_us();
+
+	if (own && d->rec && capture_write_adv(d->rec, adv) < 0) {
+		log_err("recording to %s failed; recording stopped", d->cfg.record);
+		capture_writer_close(d->rec);
+		d->rec = NULL;
+	}
+	if (own)
+		for (unsigned int i = 0; i < d->app.n_out; i++)
+			if (d->app.out[i].ops->adv)
+				d->app.out[i].ops->adv(d->app.out[i].sink, adv);
+	if (d->virtual_time)
+		d->now_us = t;
+	store_handle_adv(d->store, adv, t);
+	/* publish at once: a button press is on its way before the next advert is read */
+	if (d->want_publish) {
+		d->want_publish = false;
+		publish(d, REPORT_TRIGGERED);
+	}
+	if (d->virtual_time)
+		clock_advance(d, t);
+}
+
+static void handle_adv(const struct adv *adv, void *user_data)
+{
+	process_adv(user_data, adv, true);
+}
+
+static void inject_adv(struct app *app, const struct adv *adv, const char *node)
+{
+	(void)node;
+	process_adv((struct daemon *)app, adv, false);
+}
+
+static uint64_t app_now_cb(struct app *app)
+{
+	return now((struct daemon *)app);
+}
+
+/* ---- replay ------------------------------------------------------------------------- */
+
+static void replay_finish(struct daemon *d, bool failed)
+{
+	if (failed) {
+		log_err("replay of %s: %s", d->cfg.replay, capture_error(d->cap));
+		d->exit_code = 1;
+	}
+	sd_event_source_set_enabled(d->replay_src, SD_EVENT_OFF);
+	d->replay_done = true;
+	fflush(stdout);
+	if (!d->stdin_wait || !d->stdin_src)
+		sd_event_exit(d->ev, d->exit_code);
+}
+
+/* Read the next record, restarting the file under --loop. 1 = got one, 0 = done, <0 error */
+static int replay_read(struct daemon *d, struct adv *a)
+{
+	char err[CAPTURE_ERR_LEN];
+	int r = capture_next(d->cap, a);
+
+	if (r == 0 && d->cfg.loop) {
+		capture_free(d->cap);
+		d->cap = NULL;
+		if (capture_open(&d->cap, d->cfg.replay, err) < 0) {
+			log_err("%s", err);
+			return -EIO;
+		}
+		/* the next pass continues where this one ended, a second later */
+		d->loop_shift_us += d->cap_last_us - d->cap_first_us + 1000000u;
+		/* the frame counters start over with the recording: not replays */
+		store_forget_counters(d->store);
+		r = capture_next(d->cap, a);
+	}
+	if (r <= 0)
+		return r;
+	if (!d->cap_first_us)
+		d->cap_first_us = a->time_us ? a->time_us : 1;
+	d->cap_last_us = a->time_us;
+	a->time_us += d->loop_shift_us;
+	return 1;
+}
+
+static int on_replay_fast(sd_event_source *s, void *user_data)
+{
+	struct daemon *d = user_data;
+	struct adv a;
+
+	(void)s;
+	for (int i = 0; i < REPLAY_BATCH; i++) {
+		int r = replay_read(d, &a);
+
+		if (r <= 0) {
+			replay_finish(d, r < 0);
+			return 0;
+		}
+		handle_adv(&a, d);
+	}
+	return 0;
+}
+
+/* Real time: deliver every record that is due, then sleep until the next one. Records are
+ * stamped with the wall clock, so a replayed capture looks live to every output. */
+static int on_replay_timer(sd_event_source *s, uint64_t usec, void *user_data)
+{
+	struct daemon *d = user_data;
+	uint64_t wall = timefmt_now_us();
+
+	(void)usec;
+	for (;;) {
+		uint64_t due;
+
+		if (!d->have_next) {
+			int r = replay_read(d, &d->next);
+
+			if (r <= 0) {
+				replay_finish(d, r < 0);
+				return 0;
+			}
+			d->have_next = true;
+			if (!d->wall_first_us)
+				d->wall_first_us = wall;
+		}
+		due = d->wall_first_us + (d->next.time_us - d->cap_first_us);
+		if (due > wall) {
+			uint64_t mono;
+
+			sd_event_now(d->ev, CLOCK_MONOTONIC, &mono);
+			sd_event_source_set_time(s, mono + (due - wall));
+			sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+			return 0;
+		}
+		d->have_next = false;
+		d->next.time_us = wall;
+		handle_adv(&d->next, d);
+	}
+}
+
+static int replay_start(struct daemon *d)
+{
+	char err[CAPTURE_ERR_LEN];
+	int r = capture_open(&d->cap, d->cfg.replay, err);
+
+	if (r < 0) {
+		log_err("%s", err);
+		return r;
+	}
+	log_info("replaying %s (%s)%s%s", d->cfg.replay, capture_format(d->cap),
+		 d->cfg.fast ? ", fast" : "", d->cfg.loop ? ", in a loop" : "");
+	if (d->cfg.fast) {
+		d->virtual_time = true;
+		return sd_event_add_defer(d->ev, &d->replay_src, on_replay_fast, d);
+	}
+	return sd_event_add_time(d->ev, &d->replay_src, CLOCK_MONOTONIC, 0, 1000,
+				 on_replay_timer, d);
+}
+
+/* ---- console ------------------------------------------------------------------------ */
+
+static void console_line(struct daemon *d, char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (!*line || *line == '#')
+		return;
+	commands_exec(&d->cmd, line, d->reply, sizeof(d->reply));
+	fputs(d->reply, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *user_data)
+{
+	struct daemon *d = user_data;
+	ssize_t n;
+
+	(void)revents;
+	n = read(fd, d->line + d->line_len, sizeof(d->line) - 1 - d->line_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		if (d->line_len) { /* a last line without a newline */
+			d->line[d->line_len] = '\0';
+			console_line(d, d->line);
+			d->line_len = 0;
+		}
+		sd_event_source_unref(s);
+		d->stdin_src = NULL;
+		if (d->replay_done)
+			sd_event_exit(d->ev, d->exit_code);
+		return 0;
+	}
+	d->line_len += (size_t)n;
+	for (;;) {
+		char *nl = memchr(d->line, '\n', d->line_len);
+		size_t used;
+
+		if (!nl) {
+			if (d->line_len == sizeof(d->line) - 1) {
+				log_warn("console line longer than %zu bytes ignored",
+					 sizeof(d->line) - 1);
+				d->line_len = 0;
+			}
+			break;
+		}
+		*nl = '\0';
+		if (nl > d->line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		console_line(d, d->line);
+		used = (size_t)(nl - d->line) + 1;
+		memmove(d->line, nl + 1, d->line_len - used);
+		d->line_len -= used;
+	}
+	return 0;
+}
+
+static void console_start(struct daemon *d)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return;
+	/* /dev/null (systemd) gives nothing; a pipe or file is read to its end before a
+	 * finished replay exits, so scripted commands are never cut off */
+	if (S_ISCHR(st.st_mode) && !isatty(STDIN_FILENO))
+		return;
+	d->stdin_wait = S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode);
+	if (S_ISREG(st.st_mode)) {
+		/* epoll cannot watch regular files: read it all now */
+		char buf[LINE_MAX_];
+		FILE *f = fdopen(dup(STDIN_FILENO), "r");
+
+		while (f && fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\r\n")] = '\0';
+			console_line(d, buf);
+		}
+		if (f)
+			fclose(f);
+		d->stdin_wait = false;
+		return;
+	}
+	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+	if (sd_event_add_io(d->ev, &d->stdin_src, STDIN_FILENO, EPOLLIN, on_stdin, d) < 0)
+		d->stdin_wait = false;
+}
+
+/* ---- timers, signals ---------------------------------------------------------------- */
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *user_data)
+{
+	struct daemon *d = user_data;
+
+	if (!d->virtual_time)
+		clock_advance(d, timefmt_now_us());
+	if (d->radio)
+		radio_tick(d->radio, now(d));
+	fflush(stdout);
+	sd_event_source_set_time(s, usec + 1000000u);
+	return 0;
+}
+
+static int on_post(sd_event_source *s, void *user_data)
+{
+	(void)s;
+	(void)user_data;
+	fflush(stdout);
+	return 0;
+}
+
+static void on_changed(void *host, enum commands_change what, int arg)
+{
+	struct daemon *d = host;
+
+	if (what == COMMANDS_CHANGED_TELEPERIOD)
+		d->next_tele_us = arg ? now(d) + (uint64_t)arg * 1000000u : 0;
+	else if (what == COMMANDS_CHANGED_OPTION && arg == STORE_OPTION_ACTIVE_SCAN && d->radio)
+		radio_set_active(d->radio, store_option(d->store, STORE_OPTION_ACTIVE_SCAN));
+}
+
+/* ---- start-up ------------------------------------------------------------------------ */
+
+static void derive_topic(struct daemon *d)
+{
+	char id[64] = "";
+	FILE *f;
+
+	if (d->cfg.topic) {
+		snprintf(d->topic, sizeof(d->topic), "%s", d->cfg.topic);
+		return;
+	}
+	if (d->radio && radio_address(d->radio, id, sizeof(id)) == 0) {
+		/* Tasmota's default ends in the last three bytes of the MAC */
+		snprintf(d->topic, sizeof(d->topic), "mi32_%s", id + strlen(id) - 6);
+		return;
+	}
+	f = fopen("/etc/machine-id", "r");
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = '\0';
+		fclose(f);
+	}
+	id[strcspn(id, "\r\n")] = '\0';
+	if (strlen(id) >= 6)
+		snprintf(d->topic, sizeof(d->topic), "mi32_%s", id + strlen(id) - 6);
+	else
+		snprintf(d->topic, sizeof(d->topic), "mi32");
+}
+
+static int load_mi32cfg(struct daemon *d)
+{
+	struct mi32cfg *cfg = NULL;
+	char err[MI32CFG_ERR_LEN];
+	bool generic = false;
+	size_t n;
+	int r = mi32cfg_load(d->cfg.mi32cfg, &cfg, err);
+
+	if (r == -ENOENT) {
+		log_info("no sensor list at %s yet: sensors are added as they are heard",
+			 d->cfg.mi32cfg);
+		return 0;
+	}
+	if (r < 0) {
+		/* refused whole, left untouched; MI32Cfg will overwrite it only when asked */
+		log_err("%s: %s. The file is left as it is and not used; fix it, or save the "
+			"current list over it with MI32Cfg",
+			d->cfg.mi32cfg, err);
+		d->cmd.mi32cfg_broken = true;
+		return 0;
+	}
+	n = mi32cfg_count(cfg);
+	for (size_t i = 0; i < n; i++) {
+		const struct mi32cfg_entry *e = mi32cfg_get(cfg, i);
+		unsigned int slot;
+
+		if (store_add_sensor(d->store, e->mac, e->pid, &slot) < 0 && store_find(d->store, e->mac) < 0)
+			continue;
+		slot = (unsigned int)store_find(d->store, e->mac);
+		if (e->has_key)
+			store_set_key(d->store, slot, e->key);
+		if (e->has_name)
+			store_set_name(d->store, slot, e->name);
+		if (e->has_feat)
+			store_set_feat(d->store, slot, e->feat);
+		if (e->pid == 0)
+			generic = true;
+	}
+	mi32cfg_free(cfg);
+	log_info("%zu sensors from %s", n, d->cfg.mi32cfg);
+	/* SPEC §7.2/§8 with decision #2: a loaded list stops auto-adding (MI32Option3 0),
+	 * and an entry with PID 0000 switches generic tracking on (MI32Option5 1) */
+	if (n && d->cfg.option[3] == CONFIG_AUTO)
+		store_set_option(d->store, STORE_OPTION_AUTO_ADD, 0);
+	if (generic && d->cfg.option[5] == CONFIG_AUTO)
+		store_set_option(d->store, STORE_OPTION_GENERIC, 1);
+	return 0;
+}
+
+static int setup(struct daemon *d)
+{
+	struct store_config sc = STORE_CONFIG_DEFAULT;
+	sigset_t mask;
+	int r;
+
+	log_set_level(d->cfg.log_level);
+	sc.max_auto = d->cfg.max_auto;
+	sc.stale_s = d->cfg.stale;
+	d->store = store_new(&sc);
+	d->msg = malloc(MSG_MAX);
+	if (!d->store || !d->msg)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < STORE_OPTIONS; i++)
+		if (d->cfg.option[i] != CONFIG_AUTO)
+			store_set_option(d->store, i, d->cfg.option[i]);
+	d->ropts = (struct report_opts)REPORT_OPTS_DEFAULT;
+	d->ropts.temp_res = d->cfg.temp_res;
+	d->ropts.hum_res = d->cfg.hum_res;
+	if (store_subscribe(d->store, STORE_EVENT_ALL, on_store_event, d, NULL) == 0)
+		return -ENOMEM;
+	r = load_mi32cfg(d);
+	if (r < 0)
+		return r;
+
+	if ((r = sd_event_new(&d->ev)) < 0)
+		return r;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sd_event_add_signal(d->ev, NULL, SIGINT, NULL, NULL);
+	sd_event_add_signal(d->ev, NULL, SIGTERM, NULL, NULL);
+
+	if (d->cfg.record) {
+		char err[CAPTURE_ERR_LEN];
+
+		if (capture_writer_open(&d->rec, d->cfg.record, err) < 0) {
+			log_err("%s", err);
+			return -EIO;
+		}
+	}
+	if (d->cfg.replay) {
+		r = replay_start(d);
+	} else {
+		char err[256];
+
+		r = radio_new(&d->radio, &d->cfg, d->ev, handle_adv, d, err);
+		if (r < 0)
+			log_err("%s", err);
+	}
+	if (r < 0)
+		return r;
+	derive_topic(d);
+
+	d->cmd.store = d->store;
+	d->cmd.mi32cfg_path = d->cfg.mi32cfg;
+	d->cmd.topic = d->topic;
+	d->cmd.version = MI32_VERSION;
+	d->cmd.teleperiod = d->cfg.teleperiod;
+	d->cmd.temp_res = d->cfg.temp_res;
+	d->cmd.hum_res = d->cfg.hum_res;
+	d->cmd.start_us = timefmt_now_us();
+	d->cmd.now_us = now_cb;
+	d->cmd.changed = on_changed;
+	d->cmd.host = d;
+
+	d->app.ev = d->ev;
+	d->app.store = d->store;
+	d->app.cmd = &d->cmd;
+	d->app.cfg = &d->cfg;
+	d->app.topic = d->topic;
+	d->app.version = MI32_VERSION;
+	d->app.start_us = d->cmd.start_us;
+	d->app.now_us = app_now_cb;
+	d->app.inject = inject_adv;
+
+	/* sinks: each starts here when configured and registers its outputs on d->app */
+
+	if (!d->virtual_time)
+		clock_advance(d, timefmt_now_us());
+	r = sd_event_add_time_relative(d->ev, &d->tick_src, CLOCK_REALTIME, 1000000u, 100000u,
+				       on_tick, d);
+	if (r >= 0)
+		r = sd_event_add_post(d->ev, NULL, on_post, d);
+	console_start(d);
+	return r < 0 ? r : 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	for (unsigned int i = 0; i < d->app.n_out; i++)
+		if (d->app.out[i].ops->stop)
+			d->app.out[i].ops->stop(d->app.out[i].sink);
+	/* sinks: each is freed here */
+	fflush(stdout);
+	if (d->rec && capture_writer_close(d->rec) < 0)
+		log_err("closing the recording %s failed", d->cfg.record);
+	radio_free(d->radio);
+	sd_event_source_unref(d->replay_src);
+	sd_event_source_unref(d->stdin_src);
+	sd_event_source_unref(d->tick_src);
+	capture_free(d->cap);
+	store_free(d->store);
+	sd_event_unref(d->ev);
+	free(d->msg);
+	config_free(&d->cfg);
+}
+
+int daemon_main(int argc, char **argv)
+{
+	static struct daemon d; /* large (reply buffer); one per process */
+	char err[CONFIG_ERR_LEN];
+	int r;
+
+	if (config_init(&d.cfg) < 0)
+		return 1;
+	r = config_parse_args(&d.cfg, argc, argv, err);
+	if (r < 0) {
+		fprintf(stderr, "mi32 run: %s\n", err);
+		config_free(&d.cfg);
+		return 2;
+	}
+	if (d.cfg.help) {
+		printf("usage: mi32 run [options]\n\n");
+		config_usage(stdout);
+		config_free(&d.cfg);
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	r = setup(&d);
+	if (r >= 0)
+		r = sd_event_loop(d.ev);
+	else if (r == -ENOMEM)
+		log_err("out of memory");
+	if (r >= 0 && d.exit_code == 0)
+		r = 0;
+	teardown(&d);
+	return r < 0 ? 1 : d.exit_code;
+}

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/* commands.c — the daemon's command handlers. Replies follow Tasmota (SPEC §8): the key is
+ * the command as spelled in the table (with the index where it takes one), values are the
+ * resulting state. Where Tasmota said nothing or "Done" for a bad argument, we answer
+ * {"<Cmd>":"Error","Reason":"..."} and change nothing. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../decode/mibeacon.h"
+#include "../decode/registry.h"
+#include "../store/mi32cfg.h"
+#include "../store/report.h"
+#include "../store/sensor.h"
+#include "../store/store.h"
+#include "../util/hex.h"
+#include "../util/timefmt.h"
+#include "commands.h"
+
+/* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
+static bool uses_beaconkey(uint16_t pid)
+{
+	return pid == 0x03B6; /* YLKG07YL / YLKG08YL */
+}
+
+static uint64_t now(struct commands_ctx *c)
+{
+	return c->now_us ? c->now_us(c->host) : timefmt_now_us();
+}
+
+static void reply_str(struct jw *w, const char *key, const char *val)
+{
+	jw_key(w, key);
+	jw_str(w, val);
+}
+
+/* Parse an integer payload strictly: the whole payload, optional sign. */
+static int parse_int(const char *s, long *v)
+{
+	char *end;
+
+	if (!*s)
+		return -ENODATA;
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int cmd_mi32key(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	char hex[64];
+	uint8_t raw[22], key[16];
+	size_t n = 0;
+	int slot, klen, err;
+	const struct sensor *s;
+
+	/* spaces and colons are what people paste; the digits are what counts */
+	for (const char *p = req->payload; *p && n < sizeof(hex) - 1; p++)
+		if (*p != ' ' && *p != ':' && *p != '-')
+			hex[n++] = *p;
+	hex[n] = '\0';
+	if (n != 44 && n != 36) {
+		*why = "give the 32-hex-digit bind key followed by the 12-hex-digit MAC (44 digits),"
+		       " or a 24-digit YLKG07/08 beaconkey followed by the MAC (36 digits)";
+		return -EINVAL;
+	}
+	if (hex_decode(hex, raw, sizeof(raw)) != (int)n / 2) {
+		*why = "the key and MAC must be hex digits";
+		return -EINVAL;
+	}
+	klen = (int)n / 2 - 6;
+	slot = store_find(c->store, raw + klen);
+	if (slot < 0) {
+		*why = "no sensor with this MAC has been heard yet (with MI32Option3 1 new sensors "
+		       "are added when first heard)";
+		return -ENOENT;
+	}
+	s = store_sensor(c->store, (unsigned int)slot);
+	if (klen == 12) {
+		if (!uses_beaconkey(sensor_pid(s))) {
+			*why = "24 hex digits is the Mi token, not the bind key: MiBeacon v4/v5 "
+			       "devices need the 32-digit bind key (only YLKG07/08 use a 24-digit "
+			       "beaconkey)";
+			return -EINVAL;
+		}
+		mibeacon_expand_beaconkey(raw, key);
+	} else {
+		memcpy(key, raw, 16);
+	}
+	err = store_set_key(c->store, (unsigned int)slot, key);
+	if (err < 0) {
+		*why = "the key could not be prepared";
+		return err;
+	}
+	reply_str(w, "MI32Key", "Done");
+	/* Keys that just work: check it at once against the last encrypted frame heard */
+	switch (store_try_key(c->store, (unsigned int)slot, key)) {
+	case 0:
+		reply_str(w, "Check", "decrypts");
+		break;
+	case -EKEYREJECTED:
+		reply_str(w, "Check", "wrong key: it does not decrypt the last frame");
+		break;
+	case -ENODATA:
+		reply_str(w, "Check", "no encrypted frame heard yet");
+		break;
+	default:
+		reply_str(w, "Check", "the last frame could not be checked");
+		break;
+	}
+	return 0;
+}
+
+static int cmd_mi32name(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	unsigned int count = store_sensor_count(c->store);
+	char name[STORE_NAME_MAX + 16];
+	int err;
+
+	/* SPEC §8: the slot is 0-based, and a bare MI32Name means slot 1 (Tasmota's rule) */
+	if ((unsigned int)req->index >= count) {
+		*why = count ? "no sensor in this slot (slots count from 0; see Status 8)"
+			     : "there are no sensors yet";
+		return -ENOENT;
+	}
+	err = store_set_name(c->store, (unsigned int)req->index, req->payload);
+	if (err == -ENAMETOOLONG) {
+		*why = "the name is too long (63 bytes at most)";
+		return err;
+	}
+	if (err < 0) {
+		*why = "the name could not be set";
+		return err;
+	}
+	sensor_name(store_sensor(c->store, (unsigned int)req->index), name, sizeof(name));
+	reply_str(w, "MI32Name", name);
+	return 0;
+}
+
+int commands_save_mi32cfg(struct commands_ctx *c, char err[256])
+{
+	struct mi32cfg *cfg = mi32cfg_new();
+	unsigned int n = store_sensor_count(c->store);
+	char e2[MI32CFG_ERR_LEN];
+	int rc = 0;
+
+	if (!cfg) {
+		snprintf(err, 256, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n && rc == 0; i++) {
+		const struct sensor *s = store_sensor(c->store, i);
+		struct mi32cfg_entry e;
+		const char *name = sensor_name_override(s);
+		const uint8_t *key = sensor_key(s);
+
+		memset(&e, 0, sizeof(e));
+		memcpy(e.mac, sensor_mac(s), 6);
+		e.pid = sensor_pid(s);
+		if (key) {
+			memcpy(e.key, key, 16);
+			e.has_key = true;
+		}
+		/* Tasmota persists learned features only with a name, and for BTHome */
+		if (name) {
+			snprintf(e.name, sizeof(e.name), "%s", name);
+			e.has_name = true;
+		}
+		if (name || e.pid == PID_BTHOME) {
+			e.feat = sensor_feat(s);
+			e.has_feat = true;
+		}
+		rc = mi32cfg_put(cfg, &e) < 0 ? -ENOMEM : 0;
+	}
+	if (rc < 0)
+		snprintf(err, 256, "out of memory");
+	else if (n == 0)
+		rc = -ENODATA, snprintf(err, 256, "no sensors: nothing written");
+	else if ((rc = mi32cfg_save(c->mi32cfg_path, cfg, e2)) < 0)
+		snprintf(err, 256, "%s", e2);
+	mi32cfg_free(cfg);
+	return rc;
+}
+
+static int cmd_mi32cfg(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	static char err[256];
+
+	if (req->payload[0]) {
+		*why = "MI32Cfg takes no argument: it saves the sensor list";
+		return -EINVAL;
+	}
+	if (commands_save_mi32cfg(c, err) < 0) {
+		*why = err;
+		return -EIO;
+	}
+	reply_str(w, "MI32Cfg", "Done");
+	if (c->mi32cfg_broken) {
+		/* the user saved explicitly: the refused file is replaced now, as promised */
+		reply_str(w, "Note", "replaced the file that was refused at start");
+		c->mi32cfg_broken = false;
+	}
+	return 0;
+}
+
+static int cmd_mi32option(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	char key[24];
+	long v;
+	int err;
+
+	if (req->index < 0 || req->index >= STORE_OPTIONS) {
+		*why = "options are MI32Option0 to MI32Option5";
+		return -EINVAL;
+	}
+	err = parse_int(req->payload, &v);
+	if (err == -EINVAL) {
+		*why = "the value must be a number (0 or 1)";
+		return err;
+	}
+	if (err == 0) {
+		store_set_option(c->store, (unsigned int)req->index, v != 0);
+		if (c->changed)
+			c->changed(c->host, COMMANDS_CHANGED_OPTION, req->index);
+	}
+	snprintf(key, sizeof(key), "MI32Option%d", req->index);
+	jw_key(w, key);
+	jw_int(w, store_option(c->store, (unsigned int)req->index));
+	return 0;
+}
+
+static int cmd_teleperiod(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	long v;
+	int err = parse_int(req->payload, &v);
+
+	if (err == -EINVAL || (err == 0 && (v < 0 || v > 3600))) {
+		*why = "TelePeriod is 0 (off), 1 (default 300) or 10..3600 seconds";
+		return -EINVAL;
+	}
+	if (err == 0) {
+		/* Tasmota: 1 resets to the default, 2..9 are raised to the minimum of 10 */
+		c->teleperiod = v == 1 ? 300 : (v > 0 && v < 10) ? 10 : (unsigned int)v;
+		if (c->changed)
+			c->changed(c->host, COMMANDS_CHANGED_TELEPERIOD, (int)c->teleperiod);
+	}
+	jw_key(w, "TelePeriod");
+	jw_uint(w, c->teleperiod);
+	return 0;
+}
+
+static int cmd_topic(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+
+	if (req->payload[0]) {
+		*why = "the topic is read only here: set `topic` in the config file";
+		return -EPERM;
+	}
+	reply_str(w, "Topic", c->topic ? c->topic : "");
+	return 0;
+}
+
+static void write_state(struct commands_ctx *c, struct jw *w)
+{
+	const struct store_stats *st = store_stats(c->store);
+	uint64_t t = now(c);
+	uint64_t up = t > c->start_us ? (t - c->start_us) / 1000000u : 0;
+	char b[TIMEFMT_LEN];
+
+	timefmt_iso(t, b);
+	reply_str(w, "Time", b);
+	timefmt_uptime(up, b);
+	reply_str(w, "Uptime", b);
+	jw_key(w, "UptimeSec");
+	jw_uint(w, up);
+	jw_key(w, "TelePeriod");
+	jw_uint(w, c->teleperiod);
+	jw_key(w, "MI32");
+	jw_obj_begin(w);
+	jw_key(w, "Sensors");
+	jw_uint(w, store_sensor_count(c->store));
+	jw_key(w, "Adverts");
+	jw_uint(w, st->adverts);
+	jw_key(w, "Decoded");
+	jw_uint(w, st->decoded);
+	jw_key(w, "Generic");
+	jw_uint(w, st->generic);
+	jw_key(w, "Duplicates");
+	jw_uint(w, st->duplicates);
+	jw_key(w, "Replays");
+	jw_uint(w, st->replays);
+	jw_key(w, "Malformed");
+	jw_uint(w, st->malformed);
+	jw_key(w, "NoKey");
+	jw_uint(w, st->no_key);
+	jw_key(w, "WrongKey");
+	jw_uint(w, st->wrong_key);
+	jw_key(w, "Unsupported");
+	jw_uint(w, st->unsupported);
+	jw_key(w, "NotSensor");
+	jw_uint(w, st->not_sensor);
+	jw_key(w, "NotAdded");
+	jw_uint(w, st->dropped_cap);
+	jw_obj_end(w);
+}
+
+static int cmd_state(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	if (req->payload[0]) {
+		*why = "State takes no argument";
+		return -EINVAL;
+	}
+	write_state(ctx, w);
+	return 0;
+}
+
+/* StatusSNS: the SENSOR message as it would be sent at TelePeriod, without clearing it
+ * (Status 8 only looks). TempUnit follows Tasmota's rule: only when a Temperature is in. */
+static int write_sns(struct commands_ctx *c, struct jw *w)
+{
+	struct report_opts o = REPORT_OPTS_DEFAULT;
+	char tb[TIMEFMT_LEN];
+	size_t start;
+
+	o.temp_res = c->temp_res;
+	o.hum_res = c->hum_res;
+	timefmt_iso(now(c), tb);
+	jw_key(w, "StatusSNS");
+	start = w->len;
+	jw_obj_begin(w);
+	reply_str(w, "Time", tb);
+	report_members(c->store, REPORT_TELE, &o, w);
+	if (!w->overflow && memmem(w->buf + start, w->len - start, "\"Temperature\"", 13))
+		reply_str(w, "TempUnit", "C");
+	jw_obj_end(w);
+	return w->overflow ? -ENOSPC : 0;
+}
+
+static int cmd_status(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	long v = -1;
+	bool all;
+
+	if (req->payload[0] && parse_int(req->payload, &v) < 0) {
+		*why = "Status takes a number: 0 (all), 2, 8, 10, 11";
+		return -EINVAL;
+	}
+	all = v == 0;
+	if (v < 0 || all) {
+		jw_key(w, "Status");
+		jw_obj_begin(w);
+		reply_str(w, "DeviceName", "mi32");
+		jw_key(w, "FriendlyName");
+		jw_arr_begin(w);
+		jw_str(w, c->topic ? c->topic : "mi32");
+		jw_arr_end(w);
+		reply_str(w, "Topic", c->topic ? c->topic : "");
+		jw_key(w, "Sensors");
+		jw_uint(w, store_sensor_count(c->store));
+		jw_obj_end(w);
+		if (!all)
+			return 0;
+	}
+	if (all || v == 2) {
+		jw_key(w, "StatusFWR");
+		jw_obj_begin(w);
+		reply_str(w, "Version", c->version ? c->version : "");
+		reply_str(w, "Hardware", "Linux");
+		jw_obj_end(w);
+	}
+	if (all || v == 8 || v == 10) {
+		int err = write_sns(c, w);
+
+		if (err < 0) {
+			*why = "the sensor list did not fit the reply";
+			return err;
+		}
+	}
+	if (all || v == 11) {
+		jw_key(w, "StatusSTS");
+		jw_obj_begin(w);
+		write_state(c, w);
+		jw_obj_end(w);
+	}
+	if (!all && v != 2 && v != 8 && v != 10 && v != 11) {
+		*why = "Status takes 0 (all), 2 (firmware), 8 or 10 (sensors), 11 (state)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct cmd_def commands_table[] = {
+	{ "MI32Cfg", cmd_mi32cfg, CMD_F_WRITES, "save the sensor list (mi32cfg)" },
+	{ "MI32Key", cmd_mi32key, CMD_F_WRITES, "<32 hex key><12 hex MAC>: set a bind key" },
+	{ "MI32Name", cmd_mi32name, CMD_F_INDEXED | CMD_F_WRITES,
+	  "<slot> [name]: set (or with no name, remove) a sensor's name" },
+	{ "MI32Option", cmd_mi32option, CMD_F_INDEXED | CMD_F_WRITES,
+	  "<n> [0|1]: query or set option n (0..5)" },
+	{ "TelePeriod", cmd_teleperiod, CMD_F_WRITES, "[seconds]: 0 off, 10..3600" },
+	{ "Status", cmd_status, 0, "[0|2|8|10|11]: device, firmware, sensors, state" },
+	{ "Topic", cmd_topic, 0, "the MQTT topic (read only)" },
+	{ "State", cmd_state, 0, "uptime and counters" },
+};
+const size_t commands_count = sizeof(commands_table) / sizeof(commands_table[0]);
+
+int commands_exec(struct commands_ctx *ctx, const char *line, char *out, size_t size)
+{
+	return cmd_exec(commands_table, commands_count, ctx, line, out, size);
+}

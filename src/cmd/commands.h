@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* commands.h — the command table of the daemon: MI32Cfg, MI32Key, MI32Name<slot>,
+ * MI32Option<n> as SPEC §8, and the Tasmota commands a user expects of the device
+ * (TelePeriod, Status, Topic, State). Reachable from the console, MQTT and HTTP alike. */
+#ifndef MI32_COMMANDS_H
+#define MI32_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd.h"
+
+struct store;
+
+enum commands_change {
+	COMMANDS_CHANGED_TELEPERIOD,
+	COMMANDS_CHANGED_OPTION, /* MI32Option<n>: the host may restart a scan (option 4) */
+};
+
+/* What the handlers work on; the daemon owns it. */
+struct commands_ctx {
+	struct store *store;
+	const char *mi32cfg_path;
+	const char *topic;
+	const char *version;
+	unsigned int teleperiod;   /* seconds, 0 = off */
+	unsigned int temp_res;     /* decimals of SENSOR temperatures */
+	unsigned int hum_res;
+	uint64_t start_us;         /* CLOCK_REALTIME µs at start */
+	bool mi32cfg_broken;       /* the file on disk was refused at start: say so on MI32Cfg */
+	/* time in µs since the epoch as the daemon sees it (replay time under --fast) */
+	uint64_t (*now_us)(void *host);
+	void (*changed)(void *host, enum commands_change what, int arg);
+	void *host;
+};
+
+extern const struct cmd_def commands_table[];
+extern const size_t commands_count;
+
+/* Run one command line against @ctx; the JSON reply goes to @out. See cmd_exec(). */
+int commands_exec(struct commands_ctx *ctx, const char *line, char *out, size_t size);
+
+/* Write the sensors' mi32cfg file (what MI32Cfg does). Returns 0 or -errno with @err set. */
+int commands_save_mi32cfg(struct commands_ctx *ctx, char err[256]);
+
+#endif
