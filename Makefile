@@ -8,7 +8,7 @@ CMAKE_FLAGS = -DMI32_SHARED_DIR=$(SHARED)
 FUZZ_SECONDS ?= 20
 
 .PHONY: all build deps deps-test run test test-unit test-asan test-vectors test-integration \
-	fuzz bench sample clean
+	fuzz bench demo clean
 
 all: build
 
@@ -22,9 +22,22 @@ build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build -j $(JOBS)
 
-# Until the daemon exists, the main job decodes the sample adverts mi32 itself made.
+# The main job. With a Bluetooth adapter it listens on it (root or CAP_NET_ADMIN/CAP_NET_RAW
+# needed); without one (or with DEMO=1) it replays the bundled capture of a simulated fleet
+# in a loop with its keys, so every kind of sensor shows up at once. RUN_ARGS adds options.
+DEMO_DIR := build/demo
 run: build
-	./build/mi32 decode < examples/sample.jsonl
+	@mkdir -p $(DEMO_DIR)
+	@[ -f $(DEMO_DIR)/mi32cfg ] || cp examples/demo.mi32cfg $(DEMO_DIR)/mi32cfg
+	@if [ -z "$(DEMO)" ] && ls /sys/class/bluetooth/hci* >/dev/null 2>&1; then \
+		echo "make run: Bluetooth adapter found, listening on it"; \
+		exec ./build/mi32 run --state-dir $(DEMO_DIR) --mi32cfg $(DEMO_DIR)/mi32cfg.live \
+			--json $(RUN_ARGS); \
+	else \
+		echo "make run: no Bluetooth adapter, replaying examples/demo.btsnoop in a loop"; \
+		exec ./build/mi32 run --replay examples/demo.btsnoop --loop --state-dir $(DEMO_DIR) \
+			--mi32cfg $(DEMO_DIR)/mi32cfg --json $(RUN_ARGS); \
+	fi
 
 build-test: deps-test
 	@cmake -S . -B build $(CMAKE_FLAGS) -DMI32_TESTS=ON >/dev/null
@@ -49,7 +62,7 @@ test-vectors: build-test
 
 test-integration: build-test
 	@if ls tests/integration/test_*.py >/dev/null 2>&1; then \
-		MI32_BIN=$(abspath build/mi32) MI32_SHARED=$(SHARED) \
+		MI32_BIN=$(abspath build/mi32) MI32_BUILD_DIR=$(abspath build) MI32_SHARED=$(SHARED) \
 		/usr/bin/python3 -m pytest -q tests/integration; fi
 
 test: test-unit test-asan test-vectors test-integration
@@ -68,8 +81,9 @@ fuzz: deps-test
 bench: build
 	./build/mi32 bench
 
-# Regenerate the shipped sample from mi32's own encoder.
-sample: build
+# Regenerate the shipped demo capture, its keys and the decode sample from mi32's encoders.
+demo: build
+	./build/mi32 simulate --out examples/demo.btsnoop --mi32cfg examples/demo.mi32cfg --duration 900
 	./build/mi32 simulate --samples > examples/sample.jsonl
 
 clean:

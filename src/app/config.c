@@ -124,11 +124,11 @@ static const struct opt opts[] = {
 	{ "scan-watchdog", OPT_KIND_UINT, F(scan_watchdog), "60", 0, 86400, 0, "SECONDS",
 	  "restart the scan after this long without any advertisement, 0 = off" },
 
-	HEADING("web (reachable from the whole network by default, like Tasmota)"),
+	HEADING("web (loopback only unless a password is set or web-bind says otherwise)"),
 	{ "web-port", OPT_KIND_UINT, F(web_port), "8080", 0, 65535, 0, "PORT",
 	  "web interface port, 0 = off" },
-	{ "web-bind", OPT_KIND_STR, F(web_bind), "0.0.0.0", 0, 0, OPT_NOT_EMPTY, "ADDR",
-	  "address to listen on (127.0.0.1 = this machine only)" },
+	{ "web-bind", OPT_KIND_STR, F(web_bind), NULL, 0, 0, 0, "ADDR",
+	  "address to listen on; unset: 127.0.0.1 without a password, 0.0.0.0 with one" },
 	{ "web-password", OPT_KIND_STR, F(web_password), NULL, 0, 0, 0, "PASSWORD",
 	  "password of the web interface" },
 

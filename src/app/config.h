@@ -67,7 +67,7 @@ struct config {
 
 	/* web */
 	unsigned int web_port;	/* 0 = off */
-	char *web_bind;		/* never NULL */
+	char *web_bind;		/* NULL = loopback without a password, every address with one */
 	char *web_password;
 
 	/* output */

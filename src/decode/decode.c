@@ -8,6 +8,7 @@
 #include "bthome.h"
 #include "decode.h"
 #include "mibeacon.h"
+#include "rd.h"
 #include "pvvx.h"
 #include "qingping.h"
 #include "xiaomi.h"
@@ -56,14 +57,39 @@ int decode_service_data(uint16_t uuid, const uint8_t *data, size_t len, const ui
 	}
 }
 
+/* Without an ad_info to fill, find the first known 16-bit service data in one pass over the
+ * bytes: most adverts in the air (phones, tags, TVs) are not sensors, and this is the whole
+ * cost of rejecting them. */
+static int decode_fast(const struct adv *adv, const struct aes_key *key, struct decoded *out)
+{
+	const uint8_t *p = adv->data, *end = adv->data + adv->len;
+	bool bad = false;
+
+	while (p < end && *p) {
+		uint8_t elen = p[0];
+
+		if ((size_t)(end - p) < (size_t)elen + 1) {
+			bad = true;
+			break;
+		}
+		if (p[1] == AD_TYPE_SVC_DATA16 && elen >= 3) {
+			uint16_t uuid = get_le16(p + 2);
+
+			if (known_uuid(uuid))
+				return decode_service_data(uuid, p + 4, elen - 3u, adv->addr, key,
+							   out);
+		}
+		p += elen + 1;
+	}
+	return bad && p == adv->data ? -EBADMSG : -ENOMSG;
+}
+
 int decode_adv(const struct adv *adv, const struct aes_key *key, struct decoded *out,
 	       struct ad_info *ad)
 {
-	struct ad_info local;
-
-	if (!ad)
-		ad = &local;
 	decoded_reset(out);
+	if (!ad)
+		return decode_fast(adv, key, out);
 	(void)ad_parse(adv->data, adv->len, ad);
 	/* A malformed tail does not void the elements before it: sensors that pad badly
 	 * still decode, and the walk error stays visible in ad->err. */

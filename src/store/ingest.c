@@ -431,10 +431,18 @@ int store_handle_adv(struct store *s, const struct adv *adv, uint64_t now_us)
 	slot = store__ht_find(s, adv->addr);
 	if (slot >= 0)
 		se = s->slots[slot];
+	/* No AD walk into ad_info on the hot path: decode_adv's single pass finds the service
+	 * data; the walk is done only when a generic device or a BTHome name needs it. */
 	rc = decode_adv(adv, se && se->has_key && se->pid != PID_GENERIC ? &se->key : NULL, d,
-			&ad);
-	if (rc == -ENOMSG)
+			NULL);
+	if (rc == -ENOMSG) {
+		if (!s->opt[STORE_OPTION_GENERIC]) {
+			s->stats.not_sensor++;
+			return -ENOMSG;
+		}
+		(void)ad_parse(adv->data, adv->len, &ad);
 		return handle_generic(s, adv, &ad, se, now_us);
+	}
 
 	/* ATC and pvvx carry the sensor's MAC, which is its identity (SPEC §5.1) */
 	if ((d->format == DECODE_FORMAT_ATC || d->format == DECODE_FORMAT_PVVX) && d->has_mac &&
@@ -459,7 +467,8 @@ int store_handle_adv(struct store *s, const struct adv *adv, uint64_t now_us)
 		return key_problem(s, se, adv, count_error(s, rc), now_us);
 
 	/* BTHome: the advertised local name names the sensor (SPEC §5.3) */
-	if (d->format == DECODE_FORMAT_BTHOME && ad.name_len && !se->name[0]) {
+	if (d->format == DECODE_FORMAT_BTHOME && !se->name[0] &&
+	    (ad_parse(adv->data, adv->len, &ad), ad.name_len)) {
 		size_t n = ad.name_len < STORE_NAME_MAX - 1 ? ad.name_len : STORE_NAME_MAX - 1;
 
 		store__copy_name(se, (const char *)ad.name, n);

@@ -127,7 +127,7 @@ static void defaults(void **state)
 	assert_int_equal(c.stale, 1800);
 	assert_int_equal(c.scan_watchdog, 60);
 	assert_int_equal(c.web_port, 8080);
-	assert_string_equal(c.web_bind, "0.0.0.0");
+	assert_null(c.web_bind); /* derived from the password at start */
 	assert_null(c.web_password);
 	assert_false(c.json);
 	assert_int_equal(c.log_level, 6);
@@ -236,7 +236,7 @@ static const struct value_case value_cases[] = {
 	{ "log-level = loud", "log-level: 'loud' is not error, warning" },
 	{ "log-level = 8", "is not error, warning" },
 	{ "state-dir =", "state-dir: must not be empty" },
-	{ "web-bind = \"\"", "web-bind: must not be empty" },
+	{ "state-dir = \"\"", "state-dir: must not be empty" },
 	{ "config = /etc/other.conf", "mi32.conf:1: 'config' can only be given on the command line" },
 	{ "help", "'help' can only be given on the command line" },
 	{ "mqtt-host", "mqtt-host needs a value: 'mqtt-host = HOST'" },
