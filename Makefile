@@ -67,16 +67,18 @@ test-integration: build-test
 
 test: test-unit test-asan test-vectors test-integration
 
-# Bounded coverage-guided fuzzing with clang's libFuzzer; new crashes land in
-# fuzz/corpus/<target>/ and `make test` replays them from then on.
+# Bounded coverage-guided fuzzing with clang's libFuzzer. The growing corpus stays in
+# build-fuzz/corpus/; a crash lands in fuzz/corpus/<target>/crash-* and `make test` replays it
+# from then on (commit it with its fix).
 fuzz: deps-test
 	@cmake -S . -B build-fuzz $(CMAKE_FLAGS) -DMI32_FUZZ=ON -DMI32_TESTS=OFF \
 		-DMI32_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
-	@for f in build-fuzz/fuzz_*; do t=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$t; \
+	@for f in build-fuzz/fuzz_*; do t=$${f##*/fuzz_}; \
+		mkdir -p fuzz/corpus/$$t build-fuzz/corpus/$$t; \
 		echo "== $$t ($(FUZZ_SECONDS) s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/corpus/$$t/crash- \
-			fuzz/corpus/$$t -print_final_stats=0 2>&1 | tail -n 2 || exit 1; done
+			build-fuzz/corpus/$$t fuzz/corpus/$$t 2>&1 | tail -n 1 || exit 1; done
 
 bench: build
 	./build/mi32 bench

@@ -43,6 +43,14 @@ struct app {
 	/* set by the daemon */
 	uint64_t (*now_us)(struct app *app);
 	void (*inject)(struct app *app, const struct adv *adv, const char *node);
+	/* set by the MQTT sink while it runs (NULL without MQTT): other sinks (Home Assistant
+	 * discovery) publish and subscribe through it. Topics are full topics. */
+	int (*publish)(struct app *app, const char *topic, const char *payload, size_t len,
+		       bool retain);
+	int (*subscribe)(struct app *app, const char *topic,
+			 void (*cb)(void *ud, const char *topic, const char *payload, size_t len),
+			 void *ud);
+	void *mqtt;
 	struct {
 		const struct app_output *ops;
 		void *sink;

@@ -104,6 +104,14 @@ static const struct opt opts[] = {
 	{ "teleperiod", OPT_KIND_UINT, F(teleperiod), "300", 10, 3600, OPT_ZERO_OFF, "SECONDS",
 	  "period of the SENSOR summary, 10..3600, 0 = off" },
 
+	HEADING("Home Assistant discovery (needs MQTT)"),
+	{ "hass", OPT_KIND_BOOL, F(hass), "yes", 0, 0, 0, NULL,
+	  "announce every sensor to Home Assistant by MQTT discovery" },
+	{ "hass-prefix", OPT_KIND_TOPIC, F(hass_prefix), "homeassistant", 0, 0, OPT_NOT_EMPTY,
+	  "PREFIX", "Home Assistant's discovery prefix" },
+	{ "hass-stale-min", OPT_KIND_UINT, F(hass_stale_min), "300", 10, 86400, OPT_ZERO_OFF,
+	  "SECONDS", "least silence before a sensor shows unavailable, 0 = never" },
+
 	HEADING("driver (start values of the MI32Option commands)"),
 	{ "option0", OPT_KIND_TRI, F(option[0]), "1", 0, 0, OPT_NO_AUTO, "0|1",
 	  "triggered messages carry every known value" },

@@ -59,6 +59,11 @@ struct config {
 	char *group_topic;
 	unsigned int teleperiod; /* seconds, 0 = off, else 10..3600 */
 
+	/* Home Assistant discovery (src/sink/hass.c) */
+	bool hass;		/* on by default when MQTT is configured */
+	char *hass_prefix;	/* discovery prefix, never NULL */
+	unsigned int hass_stale_min; /* floor of the learned unavailable timeout, 0 = never */
+
 	/* driver (start values of MI32Option0..5; CONFIG_AUTO only for 3 and 5) */
 	int option[6];
 	unsigned int max_auto;	/* cap on auto-added sensors */

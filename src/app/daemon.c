@@ -17,6 +17,7 @@
 #include <systemd/sd-event.h>
 
 #include "../cmd/commands.h"
+#include "../sink/web.h"
 #include "../source/capture.h"
 #include "../store/mi32cfg.h"
 #include "../store/report.h"
@@ -73,6 +74,7 @@ struct daemon {
 	bool want_publish;
 	char *msg;
 	char reply[CMD_REPLY_MAX];
+	struct web *web;
 };
 
 static uint64_t now(struct daemon *d)
@@ -337,7 +339,19 @@ static int replay_start(struct daemon *d)
 		 d->cfg.fast ? ", fast" : "", d->cfg.loop ? ", in a loop" : "");
 	if (d->cfg.fast) {
 		d->virtual_time = true;
-		return sd_event_add_defer(d->ev, &d->replay_src, on_replay_fast, d);
+		/* a defer source is ONESHOT by default: without ON the replay stops after
+		 * its first batch and the daemon waits forever */
+		r = sd_event_add_defer(d->ev, &d->replay_src, on_replay_fast, d);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(d->replay_src, SD_EVENT_ON);
+		/* A defer source stays pending with its first iteration stamp, so at equal
+		 * priority it always wins: a finite fast replay runs to its end first and
+		 * piped commands apply after it (the same output on every run). An endless
+		 * one (--loop) would starve the console, timers and sinks: idle priority
+		 * lets every other event go first. */
+		if (r >= 0 && d->cfg.loop)
+			r = sd_event_source_set_priority(d->replay_src, SD_EVENT_PRIORITY_IDLE);
+		return r;
 	}
 	return sd_event_add_time(d->ev, &d->replay_src, CLOCK_MONOTONIC, 0, 1000,
 				 on_replay_timer, d);
@@ -622,6 +636,8 @@ static int setup(struct daemon *d)
 	d->app.inject = inject_adv;
 
 	/* sinks: each starts here when configured and registers its outputs on d->app */
+	if (d->cfg.web_port && (r = web_start(&d->app, &d->web)) < 0)
+		return r;
 
 	if (!d->virtual_time)
 		clock_advance(d, timefmt_now_us());
@@ -639,6 +655,7 @@ static void teardown(struct daemon *d)
 		if (d->app.out[i].ops->stop)
 			d->app.out[i].ops->stop(d->app.out[i].sink);
 	/* sinks: each is freed here */
+	web_free(d->web);
 	fflush(stdout);
 	if (d->rec && capture_writer_close(d->rec) < 0)
 		log_err("closing the recording %s failed", d->cfg.record);
@@ -668,7 +685,6 @@ int daemon_main(int argc, char **argv)
 		return 2;
 	}
 	if (d.cfg.help) {
-		printf("usage: mi32 run [options]\n\n");
 		config_usage(stdout);
 		config_free(&d.cfg);
 		return 0;

@@ -5,6 +5,7 @@
  * Never allocates for a known sensor. The list itself is store.c. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "decode/rpa.h"
@@ -465,6 +466,13 @@ int store_handle_adv(struct store *s, const struct adv *adv, uint64_t now_us)
 	}
 	if (rc < 0)
 		return key_problem(s, se, adv, count_error(s, rc), now_us);
+
+	/* the last encrypted frame, read or not: MI32Key checks a new key against it */
+	if (d->encrypted) {
+		memcpy(&se->enc, adv, offsetof(struct adv, data) + adv->len);
+		se->enc_valid = true;
+		se->enc_us = now_us;
+	}
 
 	/* BTHome: the advertised local name names the sensor (SPEC §5.3) */
 	if (d->format == DECODE_FORMAT_BTHOME && !se->name[0] &&

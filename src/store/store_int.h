@@ -82,7 +82,7 @@ struct sensor {
 	uint8_t hist[SENSOR_HIST_KINDS][24];
 	uint32_t heard;
 
-	/* last encrypted frame that failed (for store_try_key) */
+	/* last encrypted frame heard, decrypted or not (for store_try_key) */
 	bool enc_valid;
 	uint64_t enc_us;
 	struct adv enc;

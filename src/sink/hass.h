@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* hass.h — Home Assistant MQTT discovery, built in (SPEC §12, decision #15): one HA device per
+ * BLE sensor whatever node hears it, one entity per feature, each node's RSSI as a diagnostic,
+ * the node itself as a device under a virtual hub, per-sensor availability learned from each
+ * sensor's own advertising interval, and the best-hearing node per sensor (room presence).
+ * hass.c is the runtime (topics, learning, consensus between nodes); hass_entity.c writes the
+ * discovery payloads and is pure (store in, JSON out), so tests check it byte for byte.
+ *
+ * Topics (<mac> = 12 lower-case hex digits, <node> = a node's MQTT topic):
+ *   <prefix>/<component>/mi32_<mac>/<object>/config    the sensor's entities (retained)
+ *   tele/<node>/<mac>/rssi          {"rssi":-71.5,"online":true}: this node's link (retained)
+ *   tele/<node>/<mac>/availability  online/offline: any live node hears it (retained)
+ *   tele/<node>/<mac>/presence      {"best":"<node>","rssi":{...}}: best node (retained)
+ *   tele/<node>/<mac>/knob          YLKG07/08 knob position 0..100 (retained)
+ *   mi32/<mac>/knob/set             HA sets the knob position
+ *   tele/<node>/BLE                 node statistics (retained), tele/<node>/HASS inventory */
+#ifndef MI32_HASS_H
+#define MI32_HASS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct sensor;
+struct hass;
+
+#define HASS_HUB_ID "mi32_hub"
+#define HASS_TOPIC_MAX 256
+#define HASS_PAYLOAD_MAX 4096
+
+/* What the payload writers need to know about this node. Strings are borrowed. */
+struct hass_ctx {
+	const char *prefix;  /* discovery prefix, "homeassistant" */
+	const char *node;    /* this node's MQTT topic */
+	const char *version; /* mi32's version, for "origin" */
+};
+
+/* One discovery message: @payload "" deletes the config. Return <0 to stop the walk. */
+typedef int (*hass_emit_fn)(void *ud, const char *topic, const char *payload);
+
+/* Emit every discovery config of sensor @s: its device's entities (shared by every node,
+ * the same bytes whoever publishes them) and, when @heard, this node's RSSI diagnostic for
+ * it. Returns the number emitted, or the first negative code of @emit. */
+int hass_sensor_configs(const struct hass_ctx *ctx, const struct sensor *s, bool heard,
+			hass_emit_fn emit, void *ud);
+
+/* Emit the node's own device (adverts/s, sensors, uptime) and its entry on the hub. */
+int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud);
+
+/* A digest of the entity set of @s (features, readings seen, button numbers, name): when
+ * it changes, the sensor's configs are announced again. */
+uint64_t hass_sensor_signature(const struct sensor *s);
+
+/* True for sensors that only speak when something happens (motion, door, leak, buttons,
+ * knobs): they are never made unavailable for being quiet. */
+bool hass_event_only(const struct sensor *s);
+
+/* True for generic devices and RPA-tracked phones/tags (PID 0000): a device_tracker. */
+bool hass_is_tracker(const struct sensor *s);
+
+/* "a4c138a1b204" into @out (13 bytes). */
+void hass_mac_id(const uint8_t mac[6], char out[13]);
+
+/* The learned timeout (HASS_STALE_FACTOR × the median of the sensor's recent intervals,
+ * at least @floor_s) from @n intervals in seconds; @fallback_s while fewer than
+ * HASS_LEARN_MIN are known. Exposed for tests. */
+#define HASS_STALE_FACTOR 5
+#define HASS_LEARN_MIN 3
+double hass_stale_timeout(const float *intervals, unsigned int n, double floor_s,
+			  double fallback_s);
+
+/* Start discovery on @app (needs app->publish and app->subscribe, i.e. a running MQTT sink).
+ * Switches MI32Option0 and MI32Option2 on: Home Assistant needs every accepted packet's
+ * values at once. Returns 0 (*@out set) or -ENOMEM / -ENOTCONN (no MQTT). */
+int hass_start(struct app *app, struct hass **out);
+void hass_free(struct hass *h); /* NULL is a no-op */
+
+#endif

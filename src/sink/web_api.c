@@ -1,0 +1,778 @@
+/* SPDX-License-Identifier: MIT */
+/* web_api.c — the pure half of the web interface: form/cookie/Basic-auth parsing, the JSON
+ * of /api/sensors and the dashboard's SSE updates, the node widget, Prometheus metrics and
+ * the mi32cfg editor's check. No sockets and no loop here, so cmocka and libFuzzer reach it
+ * all. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "decode/reading.h"
+#include "decode/registry.h"
+#include "store/mi32cfg.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "util/hex.h"
+#include "web.h"
+
+/* ---- parsing ----------------------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int web_url_decode(const char *in, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (!size)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)in[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				return -EINVAL;
+			hi = hexval(in[i + 1]);
+			lo = hexval(in[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -EINVAL;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c == 0)
+			return -EINVAL;
+		if (o + 1 >= size)
+			return -E2BIG;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+int web_form_get(const char *body, size_t len, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+	size_t i = 0;
+
+	while (i < len) {
+		size_t end = i, eq;
+
+		while (end < len && body[end] != '&' && body[end] != ';')
+			end++;
+		eq = i;
+		while (eq < end && body[eq] != '=')
+			eq++;
+		if (eq - i == nl && memcmp(body + i, name, nl) == 0)
+			return web_url_decode(body + eq + (eq < end), end - eq - (eq < end), out,
+					      size);
+		i = end + 1;
+	}
+	return -ENOENT;
+}
+
+int web_cookie_get(const char *h, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+
+	if (!h)
+		return -ENOENT;
+	while (*h) {
+		const char *end, *eq;
+		size_t vl;
+
+		while (*h == ' ' || *h == '\t' || *h == ';')
+			h++;
+		end = strchr(h, ';');
+		if (!end)
+			end = h + strlen(h);
+		eq = memchr(h, '=', (size_t)(end - h));
+		if (eq && (size_t)(eq - h) == nl && memcmp(h, name, nl) == 0) {
+			const char *v = eq + 1;
+
+			vl = (size_t)(end - v);
+			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= size)
+				return -E2BIG;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+			return (int)vl;
+		}
+		h = end;
+	}
+	return -ENOENT;
+}
+
+bool web_secret_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
+	unsigned int d = la != lb;
+
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(i < la ? a[i] : 0) ^ (unsigned char)(i < lb ? b[i] : 0);
+	return d == 0;
+}
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decode base64 with padding; returns the length or -EINVAL / -E2BIG. */
+static int b64_decode(const char *s, char *out, size_t size)
+{
+	size_t n = strlen(s), o = 0;
+	unsigned int acc = 0, bits = 0;
+
+	while (n && s[n - 1] == '=')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64val((unsigned char)s[i]);
+
+		if (v < 0)
+			return -EINVAL;
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= size)
+				return -E2BIG;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+bool web_basic_auth_ok(const char *h, const char *password)
+{
+	char buf[512];
+	const char *colon;
+	int n;
+	bool user_ok, pass_ok;
+
+	if (!h || !password || strncasecmp(h, "Basic ", 6) != 0)
+		return false;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	n = b64_decode(h, buf, sizeof(buf));
+	if (n <= 0 || memchr(buf, '\0', (size_t)n))
+		return false;
+	colon = strchr(buf, ':');
+	if (!colon)
+		return false;
+	buf[colon - buf] = '\0';
+	user_ok = web_secret_eq(buf, WEB_USER);
+	pass_ok = web_secret_eq(colon + 1, password);
+	return user_ok & pass_ok;
+}
+
+/* ---- sensors ----------------------------------------------------------------------------- */
+
+bool web_sensor_dimmed(const struct sensor *s)
+{
+	uint32_t st = sensor_status(s), feat = sensor_feat(s);
+
+	if (!(st & SENSOR_S_SEEN) || sensor_rssi(s) == 0)
+		return true;
+	if ((feat & MI_FEAT_NEEDS_KEY) && !sensor_key(s))
+		return true;
+	if (st & (SENSOR_S_WRONG_KEY | SENSOR_S_STALE))
+		return true;
+	if ((st & SENSOR_S_UNBOUND) && sensor_pid(s) != PID_CGD1)
+		return true;
+	return (feat & ~MI_FEAT_NEEDS_KEY) == 0 && sensor_pid(s) != PID_GENERIC;
+}
+
+static int local_hour(uint64_t us)
+{
+	time_t t = (time_t)(us / 1000000u);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return tm.tm_hour;
+}
+
+static void json_hist(struct jw *w, const char *key, const uint8_t *h)
+{
+	jw_key(w, key);
+	jw_arr_begin(w);
+	for (int i = 0; i < 24; i++)
+		jw_uint(w, (h[i] & SENSOR_HIST_VALID) ? (h[i] & 0x7f) : 0);
+	jw_arr_end(w);
+}
+
+static void json_str_or_null(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	if (v)
+		jw_str(w, v);
+	else
+		jw_null(w);
+}
+
+void web_json_sensor(const struct store *st, unsigned int slot, const struct web_json_opts *o,
+		     struct jw *w)
+{
+	const struct sensor *s = store_sensor(st, slot);
+	const struct device_info *dev;
+	struct reading r[48];
+	char buf[96];
+	uint32_t status, feat;
+	size_t n;
+	unsigned int bn, bk;
+	const uint8_t *p;
+
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	dev = sensor_device(s);
+	status = sensor_status(s);
+	feat = sensor_feat(s);
+	jw_obj_begin(w);
+	jw_key(w, "slot");
+	jw_uint(w, slot);
+	sensor_name(s, buf, sizeof(buf));
+	jw_key(w, "name");
+	jw_str(w, buf);
+	sensor_json_key(s, buf, sizeof(buf));
+	jw_key(w, "id");
+	jw_str(w, buf);
+	jw_key(w, "mac");
+	jw_hex(w, sensor_mac(s), 6, true);
+	snprintf(buf, sizeof(buf), "%04x", sensor_pid(s));
+	jw_key(w, "pid");
+	jw_str(w, buf);
+	json_str_or_null(w, "type", dev ? dev->type : NULL);
+	json_str_or_null(w, "model", dev ? dev->model : NULL);
+	json_str_or_null(w, "vendor", dev ? dev->vendor : NULL);
+	jw_key(w, "feat");
+	jw_uint(w, feat);
+	jw_key(w, "flags");
+	jw_obj_begin(w);
+	jw_key(w, "seen");
+	jw_bool(w, status & SENSOR_S_SEEN);
+	jw_key(w, "stale");
+	jw_bool(w, status & SENSOR_S_STALE);
+	jw_key(w, "wrong_key");
+	jw_bool(w, status & SENSOR_S_WRONG_KEY);
+	jw_key(w, "unbound");
+	jw_bool(w, status & SENSOR_S_UNBOUND);
+	jw_key(w, "needs_key");
+	jw_bool(w, feat & MI_FEAT_NEEDS_KEY);
+	jw_key(w, "has_key");
+	jw_bool(w, sensor_key(s) != NULL);
+	jw_key(w, "auto");
+	jw_bool(w, status & SENSOR_S_AUTO);
+	jw_obj_end(w);
+	jw_key(w, "dim");
+	jw_bool(w, web_sensor_dimmed(s));
+	if (o->fresh) {
+		jw_key(w, "fresh");
+		jw_bool(w, true);
+	}
+	jw_key(w, "rssi");
+	jw_int(w, sensor_rssi(s));
+	jw_key(w, "last");
+	jw_uint(w, sensor_last_us(s) / 1000000u);
+	jw_key(w, "ago");
+	if (sensor_last_us(s) && o->now_us >= sensor_last_us(s))
+		jw_uint(w, (o->now_us - sensor_last_us(s)) / 1000000u);
+	else
+		jw_null(w);
+	if (sensor_key(s) && o->show_keys) {
+		jw_key(w, "bindkey");
+		jw_hex(w, sensor_key(s), 16, true);
+	}
+
+	n = sensor_values(s, r, sizeof(r) / sizeof(r[0]));
+	jw_key(w, "values");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct reading_info *ri = reading_info(r[i].type);
+
+		if (!ri || !ri->key)
+			continue;
+		reading_key(&r[i], buf, sizeof(buf));
+		jw_obj_begin(w);
+		jw_key(w, "k");
+		jw_str(w, buf);
+		jw_key(w, "v");
+		jw_double(w, r[i].value, r[i].decimals);
+		jw_key(w, "u");
+		jw_str(w, ri->unit ? ri->unit : "");
+		if (ri->flags & (READING_F_BINARY | READING_F_EVENT)) {
+			jw_key(w, "f");
+			jw_uint(w, ri->flags);
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (!isnan(sensor_dew_point(s))) {
+		jw_key(w, "dew");
+		jw_double(w, sensor_dew_point(s), 1);
+	}
+	if (feat & (MI_FEAT_MOTION | MI_FEAT_DOOR)) {
+		jw_key(w, "events");
+		jw_uint(w, sensor_events(s));
+	}
+	if (feat & (MI_FEAT_NMT | MI_FEAT_MOTION)) {
+		jw_key(w, "nmt");
+		jw_uint(w, sensor_nmt(s));
+	}
+	if (sensor_door(s) >= 0) {
+		jw_key(w, "door");
+		jw_int(w, sensor_door(s));
+	}
+	if (sensor_leak(s) >= 0) {
+		jw_key(w, "leak");
+		jw_int(w, sensor_leak(s));
+	}
+	if (sensor_button(s, &bn, &bk)) {
+		jw_key(w, "button");
+		jw_obj_begin(w);
+		jw_key(w, "n");
+		jw_uint(w, bn);
+		jw_key(w, "kind");
+		jw_uint(w, bk);
+		jw_obj_end(w);
+	}
+	p = sensor_payload(s, &n);
+	if (p && n) {
+		jw_key(w, "payload");
+		jw_hex(w, p, n, true);
+	}
+	jw_key(w, "hist");
+	jw_obj_begin(w);
+	if (feat & (MI_FEAT_TEMP | MI_FEAT_TEMP_HUM))
+		json_hist(w, "temp", sensor_history(s, SENSOR_HIST_TEMP));
+	if (feat & (MI_FEAT_HUM | MI_FEAT_TEMP_HUM))
+		json_hist(w, "hum", sensor_history(s, SENSOR_HIST_HUM));
+	if (feat & MI_FEAT_LUX)
+		json_hist(w, "lux", sensor_history(s, SENSOR_HIST_LUX));
+	if (sensor_pid(s) == PID_GENERIC || (feat & MI_FEAT_PAYLOAD))
+		json_hist(w, "seen", sensor_history(s, SENSOR_HIST_SIGHTINGS));
+	jw_obj_end(w);
+	jw_key(w, "heard");
+	jw_uint(w, sensor_heard(s));
+	jw_obj_end(w);
+}
+
+void web_json_sensors(const struct store *st, const struct web_json_opts *o, struct jw *w)
+{
+	unsigned int n = store_sensor_count(st);
+
+	jw_obj_begin(w);
+	jw_key(w, "now");
+	jw_uint(w, o->now_us / 1000000u);
+	jw_key(w, "hour");
+	jw_int(w, local_hour(o->now_us));
+	jw_key(w, "sensors");
+	jw_arr_begin(w);
+	for (unsigned int i = 0; i < n; i++)
+		web_json_sensor(st, i, o, w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static uint64_t decode_errors(const struct store_stats *s)
+{
+	return s->malformed + s->no_key + s->wrong_key + s->unsupported;
+}
+
+void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,
+		   struct jw *w)
+{
+	const struct store_stats *s = store_stats(st);
+
+	jw_obj_begin(w);
+	jw_key(w, "now");
+	jw_uint(w, now_us / 1000000u);
+	jw_key(w, "hour");
+	jw_int(w, local_hour(now_us));
+	jw_key(w, "topic");
+	jw_str(w, n->topic ? n->topic : "");
+	jw_key(w, "version");
+	jw_str(w, n->version ? n->version : "");
+	jw_key(w, "sensors");
+	jw_uint(w, store_sensor_count(st));
+	jw_key(w, "uptime");
+	jw_uint(w, now_us > n->start_us ? (now_us - n->start_us) / 1000000u : 0);
+	jw_key(w, "adverts");
+	jw_uint(w, s->adverts);
+	jw_key(w, "decoded");
+	jw_uint(w, s->decoded);
+	jw_key(w, "errors");
+	jw_uint(w, decode_errors(s));
+	jw_key(w, "rate");
+	jw_double(w, n->adverts_per_s, 1);
+	jw_key(w, "mqtt");
+	jw_str(w, n->mqtt ? n->mqtt : "off");
+	jw_key(w, "options");
+	jw_arr_begin(w);
+	for (unsigned int i = 0; i < STORE_OPTIONS; i++)
+		jw_int(w, store_option(st, i));
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+/* ---- metrics ------------------------------------------------------------------------------ */
+
+struct out {
+	char *buf;
+	size_t size, len;
+	bool overflow;
+};
+
+static void __attribute__((format(printf, 2, 3))) outf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->overflow = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void label_escape(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < size; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[o++] = '\\';
+			out[o++] = *in;
+		} else if (*in == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void metric_head(struct out *o, const char *name, const char *type, const char *help)
+{
+	outf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_us, char *buf,
+		size_t size)
+{
+	const struct store_stats *s = store_stats(st);
+	struct out o = { buf, size, 0, false };
+	unsigned int count = store_sensor_count(st);
+	static const struct {
+		const char *reason;
+		size_t off;
+	} reasons[] = {
+		{ "malformed", offsetof(struct store_stats, malformed) },
+		{ "no_key", offsetof(struct store_stats, no_key) },
+		{ "wrong_key", offsetof(struct store_stats, wrong_key) },
+		{ "unsupported", offsetof(struct store_stats, unsupported) },
+		{ "duplicate", offsetof(struct store_stats, duplicates) },
+		{ "replay", offsetof(struct store_stats, replays) },
+		{ "not_sensor", offsetof(struct store_stats, not_sensor) },
+		{ "dropped_cap", offsetof(struct store_stats, dropped_cap) },
+	};
+
+	if (!size)
+		return -ENOSPC;
+	metric_head(&o, "mi32_adverts_received_total", "counter", "Advertisements received.");
+	outf(&o, "mi32_adverts_received_total %llu\n", (unsigned long long)s->adverts);
+	metric_head(&o, "mi32_adverts_decoded_total", "counter",
+		    "Sensor frames decoded and accepted.");
+	outf(&o, "mi32_adverts_decoded_total %llu\n", (unsigned long long)s->decoded);
+	metric_head(&o, "mi32_generic_sightings_total", "counter",
+		    "Generic BLE device sightings accepted.");
+	outf(&o, "mi32_generic_sightings_total %llu\n", (unsigned long long)s->generic);
+	metric_head(&o, "mi32_adverts_rejected_total", "counter",
+		    "Advertisements not accepted, by reason.");
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		outf(&o, "mi32_adverts_rejected_total{reason=\"%s\"} %llu\n", reasons[i].reason,
+		     (unsigned long long)*(const uint64_t *)((const char *)s + reasons[i].off));
+	metric_head(&o, "mi32_decode_errors_total", "counter",
+		    "Decode errors (malformed, no key, wrong key, unsupported).");
+	outf(&o, "mi32_decode_errors_total %llu\n", (unsigned long long)decode_errors(s));
+	metric_head(&o, "mi32_sensors", "gauge", "Sensors in the list.");
+	outf(&o, "mi32_sensors %u\n", count);
+	metric_head(&o, "mi32_mqtt_enabled", "gauge", "1 when an MQTT broker is configured.");
+	outf(&o, "mi32_mqtt_enabled{broker=\"%s\"} %d\n",
+	     n->mqtt && strcmp(n->mqtt, "off") ? n->mqtt : "", n->mqtt && strcmp(n->mqtt, "off"));
+	metric_head(&o, "mi32_uptime_seconds", "gauge", "Seconds since the daemon started.");
+	outf(&o, "mi32_uptime_seconds %llu\n",
+	     (unsigned long long)(now_us > n->start_us ? (now_us - n->start_us) / 1000000u : 0));
+
+	metric_head(&o, "mi32_sensor_last_seen_timestamp_seconds", "gauge",
+		    "Unix time of the last accepted frame (0 = never since start).");
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 1)
+			metric_head(&o, "mi32_sensor_rssi_dbm", "gauge",
+				    "RSSI of the last accepted frame.");
+		if (pass == 2)
+			metric_head(&o, "mi32_sensor_value", "gauge",
+				    "Latest value of each reading of each sensor.");
+		for (unsigned int i = 0; i < count; i++) {
+			const struct sensor *se = store_sensor(st, i);
+			char name[96], esc[200], mac[13];
+			struct reading r[48];
+			size_t nr;
+
+			sensor_json_key(se, name, sizeof(name));
+			label_escape(name, esc, sizeof(esc));
+			hex_encode(sensor_mac(se), 6, mac, 1);
+			if (pass == 0) {
+				outf(&o, "mi32_sensor_last_seen_timestamp_seconds{sensor=\"%s\","
+					 "mac=\"%s\"} %llu\n", esc, mac,
+				     (unsigned long long)(sensor_last_us(se) / 1000000u));
+				continue;
+			}
+			if (pass == 1) {
+				if (sensor_rssi(se))
+					outf(&o, "mi32_sensor_rssi_dbm{sensor=\"%s\",mac=\"%s\"} %d\n",
+					     esc, mac, sensor_rssi(se));
+				continue;
+			}
+			nr = sensor_values(se, r, sizeof(r) / sizeof(r[0]));
+			for (size_t k = 0; k < nr; k++) {
+				const struct reading_info *ri = reading_info(r[k].type);
+				char key[64];
+
+				if (!ri || !ri->key || (ri->flags & READING_F_EVENT) ||
+				    !isfinite(r[k].value))
+					continue;
+				reading_key(&r[k], key, sizeof(key));
+				outf(&o, "mi32_sensor_value{sensor=\"%s\",mac=\"%s\",reading=\"%s\"} "
+					 "%.*f\n", esc, mac, key, r[k].decimals, r[k].value);
+			}
+		}
+	}
+	return o.overflow ? -ENOSPC : (int)o.len;
+}
+
+/* ---- mi32cfg editor ------------------------------------------------------------------------ */
+
+static void json_entry(struct jw *w, const struct mi32cfg_entry *e, bool show_keys,
+		       const char *error)
+{
+	const struct device_info *dev = registry_find(e->pid);
+	char buf[40];
+
+	jw_obj_begin(w);
+	jw_key(w, "mac");
+	jw_hex(w, e->mac, 6, true);
+	snprintf(buf, sizeof(buf), "%04x", e->pid);
+	jw_key(w, "pid");
+	jw_str(w, buf);
+	if (dev)
+		snprintf(buf, sizeof(buf), "%s", dev->type);
+	else if (e->pid == PID_GENERIC)
+		snprintf(buf, sizeof(buf), "generic (IRK)");
+	else
+		snprintf(buf, sizeof(buf), "MI_%04X", e->pid);
+	jw_key(w, "type");
+	jw_str(w, buf);
+	jw_key(w, "key");
+	if (e->has_key && show_keys)
+		jw_hex(w, e->key, 16, true);
+	else if (e->has_key)
+		jw_null(w);
+	else
+		jw_str(w, "");
+	jw_key(w, "has_key");
+	jw_bool(w, e->has_key);
+	jw_key(w, "name");
+	jw_str(w, e->has_name ? e->name : "");
+	jw_key(w, "feat");
+	if (e->has_feat)
+		jw_uint(w, e->feat);
+	else
+		jw_null(w);
+	if (error) {
+		jw_key(w, "error");
+		jw_str(w, error);
+	}
+	jw_obj_end(w);
+}
+
+/* The reason of a one-element parse error, without its "element 1 (MAC): " prefix. */
+static const char *element_reason(const char *err)
+{
+	const char *p = strstr(err, "): ");
+
+	if (strncmp(err, "element 1", 9) == 0) {
+		if (p)
+			return p + 3;
+		p = strstr(err, ": ");
+		if (p)
+			return p + 2;
+	}
+	return err;
+}
+
+/* Fill what a row that did not parse can still show: its MAC and PID as written. */
+static void raw_row(struct jw *w, const cJSON *el, const char *error)
+{
+	const cJSON *mac = cJSON_GetObjectItemCaseSensitive(el, "MAC");
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(el, "PID");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(el, "name");
+
+	jw_obj_begin(w);
+	jw_key(w, "mac");
+	jw_str(w, cJSON_IsString(mac) ? mac->valuestring : "");
+	jw_key(w, "pid");
+	jw_str(w, cJSON_IsString(pid) ? pid->valuestring : "");
+	jw_key(w, "type");
+	jw_str(w, "?");
+	jw_key(w, "key");
+	jw_str(w, "");
+	jw_key(w, "has_key");
+	jw_bool(w, false);
+	jw_key(w, "name");
+	jw_str(w, cJSON_IsString(name) ? name->valuestring : "");
+	jw_key(w, "feat");
+	jw_null(w);
+	jw_key(w, "error");
+	jw_str(w, error);
+	jw_obj_end(w);
+}
+
+int web_json_cfg_check(const char *text, size_t len, bool show_keys, struct jw *w)
+{
+	struct mi32cfg *cfg = NULL;
+	char err[MI32CFG_ERR_LEN];
+	int r = mi32cfg_parse(text, len, &cfg, err);
+
+	jw_obj_begin(w);
+	if (r == -ENOMEM) {
+		jw_obj_end(w);
+		return r;
+	}
+	if (r == 0) {
+		char *out = NULL;
+		size_t n = mi32cfg_count(cfg);
+
+		jw_key(w, "ok");
+		jw_bool(w, true);
+		jw_key(w, "rows");
+		jw_arr_begin(w);
+		for (size_t i = 0; i < n; i++)
+			json_entry(w, mi32cfg_get(cfg, i), show_keys, NULL);
+		jw_arr_end(w);
+		if (show_keys && mi32cfg_format(cfg, &out, NULL) == 0) {
+			jw_key(w, "text");
+			jw_str(w, out);
+		}
+		free(out);
+		mi32cfg_free(cfg);
+		jw_obj_end(w);
+		return 0;
+	}
+
+	/* refused: say which rows are wrong, each checked on its own */
+	jw_key(w, "ok");
+	jw_bool(w, false);
+	jw_key(w, "error");
+	jw_str(w, err);
+	{
+		cJSON *root = cJSON_ParseWithLength(text, len);
+		const cJSON *el;
+
+		jw_key(w, "rows");
+		jw_arr_begin(w);
+		if (cJSON_IsArray(root)) {
+			cJSON_ArrayForEach(el, root) {
+				char *one = cJSON_PrintUnformatted(el);
+				char *wrapped = one ? malloc(strlen(one) + 3) : NULL;
+				struct mi32cfg *c1 = NULL;
+				char e1[MI32CFG_ERR_LEN];
+
+				if (!wrapped) {
+					free(one);
+					break;
+				}
+				sprintf(wrapped, "[%s]", one);
+				if (mi32cfg_parse(wrapped, strlen(wrapped), &c1, e1) == 0 &&
+				    mi32cfg_count(c1) == 1)
+					json_entry(w, mi32cfg_get(c1, 0), show_keys, NULL);
+				else if (c1)
+					raw_row(w, el, "an element without MAC and PID belongs to "
+						       "the element before it");
+				else
+					raw_row(w, el, element_reason(e1));
+				mi32cfg_free(c1);
+				free(wrapped);
+				free(one);
+			}
+		}
+		jw_arr_end(w);
+		cJSON_Delete(root);
+	}
+	jw_obj_end(w);
+	return -EBADMSG;
+}
+
+void web_json_types(struct jw *w)
+{
+	size_t n;
+	const struct device_info *d = registry_all(&n);
+	char pid[8];
+
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj_begin(w);
+		snprintf(pid, sizeof(pid), "%04x", d[i].pid);
+		jw_key(w, "pid");
+		jw_str(w, pid);
+		jw_key(w, "type");
+		jw_str(w, d[i].type ? d[i].type : "");
+		jw_key(w, "model");
+		jw_str(w, d[i].model ? d[i].model : "");
+		jw_key(w, "vendor");
+		jw_str(w, d[i].vendor ? d[i].vendor : "");
+		jw_key(w, "key");
+		jw_bool(w, d[i].feat & MI_FEAT_NEEDS_KEY);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// lib.js — what the browser tests share: the mi32 daemon as a child process on a free port,
+// captures made by `mi32 simulate` and reshaped here (btsnoop records retimed or dropped),
+// mi32cfg edits, Debian's chromium through playwright-core, and a tiny test harness.
+'use strict';
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MI32 = process.env.MI32_BIN || path.join(ROOT, 'build', 'mi32');
+const SHOTS = process.env.MI32_SCREENSHOTS || path.join(path.dirname(MI32), 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'mi32-browser-'));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+async function waitPort(port, ms = 10000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise(res => {
+      const c = net.connect(port, '127.0.0.1', () => { c.end(); res(true); });
+      c.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise(r => setTimeout(r, 50));
+  }
+  throw new Error('nothing listens on port ' + port);
+}
+
+/* `mi32 simulate`: a capture and the mi32cfg with its keys */
+function simulate(name, duration, start) {
+  const cap = path.join(TMP, name + '.btsnoop'), cfg = path.join(TMP, name + '.mi32cfg');
+  const args = ['simulate', '--out', cap, '--mi32cfg', cfg, '--duration', String(duration)];
+  if (start) args.push('--start', String(start));
+  execFileSync(MI32, args, { stdio: 'pipe' });
+  return { cap, cfg };
+}
+
+/* Rewrite a btsnoop file record by record: @fn(tsMicros, data) returns a new timestamp (BigInt)
+ * or null to drop the record. */
+function reshape(src, dst, fn) {
+  const b = fs.readFileSync(src);
+  const out = [b.subarray(0, 16)];
+  let off = 16;
+  while (off + 24 <= b.length) {
+    const incl = b.readUInt32BE(off + 4);
+    const rec = Buffer.from(b.subarray(off, off + 24 + incl));
+    const ts = rec.readBigUInt64BE(16);
+    const nts = fn(ts, rec.subarray(24));
+    if (nts !== null) { rec.writeBigUInt64BE(nts, 16); out.push(rec); }
+    off += 24 + incl;
+  }
+  fs.writeFileSync(dst, Buffer.concat(out));
+}
+
+/* does an HCI advertising report carry @mac (display order hex)? */
+function hasMac(data, mac) {
+  const rev = Buffer.from(mac, 'hex').reverse();
+  return data.indexOf(rev) >= 0;
+}
+
+function readCfg(file) { return JSON.parse(fs.readFileSync(file, 'utf8')); }
+function writeCfg(file, list) { fs.writeFileSync(file, JSON.stringify(list)); }
+
+class Daemon {
+  constructor(opts) { this.opts = opts; this.log = ''; }
+  async start() {
+    this.port = this.port || await freePort();
+    const o = this.opts;
+    const args = ['run', '--replay', o.capture, '--mi32cfg', o.mi32cfg, '--web-port', String(this.port),
+      '--state-dir', TMP, '--teleperiod', '0'];
+    if (o.fast) args.push('--fast'); else args.push('--loop');
+    if (o.password) args.push('--web-password', o.password);
+    if (o.stale) args.push('--stale', String(o.stale));
+    /* --fast finishes the replay at once; a console that stays open (a FIFO we hold both
+     * ends of: node's pipes are sockets, which the daemon does not wait for) keeps it up */
+    let stdin = 'ignore';
+    if (o.fast) {
+      const fifo = path.join(TMP, 'console-' + this.port);
+      if (!fs.existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+      this.fifo = this.fifo || fs.openSync(fifo, 'r+');
+      stdin = this.fifo;
+    }
+    this.proc = spawn(MI32, args, { env: Object.assign({}, process.env, { TZ: 'UTC' }), stdio: [stdin, 'ignore', 'pipe'] });
+    this.proc.stderr.on('data', d => { this.log += d; });
+    try {
+      await waitPort(this.port);
+    } catch (e) {
+      throw new Error(e.message + '; mi32 said: ' + this.log.slice(-600));
+    }
+    this.base = 'http://127.0.0.1:' + this.port;
+    return this;
+  }
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const done = new Promise(r => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await Promise.race([done, new Promise(r => setTimeout(r, 5000))]);
+    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+  }
+  async json(p, init) {
+    const r = await fetch(this.base + p, init);
+    return { status: r.status, body: await r.json() };
+  }
+}
+
+async function browser() {
+  return chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+
+async function page(b, vp, extra) {
+  const ctx = await b.newContext(Object.assign({ viewport: VIEWPORTS[vp || 'desktop'], timezoneId: 'UTC',
+    deviceScaleFactor: 1 }, extra || {}));
+  const p = await ctx.newPage();
+  p.errors = [];
+  p.on('pageerror', e => p.errors.push(e.message));
+  p.on('console', m => { if (m.type() === 'error') p.errors.push(m.text()); });
+  return p;
+}
+
+async function shot(p, name, full) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, name + '.png');
+  await p.screenshot({ path: file, fullPage: !!full });
+  return file;
+}
+
+/* ---- harness ---- */
+const tests = [];
+function test(name, fn) { tests.push({ name, fn }); }
+function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
+function eq(a, b, msg) {
+  if (JSON.stringify(a) !== JSON.stringify(b))
+    throw new Error((msg || 'not equal') + ': got ' + JSON.stringify(a) + ', want ' + JSON.stringify(b));
+}
+
+async function run(setup, teardown) {
+  const t0 = Date.now();
+  let failed = 0;
+  const ctx = {};
+  try {
+    await setup(ctx);
+    for (const t of tests) {
+      const s = Date.now();
+      try {
+        await t.fn(ctx);
+        console.log('ok   ' + t.name + ' (' + (Date.now() - s) + ' ms)');
+      } catch (e) {
+        failed++;
+        console.log('FAIL ' + t.name + '\n     ' + (e.stack || e).toString().split('\n').slice(0, 4).join('\n     '));
+      }
+    }
+  } catch (e) {
+    failed++;
+    console.log('FAIL setup: ' + (e.stack || e));
+  } finally {
+    await teardown(ctx);
+  }
+  console.log((failed ? failed + ' of ' + tests.length + ' failed' : 'all ' + tests.length + ' passed') +
+    ' in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s; screenshots in ' + SHOTS);
+  if (!process.env.MI32_KEEP_TMP) fs.rmSync(TMP, { recursive: true, force: true });
+  process.exit(failed ? 1 : 0);
+}
+
+module.exports = { MI32, SHOTS, TMP, simulate, reshape, hasMac, readCfg, writeCfg, Daemon, browser, page, shot,
+  test, assert, eq, run };

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+// run.js — mi32's web interface in Debian's chromium (playwright-core). Three daemons:
+//   frozen: a 3.5-hour capture replayed --fast, so every value, graph bucket and flag is
+//           fixed when the browser looks (values, graphs, dimming: wrong key, missing key,
+//           never heard, stale);
+//   live:   the 10-minute fleet replayed in real time, its first 90 s squeezed into 3 s so
+//           every sensor is heard at once (SSE: one widget redrawn per update, the flash);
+//   locked: a web password (login refused/accepted) and the mi32cfg editor round trip
+//           with a restart.
+// Usage: node run.js   (MI32_BIN, MI32_SCREENSHOTS, CHROMIUM from the environment)
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const L = require('./lib');
+const { test, assert, eq } = L;
+
+const MAC = { LYWSD03: 'A4C138A1B204', MJYD2S: 'E4AAECD4E508', MHOC303: 'E72E01030311', ATC: 'A4C138112212',
+  ATTIC: 'A4C138000099' };
+const FLEET = ['Flora', 'MJ_HT_V1', 'LYWSD02', 'LYWSD03', 'CGG1', 'CGD1', 'NLIGHT', 'MJYD2S', 'YLYK01', 'MHOC401',
+  'MHOC303', 'ATC', 'MCCGQ02', 'SJWS01L', 'PVVX', 'YLKG08', 'YLAI003', 'BTHOME', 'Tag'];
+
+/* the dimming rule, written again here from SPEC §10.3 + decision #10 */
+function shouldDim(s) {
+  const f = s.flags;
+  return !f.seen || s.rssi === 0 || (f.needs_key && !f.has_key) || f.wrong_key || f.stale ||
+    (f.unbound && s.pid !== '0576') || ((s.feat & ~1) === 0 && s.pid !== '0000');
+}
+
+async function setup(ctx) {
+  const hour = 3600;
+  const now = Math.floor(Date.now() / 1000);
+  const start = Math.floor(now / hour) * hour - 3 * hour - 1800;
+
+  /* frozen: 3.5 h; MHOC303 silent after 30 min (stale), keys broken on purpose */
+  const f = L.simulate('frozen', 12600, start);
+  let first = null;
+  L.reshape(f.cap, f.cap, (ts, data) => {
+    if (first === null) first = ts;
+    return L.hasMac(data, MAC.MHOC303) && ts - first > 1800000000n ? null : ts;
+  });
+  const cfg = L.readCfg(f.cfg);
+  for (const e of cfg) {
+    if (e.MAC === MAC.LYWSD03) e.key = '00112233445566778899AABBCCDDEEFF';
+    if (e.MAC === MAC.MJYD2S) e.key = '';
+  }
+  cfg.push({ MAC: MAC.ATTIC, PID: '055b', key: '', name: 'Attic', feat: 143 });
+  L.writeCfg(f.cfg, cfg);
+  ctx.frozen = await new L.Daemon({ capture: f.cap, mi32cfg: f.cfg, fast: true }).start();
+
+  /* live: the first 90 s in 3 s, then real time */
+  const l = L.simulate('live', 600);
+  let t0 = null;
+  L.reshape(l.cap, l.cap, ts => {
+    if (t0 === null) t0 = ts;
+    const d = ts - t0;
+    return d < 90000000n ? t0 + d / 30n : t0 + 3000000n + (d - 90000000n);
+  });
+  ctx.liveCfg = l.cfg;
+  ctx.live = await new L.Daemon({ capture: l.cap, mi32cfg: l.cfg }).start();
+
+  /* locked: password; its own mi32cfg file, empty at first */
+  ctx.lockedCfg = path.join(L.TMP, 'locked.mi32cfg');
+  ctx.locked = await new L.Daemon({ capture: l.cap, mi32cfg: ctx.lockedCfg, password: 's3cret-pw' }).start();
+
+  ctx.browser = await L.browser();
+  /* the frozen daemon has replayed everything once every sensor is in */
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    const r = await ctx.frozen.json('/api/node');
+    if (r.body.adverts > 1000 && r.body.adverts === last) break;
+    last = r.body.adverts;
+    await new Promise(res => setTimeout(res, 200));
+  }
+}
+
+async function teardown(ctx) {
+  if (ctx.browser) await ctx.browser.close();
+  for (const d of [ctx.frozen, ctx.live, ctx.locked]) if (d) await d.stop();
+}
+
+async function dashboard(ctx, daemon, vp) {
+  const p = await L.page(ctx.browser, vp);
+  await p.goto(daemon.base + '/m32');
+  const n = (await daemon.json('/api/sensors')).body.sensors.length;
+  await p.waitForFunction(k => document.querySelectorAll('#grid .box').length === k + 1, n);
+  return p;
+}
+
+test('frozen: the dashboard shows every sensor type with the values of the store', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  const api = (await ctx.frozen.json('/api/sensors')).body.sensors;
+  const st8 = (await ctx.frozen.json('/cm?cmnd=Status%208')).body.StatusSNS;
+  const names = await p.$$eval('#grid .box:not(.node) .nm', els => els.map(e => e.textContent));
+  for (const t of FLEET) assert(names.includes(t), 'a widget for ' + t + ' (have ' + names.join(',') + ')');
+  assert(names.includes('Attic'), 'the never-heard sensor named in mi32cfg');
+  const node = await p.textContent('#box0');
+  assert(node.includes('Sensors observed' + api.length) || node.replace(/\s+/g, '').includes('Sensorsobserved' + api.length), 'node widget count: ' + node);
+  assert(/MQTT\s*off/.test(node), 'MQTT says off when not configured');
+
+  for (const s of api) {
+    const box = await p.$('#box' + (s.slot + 1));
+    assert(box, 'widget of ' + s.name);
+    const text = (await box.textContent()).replace(/\s+/g, '');
+    assert(text.includes(s.mac), s.name + ' shows its MAC');
+    for (const v of s.values) {
+      if (v.k === 'Temperature' || v.k === 'Humidity') {
+        const shown = await box.$eval('[data-k="' + v.k + '"]', e => e.firstChild.textContent);
+        eq(Number(shown), v.v, s.name + ' ' + v.k);
+        /* and the same number as Tasmota's SENSOR JSON (another code path: report.c) */
+        const key = Object.keys(st8).find(k => st8[k] && st8[k].MAC === s.mac);
+        if (key && st8[key][v.k] != null) assert(Math.abs(st8[key][v.k] - v.v) < 0.051, s.name + ' ' + v.k + ' vs Status 8: ' + st8[key][v.k]);
+      }
+      if (v.k === 'Illuminance') assert(text.includes('Illuminance' + v.v + 'lx'), s.name + ' lux ' + v.v + ' in ' + text);
+      if (v.k === 'Battery') assert(text.includes(v.v + '%'), s.name + ' battery');
+    }
+    if (s.rssi) assert(text.includes('RSSI' + s.rssi + 'dBm'), s.name + ' RSSI');
+    if (s.door != null) assert(text.includes('Contact' + (s.door ? 'open' : 'closed')), s.name + ' contact');
+    if (s.leak != null) assert(text.includes(s.leak ? 'Leak!!!' : 'Noleak'), s.name + ' leak');
+    if (s.button) assert(text.includes('Button' + s.button.n), s.name + ' button');
+    if (s.nmt != null && (s.feat & 0x300)) assert(text.includes('Nomotionfor'), s.name + ' no-motion counter');
+    if (s.payload) assert(text.includes(s.payload), s.name + ' payload');
+    if (s.events != null) assert(text.includes('Events' + s.events), s.name + ' events');
+  }
+  const knob = api.find(s => s.name === 'YLKG08');
+  if (knob.values.some(v => v.k === 'Dimmer')) assert((await p.textContent('#box' + (knob.slot + 1))).includes('Dimmer steps'), 'knob steps');
+  eq(p.errors, [], 'no errors in the page');
+  await L.shot(p, 'm32-desktop', true);
+  await L.shot(p, 'm32-desktop-top', false);
+  const ph = await dashboard(ctx, ctx.frozen, 'phone');
+  await L.shot(ph, 'm32-phone', false);
+  const w = await ph.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert(w[0] <= w[1], 'no sideways scrolling on a phone: ' + w);
+});
+
+test('frozen: 24 h graphs draw exactly the valid hourly buckets, the coming hour a gap', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  const body = (await ctx.frozen.json('/api/sensors')).body;
+  const hour = body.hour;
+  let graphs = 0;
+  for (const s of body.sensors) {
+    for (const kind of Object.keys(s.hist)) {
+      const want = [];
+      s.hist[kind].forEach((v, h) => { if (v) want.push([h, v]); });
+      const got = await p.$$eval('#box' + (s.slot + 1) + ' svg.graph[data-kind="' + kind + '"] circle.pt',
+        els => els.map(e => [+e.dataset.h, +e.dataset.v, +e.getAttribute('cx')]));
+      eq(got.map(g => [g[0], g[1]]).sort((a, b) => a[0] - b[0]), want, s.name + ' ' + kind + ' buckets');
+      /* oldest left, newest right: x grows with the age order starting after the current hour */
+      for (const g of got) eq(g[2], ((g[0] - hour - 1 + 48) % 24) * 6 + 3, s.name + ' x of hour ' + g[0]);
+      assert(!got.some(g => g[0] === (hour + 1) % 24), s.name + ': the coming hour is a gap');
+      graphs++;
+    }
+  }
+  const atc = body.sensors.find(s => s.mac === MAC.ATC);
+  assert(atc.hist.temp.filter(Boolean).length >= 4, 'ATC has 4 hours of temperature: ' + atc.hist.temp);
+  assert(graphs >= 25, 'graphs drawn: ' + graphs);
+  const box = await p.$('#box' + (atc.slot + 1));
+  await box.screenshot({ path: path.join(L.SHOTS, 'widget-atc-graphs.png') });
+});
+
+test('frozen: dimming follows the rules (never heard, no key, wrong key, stale)', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  const api = (await ctx.frozen.json('/api/sensors')).body.sensors;
+  for (const s of api) {
+    const dim = await p.$eval('#box' + (s.slot + 1), e => e.classList.contains('dim'));
+    eq(dim, shouldDim(s), s.name + ' dimmed');
+    eq(s.dim, shouldDim(s), s.name + ' dim in the API');
+  }
+  const by = mac => api.find(s => s.mac === mac);
+  assert(by(MAC.LYWSD03).flags.wrong_key, 'LYWSD03 has the wrong key');
+  assert(by(MAC.MJYD2S).flags.needs_key && !by(MAC.MJYD2S).flags.has_key, 'MJYD2S has no key');
+  assert(by(MAC.MHOC303).flags.stale, 'MHOC303 is stale');
+  assert(!by(MAC.ATTIC).flags.seen, 'Attic never heard');
+  assert(!by(MAC.ATC).dim, 'ATC is not dimmed');
+  const txt = async mac => p.textContent('#box' + (by(mac).slot + 1) + ' .kl');
+  assert((await txt(MAC.LYWSD03)).includes('Wrong key'), 'wrong key said');
+  assert((await txt(MAC.MJYD2S)).includes('No known key'), 'missing key said');
+  assert((await txt(MAC.MHOC303)).includes('Stale'), 'stale said');
+  assert((await txt(MAC.ATTIC)).includes('Not heard since start'), 'never heard said');
+  const op = await p.$eval('#box' + (by(MAC.LYWSD03).slot + 1), e => getComputedStyle(e).opacity);
+  assert(Number(op) <= 0.55, 'dimmed opacity ' + op);
+});
+
+test('live: an advertisement redraws exactly one widget, flashes its circle; no polling', async ctx => {
+  const p = await dashboard(ctx, ctx.live, 'desktop');
+  await p.waitForTimeout(500);
+  const requests = [];
+  p.on('request', r => requests.push(r.url()));
+  /* watch which boxes get replaced, and the ticking counters inside them */
+  await p.evaluate(() => {
+    const t = window.__t = { replaced: [], events: [] };
+    const take = recs => { for (const m of recs) for (const n of m.removedNodes) if (n.id) t.replaced.push(n.id); };
+    t.mo = new MutationObserver(take);
+    t.mo.observe(document.getElementById('grid'), { childList: true });
+    document.addEventListener('m32:sensor', e => {
+      take(t.mo.takeRecords());
+      const id = 'box' + (e.detail.slot + 1);
+      const circle = document.querySelector('#' + id + ' .fade');
+      t.events.push({ id, fresh: !!e.detail.fresh, replacedSoFar: t.replaced.length,
+        flash: circle.classList.contains('flash'), anim: circle.querySelector('circle').getAnimations().length });
+    });
+  });
+  const before = await p.$$eval('#grid .box', els => els.map(e => [e.id, e.dataset.renders]));
+  await p.waitForTimeout(4000);
+  const t = await p.evaluate(() => { const x = window.__t; x.replaced.push(...[].concat(...x.mo.takeRecords().map(m => [...m.removedNodes].map(n => n.id)))); return { replaced: x.replaced, events: x.events }; });
+  assert(t.events.length >= 3, 'updates arrived by SSE: ' + t.events.length);
+  eq(t.replaced, t.events.map(e => e.id), 'each update replaced exactly its own widget, nothing else');
+  t.events.forEach((e, i) => eq(e.replacedSoFar, i + 1, 'one replacement per update'));
+  for (const e of t.events.filter(x => x.fresh)) assert(e.flash && e.anim === 1, 'fresh data flashes the circle of ' + e.id);
+  const after = new Map(await p.$$eval('#grid .box', els => els.map(e => [e.id, e.dataset.renders])));
+  const touched = new Set(t.events.map(e => e.id));
+  for (const [id, r] of before) if (!touched.has(id) && id !== 'box0') eq(after.get(id), r, id + ' untouched');
+  assert(!requests.some(u => /\/api\/|\/m32/.test(u)), 'no polling, no reloads: ' + requests.join(' '));
+  await L.shot(p, 'm32-live-flash', false);
+});
+
+test('live: counters count up in the browser between updates', async ctx => {
+  const p = await dashboard(ctx, ctx.live, 'desktop');
+  const read = () => p.$$eval('#grid .box .ti', els => els.map(e => [e.closest('.box').id, e.closest('.box').dataset.renders, +e.textContent]));
+  const a = await read();
+  assert(a.length >= 2, 'no-motion counters on the motion sensors');
+  await p.waitForTimeout(3300);
+  const b = await read();
+  for (const [id, r, v] of a) {
+    const x = b.find(y => y[0] === id);
+    if (x && x[1] === r) assert(x[2] >= v + 2, id + ' counts up: ' + v + ' → ' + x[2]);
+  }
+  const up = await p.textContent('#box0 [data-n="uptime"]');
+  assert(/^0T00:00:\d\d$/.test(up) || /^0T00:\d\d:\d\d$/.test(up), 'uptime ' + up);
+});
+
+test('live: main page lists every sensor, the console runs a command', async ctx => {
+  for (const vp of ['desktop', 'phone']) {
+    const p = await L.page(ctx.browser, vp);
+    await p.goto(ctx.live.base + '/');
+    await p.waitForFunction(() => document.querySelectorAll('.sensor').length >= 20);
+    eq(await p.textContent('#summary'), 'Mi32 — 20 devices', 'summary row');
+    const t = await p.textContent('#sensors');
+    assert(/\d+ s ago/.test(t), 'last seen as "N s ago"');
+    assert(/Temperature/.test(t) && /RSSI/.test(t) && /Battery/.test(t), 'rows with values');
+    eq(p.errors, [], 'no page errors');
+    await L.shot(p, 'main-' + vp, false);
+  }
+  const c = await L.page(ctx.browser, 'desktop');
+  await c.goto(ctx.live.base + '/cs');
+  await c.waitForTimeout(300);
+  await c.fill('#cmd', 'MI32Option2');
+  await c.press('#cmd', 'Enter');
+  await c.waitForFunction(() => document.getElementById('log').value.includes('"MI32Option2":0'));
+  await c.fill('#cmd', 'Status 8');
+  await c.press('#cmd', 'Enter');
+  await c.waitForFunction(() => document.getElementById('log').value.includes('StatusSNS'));
+  await L.shot(c, 'console-desktop', false);
+  const ph = await L.page(ctx.browser, 'phone');
+  await ph.goto(ctx.live.base + '/cs');
+  await ph.waitForTimeout(500);
+  await L.shot(ph, 'console-phone', false);
+});
+
+async function login(p, base, password) {
+  await p.goto(base + '/cfg');
+  await p.fill('#password', password);
+  await p.click('button[type=submit]');
+}
+
+test('locked: a wrong password is refused everywhere, the right one lets in', async ctx => {
+  const d = ctx.locked;
+  eq((await d.json('/api/sensors')).status, 401, 'API without password');
+  const basic = pw => ({ headers: { Authorization: 'Basic ' + Buffer.from('admin:' + pw).toString('base64') } });
+  eq((await d.json('/api/sensors', basic('nope'))).status, 401, 'API with a wrong password');
+  eq((await d.json('/api/sensors', basic('s3cret-pw'))).status, 200, 'API with the password');
+  eq((await d.json('/cm?cmnd=MI32Option2%201')).status, 401, '/cm without password');
+  const p = await L.page(ctx.browser, 'phone');
+  const r = await p.goto(d.base + '/m32');
+  eq(r.status(), 401, 'page without password');
+  await login(p, d.base, 'wrong');
+  await p.waitForSelector('#msg:not(.hidden)');
+  eq(await p.textContent('#msg'), 'Wrong password', 'the login says so');
+  assert(!(await p.$('#rows')), 'no editor behind a wrong password');
+  await L.shot(p, 'login-refused-phone', false);
+  await login(p, d.base, 's3cret-pw');
+  await p.waitForSelector('#rows');
+});
+
+test('locked: the editor round-trips a mi32cfg (import, edit, save, file, restart, same table)', async ctx => {
+  const d = ctx.locked;
+  const p = await L.page(ctx.browser, 'desktop', { acceptDownloads: true });
+  await login(p, d.base, 's3cret-pw');
+  await p.waitForSelector('#rows');
+  const src = L.readCfg(ctx.liveCfg);
+  await p.fill('#paste', JSON.stringify(src));
+  await p.click('#import');
+  await p.waitForFunction(n => document.querySelectorAll('#rows tr[data-mac]').length === n, src.length);
+  /* edit a name, a key; a bad key shows a row error, fixing it clears it */
+  const row = mac => '#rows tr[data-mac="' + mac + '"]';
+  await p.fill(row(MAC.ATC) + ' input.name', 'Greenhouse');
+  await p.fill(row(MAC.LYWSD03) + ' input.key', '0011');
+  await p.waitForSelector('#rows tr.errline:not(.hidden)');
+  assert((await p.textContent('#rows tr.errline:not(.hidden)')).includes('key must be 32 hex digits'), 'per-row error');
+  await L.shot(p, 'cfg-row-error-desktop', false);
+  await p.fill(row(MAC.LYWSD03) + ' input.key', 'AABBCCDDEEFF00112233445566778899');
+  await p.waitForFunction(() => !document.querySelector('#rows tr.errline:not(.hidden)'));
+  /* delete a row, add one by MAC + key */
+  await p.click(row(MAC.MHOC303) + ' button.del');
+  await p.fill('#amac', 'a4:c1:38:00:00:77');
+  await p.selectOption('#atype', '055b');
+  await p.fill('#akey', '77112233445566778899aabbccddeeff');
+  await p.fill('#aname', 'Cellar');
+  await p.click('#add');
+  await p.click('#save');
+  await p.waitForSelector('#savemsg.ok');
+  const table = () => p.$$eval('#rows tr[data-mac]', trs => trs.map(tr => [tr.dataset.mac,
+    tr.querySelector('.pid').textContent, tr.querySelector('input.name').value, tr.querySelector('input.key').value]));
+  const saved = await table();
+  /* the file on disk, as MI32Cfg writes it */
+  const file = L.readCfg(ctx.lockedCfg);
+  eq(file.map(e => [e.MAC, e.PID, e.name || '', e.key]), saved, 'file on disk = table');
+  assert(file.some(e => e.MAC === MAC.ATC && e.name === 'Greenhouse'), 'name saved');
+  assert(file.some(e => e.MAC === MAC.LYWSD03 && e.key === 'AABBCCDDEEFF00112233445566778899'), 'key saved');
+  assert(file.some(e => e.MAC === 'A4C138000077' && e.key === '77112233445566778899AABBCCDDEEFF' && e.name === 'Cellar'), 'added sensor saved');
+  assert(!file.some(e => e.MAC === MAC.MHOC303), 'deleted sensor gone from the file');
+  const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+  const dlText = fs.readFileSync(await dl.path(), 'utf8');
+  eq(JSON.parse(dlText).map(e => e.MAC), file.map(e => e.MAC), 'Download exports the list');
+  await L.shot(p, 'cfg-saved-desktop', true);
+  /* restart: the same table comes back from the file */
+  await d.stop();
+  await d.start();
+  const q = await L.page(ctx.browser, 'desktop');
+  await login(q, d.base, 's3cret-pw');
+  await q.waitForFunction(n => document.querySelectorAll('#rows tr[data-mac]').length === n, saved.length);
+  const again = await q.$$eval('#rows tr[data-mac]', trs => trs.map(tr => [tr.dataset.mac,
+    tr.querySelector('.pid').textContent, tr.querySelector('input.name').value, tr.querySelector('input.key').value]));
+  /* a generic device names itself from its advertised local name ("Tag") once heard again */
+  const plain = t => t.map(r => r[1] === '0000' ? [r[0], r[1], '', r[3]] : r);
+  eq(plain(again), plain(saved), 'same table after a restart');
+  const ph = await L.page(ctx.browser, 'phone');
+  await login(ph, d.base, 's3cret-pw');
+  await ph.waitForSelector('#rows tr[data-mac]');
+  await L.shot(ph, 'cfg-phone', false);
+});
+
+L.run(setup, teardown);
