@@ -8,6 +8,7 @@ CMAKE_FLAGS = -DMI32_SHARED_DIR=$(SHARED)
 FUZZ_SECONDS ?= 20
 
 .PHONY: all build deps deps-test run test test-unit test-asan test-vectors test-integration \
+	test-browser \
 	fuzz bench demo clean
 
 all: build
@@ -65,7 +66,14 @@ test-integration: build-test
 		MI32_BIN=$(abspath build/mi32) MI32_BUILD_DIR=$(abspath build) MI32_SHARED=$(SHARED) \
 		/usr/bin/python3 -m pytest -q tests/integration; fi
 
-test: test-unit test-asan test-vectors test-integration
+# The web interface in Debian's chromium, driven by playwright-core (npm, pinned in
+# tests/browser/package-lock.json); screenshots land in build/screenshots/.
+test-browser: build-test
+	@cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund; }
+	MI32_BIN=$(abspath build/mi32) MI32_SCREENSHOTS=$(abspath build/screenshots) \
+		node tests/browser/run.js
+
+test: test-unit test-asan test-vectors test-integration test-browser
 
 # Bounded coverage-guided fuzzing with clang's libFuzzer. The growing corpus stays in
 # build-fuzz/corpus/; a crash lands in fuzz/corpus/<target>/crash-* and `make test` replays it

@@ -3,8 +3,8 @@
 # Usage: scripts/deps.sh [build|test|all]. Called by `make`; safe to run twice.
 set -e
 
-build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev"
-test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark"
+build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev"
+test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark chromium nodejs npm python3-jinja2"
 
 case "${1:-build}" in
 build) pkgs="$build_pkgs" ;;
@@ -17,7 +17,9 @@ for p in $pkgs; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$st" in
 	*"install ok installed"*) ;;
-	*) missing="$missing $p" ;;
+	# NodeSource's nodejs ships its own npm and conflicts with Debian's
+	*) [ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
+	   missing="$missing $p" ;;
 	esac
 done
 [ -z "$missing" ] && exit 0

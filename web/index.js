@@ -39,7 +39,12 @@
     el.innerHTML = h;
     el._at = Date.now() / 1000;
     const old = byslot.get(s.slot);
-    if (old) old.replaceWith(el); else root.appendChild(el);
+    if (old) old.replaceWith(el);
+    else {
+      /* keep slot order whatever arrives first, the SSE update or the full list */
+      const next = [...byslot.keys()].filter(k => k > s.slot).sort((a, b) => a - b)[0];
+      root.insertBefore(el, next === undefined ? null : byslot.get(next));
+    }
     byslot.set(s.slot, el);
   }
 

@@ -125,7 +125,11 @@
     el._at = Date.now() / 1000;
     const old = boxes.get(s.slot);
     if (old) old.replaceWith(el);
-    else grid.appendChild(el);
+    else {
+      /* keep slot order whatever arrives first, the SSE update or the full list */
+      const next = [...boxes.keys()].filter(k => k > s.slot).sort((a, b) => a - b)[0];
+      grid.insertBefore(el, next === undefined ? null : boxes.get(next));
+    }
     boxes.set(s.slot, el);
     state.renders++;
   }

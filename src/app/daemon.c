@@ -200,8 +200,12 @@ static void process_adv(struct daemon *d, const struct adv *adv, bool own)
 		for (unsigned int i = 0; i < d->app.n_out; i++)
 			if (d->app.out[i].ops->adv)
 				d->app.out[i].ops->adv(d->app.out[i].sink, adv);
-	if (d->virtual_time)
+	if (d->virtual_time) {
+		/* replay time: uptime counts from the capture's first record */
+		if (!d->now_us)
+			d->cmd.start_us = d->app.start_us = t;
 		d->now_us = t;
+	}
 	store_handle_adv(d->store, adv, t);
 	/* publish at once: a button press is on its way before the next advert is read */
 	if (d->want_publish) {
@@ -426,7 +430,7 @@ static void console_start(struct daemon *d)
 	 * finished replay exits, so scripted commands are never cut off */
 	if (S_ISCHR(st.st_mode) && !isatty(STDIN_FILENO))
 		return;
-	d->stdin_wait = S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode);
+	d->stdin_wait = S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
 	if (S_ISREG(st.st_mode)) {
 		/* epoll cannot watch regular files: read it all now */
 		char buf[LINE_MAX_];
@@ -490,11 +494,9 @@ static void derive_topic(struct daemon *d)
 		snprintf(d->topic, sizeof(d->topic), "%s", d->cfg.topic);
 		return;
 	}
-	if (d->radio && radio_address(d->radio, id, sizeof(id)) == 0) {
-		/* Tasmota's default ends in the last three bytes of the MAC */
-		snprintf(d->topic, sizeof(d->topic), "mi32_%s", id + strlen(id) - 6);
-		return;
-	}
+	/* Tasmota ends its default in the last three bytes of the MAC; the adapter's address
+	 * arrives only after the topic is needed (LWT, client id), so the machine id stands in:
+	 * as stable across restarts, and unique per host. */
 	f = fopen("/etc/machine-id", "r");
 	if (f) {
 		if (!fgets(id, sizeof(id), f))

@@ -11,6 +11,11 @@
 #define LOG_DEBUG_ 7
 
 void log_set_level(int level);
+
+/* One listener (the web console) gets every line that passes the level, after it was
+ * written to stderr. NULL removes it. The line is valid during the call only. */
+void log_set_listener(void (*fn)(void *user_data, int level, const char *line),
+		      void *user_data);
 int log_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -227,6 +227,15 @@ static enum MHD_Result reply_asset(struct MHD_Connection *c, unsigned int status
 
 /* ---- console log -------------------------------------------------------------------------- */
 
+static void log_line(struct web *w, const char *prefix, const char *text);
+
+/* the daemon's own log lines, as Tasmota's console shows them */
+static void on_log(void *user_data, int level, const char *line)
+{
+	(void)level;
+	log_line(user_data, "LOG: ", line);
+}
+
 static void log_line(struct web *w, const char *prefix, const char *text)
 {
 	struct log_line *l = &w->log[w->log_seq % WEB_LOG_LINES];
@@ -345,6 +354,9 @@ static void node_facts(struct web *w, struct web_node *n)
 	n->version = w->app->version;
 	n->mqtt = w->mqtt;
 	n->start_us = w->app->start_us;
+	n->uptime_s = timefmt_now_us() > w->app->start_us
+			      ? (timefmt_now_us() - w->app->start_us) / 1000000u
+			      : 0;
 	n->adverts_per_s = w->rate;
 }
 
@@ -1246,6 +1258,7 @@ int web_start(struct app *app, struct web **out)
 			 w->password ? "(password set)" : "(no password: keys shown to loopback "
 							  "clients only)");
 	}
+	log_set_listener(on_log, w);
 	*out = w;
 	return 0;
 fail:
@@ -1257,6 +1270,7 @@ void web_free(struct web *w)
 {
 	if (!w)
 		return;
+	log_set_listener(NULL, NULL);
 	if (w->sub)
 		store_unsubscribe(w->app->store, w->sub);
 	if (w->mhd) {

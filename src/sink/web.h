@@ -72,6 +72,7 @@ struct web_node {
 	const char *version;
 	const char *mqtt;
 	uint64_t start_us;
+	uint64_t uptime_s;     /* wall-clock seconds running (replay time does not count) */
 	double adverts_per_s;
 };
 void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,

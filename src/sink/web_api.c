@@ -428,7 +428,7 @@ void web_json_node(const struct store *st, const struct web_node *n, uint64_t no
 	jw_key(w, "sensors");
 	jw_uint(w, store_sensor_count(st));
 	jw_key(w, "uptime");
-	jw_uint(w, now_us > n->start_us ? (now_us - n->start_us) / 1000000u : 0);
+	jw_uint(w, n->uptime_s);
 	jw_key(w, "adverts");
 	jw_uint(w, s->adverts);
 	jw_key(w, "decoded");
@@ -516,6 +516,7 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 		{ "dropped_cap", offsetof(struct store_stats, dropped_cap) },
 	};
 
+	(void)now_us; /* uptime comes from @n; kept for per-sensor ages later */
 	if (!size)
 		return -ENOSPC;
 	metric_head(&o, "mi32_adverts_received_total", "counter", "Advertisements received.");
@@ -540,8 +541,7 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 	outf(&o, "mi32_mqtt_enabled{broker=\"%s\"} %d\n",
 	     n->mqtt && strcmp(n->mqtt, "off") ? n->mqtt : "", n->mqtt && strcmp(n->mqtt, "off"));
 	metric_head(&o, "mi32_uptime_seconds", "gauge", "Seconds since the daemon started.");
-	outf(&o, "mi32_uptime_seconds %llu\n",
-	     (unsigned long long)(now_us > n->start_us ? (now_us - n->start_us) / 1000000u : 0));
+	outf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
 
 	metric_head(&o, "mi32_sensor_last_seen_timestamp_seconds", "gauge",
 		    "Unix time of the last accepted frame (0 = never since start).");

@@ -91,6 +91,8 @@ test('frozen: the dashboard shows every sensor type with the values of the store
   const api = (await ctx.frozen.json('/api/sensors')).body.sensors;
   const st8 = (await ctx.frozen.json('/cm?cmnd=Status%208')).body.StatusSNS;
   const names = await p.$$eval('#grid .box:not(.node) .nm', els => els.map(e => e.textContent));
+  const slots = await p.$$eval('#grid .box:not(.node)', els => els.map(e => +e.dataset.slot));
+  eq(slots, api.map(s => s.slot), 'widgets in slot order');
   for (const t of FLEET) assert(names.includes(t), 'a widget for ' + t + ' (have ' + names.join(',') + ')');
   assert(names.includes('Attic'), 'the never-heard sensor named in mi32cfg');
   const node = await p.textContent('#box0');
@@ -234,6 +236,8 @@ test('live: main page lists every sensor, the console runs a command', async ctx
     await p.goto(ctx.live.base + '/');
     await p.waitForFunction(() => document.querySelectorAll('.sensor').length >= 20);
     eq(await p.textContent('#summary'), 'Mi32 — 20 devices', 'summary row');
+    const ids = await p.$$eval('.sensor', els => els.map(e => +e.id.slice(3)));
+    eq(ids, [...ids].sort((a, b) => a - b), 'sensors in slot order');
     const t = await p.textContent('#sensors');
     assert(/\d+ s ago/.test(t), 'last seen as "N s ago"');
     assert(/Temperature/.test(t) && /RSSI/.test(t) && /Battery/.test(t), 'rows with values');

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/* hass.c — Home Assistant discovery at run time: announces (hass_entity.c writes the
+ * payloads), learns each sensor's advertising interval for its availability, keeps this
+ * node's smoothed RSSI per sensor, and agrees with the other nodes on the broker which node
+ * hears each sensor best. Every node computes the same consensus from the same retained
+ * topics, so the shared entities of a sensor read `tele/+/<mac>/...` whoever wrote it.
+ * Not here: the MQTT connection (mqtt.c) and the SENSOR JSON (store/report.c). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <systemd/sd-event.h>
+
+#include "../app/app.h"
+#include "../app/config.h"
+#include "../store/sensor.h"
+#include "../store/store.h"
+#include "../util/jw.h"
+#include "../util/timefmt.h"
+#include "hass.h"
+#include "hass_int.h"
+
+/* ---- announcing ----------------------------------------------------------------------- */
+
+static int emit_cb(void *ud, const char *topic, const char *payload)
+{
+	return hass__pub(ud, topic, payload, true);
+}
+
+static void announce_sensor(struct hass *h, const struct sensor *s)
+{
+	struct hs *x = hass__hs_get(h, sensor_slot(s));
+
+	if (!x)
+		return;
+	x->sig = hass_sensor_signature(s);
+	hass_sensor_configs(&h->ctx, s, sensor_status(s) & SENSOR_S_SEEN, emit_cb, h);
+}
+
+/* tele/<node>/HASS: the sensors this node announces from its list (not the auto-added
+ * ones), so the next run can delete the configs of those removed from mi32cfg */
+static void publish_inventory(struct hass *h)
+{
+	struct store *st = h->app->store;
+	unsigned int n = store_sensor_count(st);
+	size_t size = 32 + (size_t)n * 16;
+	char *buf = malloc(size), t[HASS_TOPIC_MAX], id[13];
+	struct jw w;
+
+	if (!buf)
+		return;
+	jw_init(&w, buf, size);
+	jw_obj_begin(&w);
+	jw_key(&w, "sensors");
+	jw_arr_begin(&w);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sensor *s = store_sensor(st, i);
+
+		if (sensor_status(s) & SENSOR_S_AUTO)
+			continue;
+		hass_mac_id(sensor_mac(s), id);
+		jw_str(&w, id);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	if (jw_finish(&w) >= 0) {
+		snprintf(t, sizeof(t), "tele/%s/HASS", h->ctx.node);
+		hass__pub(h, t, buf, true);
+	}
+	free(buf);
+}
+
+static void publish_stats(struct hass *h)
+{
+	struct store *st = h->app->store;
+	unsigned int n = store_sensor_count(st), heard = 0;
+	uint64_t now = app_now(h->app);
+	uint64_t up = now > h->app->start_us ? (now - h->app->start_us) / 1000000u : 0;
+	char buf[192], t[HASS_TOPIC_MAX];
+	struct jw w;
+
+	for (unsigned int i = 0; i < n && i < h->n_hs; i++)
+		heard += h->hs[i].online && h->hs[i].has_rssi;
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_key(&w, "AdvertsPerSec");
+	jw_double(&w, h->adverts_per_s, 1);
+	jw_key(&w, "Heard");
+	jw_uint(&w, heard);
+	jw_key(&w, "Sensors");
+	jw_uint(&w, n);
+	jw_key(&w, "UptimeSec");
+	jw_uint(&w, up);
+	jw_obj_end(&w);
+	if (jw_finish(&w) < 0)
+		return;
+	snprintf(t, sizeof(t), "tele/%s/BLE", h->ctx.node);
+	hass__pub(h, t, buf, true);
+}
+
+static double timeout_s(struct hass *h, const struct sensor *s, const struct hs *x)
+{
+	if (h->floor_s <= 0 || hass_event_only(s))
+		return 0;
+	return hass_stale_timeout(x->iv, x->n_iv, h->floor_s, h->fallback_s);
+}
+
+/* Once a (store) second: sensors silent past their learned timeout go offline. */
+static void sweep(struct hass *h, uint64_t now)
+{
+	struct store *st = h->app->store;
+	unsigned int n = store_sensor_count(st);
+
+	h->last_sweep_us = now;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sensor *s = store_sensor(st, i);
+		struct hs *x = hass__hs_get(h, i);
+		double to;
+
+		if (!x || !x->online)
+			continue;
+		to = timeout_s(h, s, x);
+		if (to > 0 && x->last_us && now > x->last_us &&
+		    (double)(now - x->last_us) / 1e6 > to) {
+			x->online = false;
+			if (h->connected)
+				hass__publish_link(h, s, true);
+		}
+	}
+}
+
+/* Everything, again: on connect and on Home Assistant's birth message. */
+void hass__announce_all(struct hass *h)
+{
+	struct store *st = h->app->store;
+	unsigned int n = store_sensor_count(st);
+
+	h->announced_mono = hass__mono_us();
+	hass_node_configs(&h->ctx, emit_cb, h);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct sensor *s = store_sensor(st, i);
+		struct hs *x = hass__hs_get(h, i);
+
+		if (!x)
+			continue;
+		announce_sensor(h, s);
+		x->avail = -1;
+		x->presence_hash = 0;
+		hass__publish_link(h, s, true);
+		hass__publish_knob(h, s);
+	}
+	publish_inventory(h);
+	publish_stats(h);
+}
+
+/* ---- store events ------------------------------------------------------------------------ */
+
+static void learn(struct hass *h, const struct sensor *s, struct hs *x, uint64_t t)
+{
+	int8_t rssi = sensor_rssi(s);
+
+	if (x->last_us && t > x->last_us) {
+		x->iv[x->pos] = (float)((double)(t - x->last_us) / 1e6);
+		x->pos = (uint8_t)((x->pos + 1) % RING);
+		if (x->n_iv < RING)
+			x->n_iv++;
+	}
+	x->last_us = t;
+	if (rssi) {
+		x->rssi = x->has_rssi ? x->rssi + RSSI_ALPHA * ((float)rssi - x->rssi) : (float)rssi;
+		x->has_rssi = true;
+	}
+	x->online = true;
+	(void)h;
+}
+
+static void knob_turn(struct hass *h, const struct sensor *s, struct hs *x)
+{
+	double steps;
+
+	if (!sensor_value(s, READING_DIMMER, &steps, NULL))
+		return;
+	x->knob = (x->knob_known ? x->knob : 0) + (int)steps;
+	x->knob = x->knob < 0 ? 0 : x->knob > 100 ? 100 : x->knob;
+	x->knob_known = true;
+	x->knob_local_mono = hass__mono_us();
+	if (h->connected)
+		hass__publish_knob(h, s);
+}
+
+static void on_store(const struct store_event *ev, void *user_data)
+{
+	struct hass *h = user_data;
+	struct hs *x = hass__hs_get(h, ev->slot);
+
+	if (!x || h->stopping)
+		return;
+	switch (ev->kind) {
+	case STORE_EVENT_NEW:
+		/* event-only sensors are vouched for before their first packet */
+		x->online = hass_event_only(ev->sensor);
+		if (h->connected) {
+			announce_sensor(h, ev->sensor);
+			hass__publish_link(h, ev->sensor, true);
+			if (!(sensor_status(ev->sensor) & SENSOR_S_AUTO))
+				publish_inventory(h);
+		}
+		break;
+	case STORE_EVENT_UPDATE:
+		learn(h, ev->sensor, x, ev->time_us);
+		if (store_type_has(ev->updated, READING_DIMMER))
+			knob_turn(h, ev->sensor, x);
+		if (!h->connected)
+			break;
+		if (hass_sensor_signature(ev->sensor) != x->sig)
+			announce_sensor(h, ev->sensor);
+		hass__publish_link(h, ev->sensor, false);
+		if (ev->time_us >= h->last_sweep_us + 1000000u)
+			sweep(h, ev->time_us);
+		break;
+	case STORE_EVENT_CONFIG:
+		if (h->connected && hass_sensor_signature(ev->sensor) != x->sig)
+			announce_sensor(h, ev->sensor);
+		if (hass_event_only(ev->sensor) && !x->online) {
+			x->online = true;
+			if (h->connected)
+				hass__publish_link(h, ev->sensor, true);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- removed sensors ------------------------------------------------------------------- */
+
+/* A retained config under mi32_<mac> of a sensor no longer listed: delete it, unless it
+ * is shared and another live node still announces the sensor, or it is another node's
+ * RSSI diagnostic (that node cleans its own). */
+static void on_old_config(void *ud, const char *topic, const char *payload, size_t len)
+{
+	struct hass *h = ud;
+	const char *p = strstr(topic, "/mi32_"), *obj;
+	char own[NODE_MAX + 8];
+	uint8_t mac[6];
+
+	(void)payload;
+	if (!len || !p || hass__parse_mac(p + 6, 12, mac) < 0 || p[18] != '/')
+		return;
+	if (!hass__in_list(h->del, h->n_del, mac) || store_find(h->app->store, mac) >= 0)
+		return;
+	obj = p + 19;
+	snprintf(own, sizeof(own), "rssi_%s/", h->node_id);
+	if (strncmp(obj, "rssi_", 5) == 0) {
+		if (strncmp(obj, own, strlen(own)))
+			return;
+	} else {
+		for (size_t i = 0; i < h->n_nodes; i++)
+			if (h->nodes[i].alive && hass__in_list(h->nodes[i].inv, h->nodes[i].n_inv, mac))
+				return;
+	}
+	hass__pub(h, topic, "", true);
+}
+
+static void cleanup(struct hass *h)
+{
+	static const char *const leaves[] = { "rssi", "availability", "presence", "knob" };
+
+	h->cleanup_done = true;
+	for (size_t i = 0; i < h->n_old_inv; i++) {
+		const uint8_t *mac = h->old_inv[i];
+		char t[HASS_TOPIC_MAX], id[13];
+		uint8_t (*d)[6];
+
+		if (store_find(h->app->store, mac) >= 0 || hass__in_list(h->del, h->n_del, mac))
+			continue;
+		d = realloc(h->del, (h->n_del + 1) * sizeof(*d));
+		if (!d)
+			return;
+		h->del = d;
+		memcpy(h->del[h->n_del++], mac, 6);
+		for (size_t k = 0; k < sizeof(leaves) / sizeof(leaves[0]); k++) {
+			hass__mac_topic(h, NULL, mac, leaves[k], t);
+			hass__pub(h, t, "", true);
+		}
+		hass_mac_id(mac, id);
+		snprintf(t, sizeof(t), "%s/+/mi32_%s/+/config", h->ctx.prefix, id);
+		h->app->subscribe(h->app, t, on_old_config, h);
+	}
+}
+
+/* [...] of 12-hex strings into a MAC list */
+void hass__set_old_inventory(struct hass *h, uint8_t (*inv)[6], size_t n)
+{
+	if (h->cleanup_done) {
+		free(inv);
+		return;
+	}
+	free(h->old_inv);
+	h->old_inv = inv;
+	h->n_old_inv = n;
+}
+
+/* ---- loop hooks --------------------------------------------------------------------- */
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *user_data)
+{
+	struct hass *h = user_data;
+
+	if (h->connected && !h->cleanup_done && hass__mono_us() - h->connected_mono >= CLEANUP_DELAY_US)
+		cleanup(h);
+	if (h->connected)
+		sweep(h, app_now(h->app));
+	sd_event_source_set_time(s, usec + 1000000u);
+	return 0;
+}
+
+static void on_state(void *sink, const char *json)
+{
+	struct hass *h = sink;
+	uint64_t now = app_now(h->app);
+	uint64_t adverts = store_stats(h->app->store)->adverts;
+
+	(void)json;
+	if (h->stat_us && now > h->stat_us)
+		h->adverts_per_s = (double)(adverts - h->stat_adverts) * 1e6 /
+				   (double)(now - h->stat_us);
+	h->stat_us = now;
+	h->stat_adverts = adverts;
+	if (h->connected)
+		publish_stats(h);
+}
+
+/* Last words before the MQTT sink says Offline: this node no longer vouches for any
+ * sensor, so each goes unavailable unless another node still hears it. */
+static void on_stop(void *sink)
+{
+	struct hass *h = sink;
+	struct store *st = h->app->store;
+
+	if (!h->connected || h->stopping)
+		return;
+	on_state(h, NULL);
+	for (unsigned int i = 0; i < store_sensor_count(st); i++)
+		hass__consensus(h, store_sensor(st, i), true);
+	h->stopping = true;
+}
+
+static const struct app_output hass_output = {
+	.state = on_state,
+	.stop = on_stop,
+};
+
+int hass_start(struct app *app, struct hass **out)
+{
+	static const char *const subs[] = { "tele/+/LWT", "tele/+/HASS", "tele/+/+/rssi",
+					    "tele/+/+/knob", "mi32/+/knob/set" };
+	const struct config *cfg = app->cfg;
+	struct hass *h;
+	char t[HASS_TOPIC_MAX];
+	int r;
+
+	*out = NULL;
+	if (!app->publish || !app->subscribe)
+		return -ENOTCONN;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->app = app;
+	h->ctx.prefix = cfg && cfg->hass_prefix ? cfg->hass_prefix : "homeassistant";
+	h->ctx.node = app->topic;
+	h->ctx.version = app->version;
+	snprintf(h->node_id, sizeof(h->node_id), "%s", app->topic);
+	for (char *p = h->node_id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-'))
+			*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : '_';
+	h->floor_s = cfg ? cfg->hass_stale_min : 300;
+	h->fallback_s = cfg && cfg->stale ? cfg->stale : 1800;
+	/* Home Assistant needs each packet's values at once and complete: direct bridging
+	 * (option 2) with aggregated objects (option 0), as disco.be set them */
+	store_set_option(app->store, STORE_OPTION_AGGREGATE, 1);
+	store_set_option(app->store, STORE_OPTION_DIRECT, 1);
+	for (unsigned int i = 0; i < store_sensor_count(app->store); i++) {
+		struct hs *x = hass__hs_get(h, i);
+
+		if (!x)
+			goto nomem;
+		x->online = hass_event_only(store_sensor(app->store, i));
+	}
+	h->sub = store_subscribe(app->store, STORE_EVENT_NEW | STORE_EVENT_UPDATE |
+				 STORE_EVENT_CONFIG, on_store, h, NULL);
+	if (!h->sub)
+		goto nomem;
+	if ((r = app_add_output(app, &hass_output, h)) < 0) {
+		hass_free(h);
+		return r;
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		app->subscribe(app, subs[i], hass__on_message, h);
+	snprintf(t, sizeof(t), "%s/status", h->ctx.prefix);
+	app->subscribe(app, t, hass__on_message, h);
+	if (app->ev && sd_event_add_time_relative(app->ev, &h->timer, CLOCK_MONOTONIC, 1000000u,
+						  100000u, on_timer, h) >= 0)
+		sd_event_source_set_enabled(h->timer, SD_EVENT_ON);
+	*out = h;
+	return 0;
+nomem:
+	hass_free(h);
+	return -ENOMEM;
+}
+
+void hass_free(struct hass *h)
+{
+	if (!h)
+		return;
+	if (h->sub)
+		store_unsubscribe(h->app->store, h->sub);
+	sd_event_source_unref(h->timer);
+	for (size_t i = 0; i < h->n_nodes; i++)
+		free(h->nodes[i].inv);
+	free(h->nodes);
+	free(h->rem);
+	free(h->hs);
+	free(h->old_inv);
+	free(h->del);
+	free(h);
+}
