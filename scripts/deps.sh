@@ -3,8 +3,8 @@
 # Usage: scripts/deps.sh [build|test|all]. Called by `make`; safe to run twice.
 set -e
 
-build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev"
-test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark chromium nodejs npm python3-jinja2"
+build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev libmosquitto-dev"
+test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark chromium nodejs npm python3-jinja2 mosquitto mosquitto-clients python3-paho-mqtt openssl"
 
 case "${1:-build}" in
 build) pkgs="$build_pkgs" ;;

@@ -95,8 +95,10 @@ static const struct opt opts[] = {
 	  "client key for TLS" },
 	{ "mqtt-raw-out", OPT_KIND_BOOL, F(mqtt_raw_out), "no", 0, 0, 0, NULL,
 	  "publish every raw advertisement for other nodes" },
-	{ "mqtt-raw-in", OPT_KIND_TOPIC, F(mqtt_raw_in), NULL, 0, 0, 0, "TOPIC",
-	  "also decode raw advertisements other nodes publish here" },
+	{ "mqtt-raw-in", OPT_KIND_STR, F(mqtt_raw_in), NULL, 0, 0, 0, "TOPIC",
+	  "also decode raw advertisements other nodes publish here (wildcards: tele/+/BLE)" },
+	{ "mqtt-queue", OPT_KIND_UINT, F(mqtt_queue), "1000", 1, 1000000, 0, "MESSAGES",
+	  "SENSOR messages kept while the broker is away (oldest dropped)" },
 	{ "topic", OPT_KIND_TOPIC, F(topic), NULL, 0, 0, 0, "TOPIC",
 	  "Tasmota topic: tele/<topic>/SENSOR (default from the host name)" },
 	{ "group-topic", OPT_KIND_TOPIC, F(group_topic), "mi32s", 0, 0, 0, "TOPIC",
@@ -567,7 +569,18 @@ int config_load_text(struct config *c, const char *text, size_t len, const char 
 		}
 		o = find_in_section(sect, sn, kb, (size_t)(ke - kb));
 		if (!o) {
-			suggest(kb, (size_t)(ke - kb), hint, sizeof(hint));
+			hint[0] = '\0';
+			if (sn) {
+				/* in [mqtt], "hots" is most likely "mqtt-host" */
+				char full[128];
+				int fl = snprintf(full, sizeof(full), "%.*s-%.*s", (int)sn, sect,
+						  (int)(ke - kb), kb);
+
+				if (fl > 0 && (size_t)fl < sizeof(full))
+					suggest(full, (size_t)fl, hint, sizeof(hint));
+			}
+			if (!hint[0])
+				suggest(kb, (size_t)(ke - kb), hint, sizeof(hint));
 			if (sn)
 				seterr(err, "%s:%u: unknown key '%.*s' in section [%.*s]%s", name,
 				       line, (int)(ke - kb > 64 ? 64 : ke - kb), kb,

@@ -54,7 +54,8 @@ struct config {
 	char *mqtt_certfile;
 	char *mqtt_keyfile;
 	bool mqtt_raw_out;	/* publish every raw advertisement */
-	char *mqtt_raw_in;	/* topic to consume raw advertisements from */
+	char *mqtt_raw_in;	/* topic (filter, wildcards allowed) of other nodes' raw adverts */
+	unsigned int mqtt_queue; /* SENSOR messages kept while disconnected */
 	char *topic;		/* NULL = derived from the host name later */
 	char *group_topic;
 	unsigned int teleperiod; /* seconds, 0 = off, else 10..3600 */

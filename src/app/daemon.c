@@ -17,6 +17,8 @@
 #include <systemd/sd-event.h>
 
 #include "../cmd/commands.h"
+#include "../sink/hass.h"
+#include "../sink/mqtt.h"
 #include "../sink/web.h"
 #include "../source/capture.h"
 #include "../store/mi32cfg.h"
@@ -75,6 +77,8 @@ struct daemon {
 	char *msg;
 	char reply[CMD_REPLY_MAX];
 	struct web *web;
+	struct mqtt_sink *mqtt;
+	struct hass *hass;
 };
 
 static uint64_t now(struct daemon *d)
@@ -461,7 +465,9 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user_data)
 	if (d->radio)
 		radio_tick(d->radio, now(d));
 	fflush(stdout);
+	/* relative timers are one-shot: re-arm for the next second */
 	sd_event_source_set_time(s, usec + 1000000u);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	return 0;
 }
 
@@ -640,6 +646,10 @@ static int setup(struct daemon *d)
 	/* sinks: each starts here when configured and registers its outputs on d->app */
 	if (d->cfg.web_port && (r = web_start(&d->app, &d->web)) < 0)
 		return r;
+	if (d->cfg.mqtt_host && (r = mqtt_sink_start(&d->app, &d->mqtt)) < 0)
+		return r;
+	if (d->cfg.mqtt_host && d->cfg.hass && (r = hass_start(&d->app, &d->hass)) < 0)
+		return r;
 
 	if (!d->virtual_time)
 		clock_advance(d, timefmt_now_us());
@@ -657,7 +667,9 @@ static void teardown(struct daemon *d)
 		if (d->app.out[i].ops->stop)
 			d->app.out[i].ops->stop(d->app.out[i].sink);
 	/* sinks: each is freed here */
+	hass_free(d->hass);
 	web_free(d->web);
+	mqtt_sink_free(d->mqtt);
 	fflush(stdout);
 	if (d->rec && capture_writer_close(d->rec) < 0)
 		log_err("closing the recording %s failed", d->cfg.record);

@@ -313,6 +313,8 @@ static void write_state(struct commands_ctx *c, struct jw *w)
 	jw_key(w, "NotAdded");
 	jw_uint(w, st->dropped_cap);
 	jw_obj_end(w);
+	if (c->state_extra)
+		c->state_extra(c->state_extra_data, w);
 }
 
 static int cmd_state(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)

@@ -32,6 +32,9 @@ struct commands_ctx {
 	uint64_t (*now_us)(void *host);
 	void (*changed)(void *host, enum commands_change what, int arg);
 	void *host;
+	/* optional: more members at the end of the State reply (the MQTT sink's "MQTT") */
+	void (*state_extra)(void *data, struct jw *w);
+	void *state_extra_data;
 };
 
 extern const struct cmd_def commands_table[];

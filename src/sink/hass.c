@@ -23,6 +23,7 @@
 #include "../util/timefmt.h"
 #include "hass.h"
 #include "hass_int.h"
+#include "mqtt.h"
 
 /* ---- announcing ----------------------------------------------------------------------- */
 
@@ -98,7 +99,7 @@ static void publish_stats(struct hass *h)
 	jw_obj_end(&w);
 	if (jw_finish(&w) < 0)
 		return;
-	snprintf(t, sizeof(t), "tele/%s/BLE", h->ctx.node);
+	snprintf(t, sizeof(t), "tele/%s/NODE", h->ctx.node);
 	hass__pub(h, t, buf, true);
 }
 
@@ -241,7 +242,7 @@ static void on_store(const struct store_event *ev, void *user_data)
 /* A retained config under mi32_<mac> of a sensor no longer listed: delete it, unless it
  * is shared and another live node still announces the sensor, or it is another node's
  * RSSI diagnostic (that node cleans its own). */
-static void on_old_config(void *ud, const char *topic, const char *payload, size_t len)
+static void on_old_config(void *ud, const char *topic, const void *payload, size_t len)
 {
 	struct hass *h = ud;
 	const char *p = strstr(topic, "/mi32_"), *obj;
@@ -249,7 +250,7 @@ static void on_old_config(void *ud, const char *topic, const char *payload, size
 	uint8_t mac[6];
 
 	(void)payload;
-	if (!len || !p || hass__parse_mac(p + 6, 12, mac) < 0 || p[18] != '/')
+	if (!len || !p || strncmp(p + 6, "node_", 5) == 0 || hass__parse_mac(p + 6, 12, mac) < 0 || p[18] != '/')
 		return;
 	if (!hass__in_list(h->del, h->n_del, mac) || store_find(h->app->store, mac) >= 0)
 		return;
@@ -273,7 +274,7 @@ static void cleanup(struct hass *h)
 	h->cleanup_done = true;
 	for (size_t i = 0; i < h->n_old_inv; i++) {
 		const uint8_t *mac = h->old_inv[i];
-		char t[HASS_TOPIC_MAX], id[13];
+		char t[HASS_TOPIC_MAX];
 		uint8_t (*d)[6];
 
 		if (store_find(h->app->store, mac) >= 0 || hass__in_list(h->del, h->n_del, mac))
@@ -287,20 +288,26 @@ static void cleanup(struct hass *h)
 			hass__mac_topic(h, NULL, mac, leaves[k], t);
 			hass__pub(h, t, "", true);
 		}
-		hass_mac_id(mac, id);
-		snprintf(t, sizeof(t), "%s/+/mi32_%s/+/config", h->ctx.prefix, id);
-		h->app->subscribe(h->app, t, on_old_config, h);
+	}
+	/* their retained configs come back on this subscription and are deleted one by one;
+	 * the sink has a few subscription slots, so one pattern for all of them */
+	if (h->n_del) {
+		char t[HASS_TOPIC_MAX];
+
+		snprintf(t, sizeof(t), "%s/+/+/+/config", h->ctx.prefix);
+		mqtt_sink_subscribe(h->app->mqtt, t, on_old_config, h);
 	}
 }
 
-/* [...] of 12-hex strings into a MAC list */
+/* The inventory the previous run left (our own retained tele/<node>/HASS); takes @inv.
+ * Only the first one counts: it is the retained one, sent before the echo of ours. */
 void hass__set_old_inventory(struct hass *h, uint8_t (*inv)[6], size_t n)
 {
-	if (h->cleanup_done) {
+	if (h->cleanup_done || h->got_old_inv) {
 		free(inv);
 		return;
 	}
-	free(h->old_inv);
+	h->got_old_inv = true;
 	h->old_inv = inv;
 	h->n_old_inv = n;
 }
@@ -335,19 +342,47 @@ static void on_state(void *sink, const char *json)
 		publish_stats(h);
 }
 
-/* Last words before the MQTT sink says Offline: this node no longer vouches for any
- * sensor, so each goes unavailable unless another node still hears it. */
-static void on_stop(void *sink)
+/* This node no longer vouches for any sensor: each goes unavailable unless another node
+ * still hears it. */
+static void withdraw(struct hass *h)
 {
-	struct hass *h = sink;
 	struct store *st = h->app->store;
 
-	if (!h->connected || h->stopping)
-		return;
 	on_state(h, NULL);
 	for (unsigned int i = 0; i < store_sensor_count(st); i++)
 		hass__consensus(h, store_sensor(st, i), true);
 	h->stopping = true;
+}
+
+/* The MQTT sink's on-connect hook: "Online" and the subscriptions are out. */
+static void on_connected(void *data)
+{
+	struct hass *h = data;
+
+	if (h->stopping)
+		return;
+	h->connected = true;
+	h->connected_mono = hass__mono_us();
+	hass__announce_all(h);
+	/* a short replay can end before the broker answers: the sink then connects inside its
+	 * own stop, and this is our only chance to say anything at all */
+	if (h->stop_requested)
+		withdraw(h);
+}
+
+/* Last words, before the MQTT sink says Offline (see hass_start). */
+static void on_stop(void *sink)
+{
+	struct hass *h = sink;
+
+	h->stop_requested = true;
+	if (h->connected && !h->stopping && mqtt_sink_connected(h->app->mqtt))
+		withdraw(h);
+}
+
+static void on_mqtt(void *data, const char *topic, const void *payload, size_t len)
+{
+	hass__on_message(data, topic, payload, len);
 }
 
 static const struct app_output hass_output = {
@@ -365,7 +400,7 @@ int hass_start(struct app *app, struct hass **out)
 	int r;
 
 	*out = NULL;
-	if (!app->publish || !app->subscribe)
+	if (!app->mqtt)
 		return -ENOTCONN;
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -400,10 +435,21 @@ int hass_start(struct app *app, struct hass **out)
 		hass_free(h);
 		return r;
 	}
+	/* The daemon calls the stops in registration order and the MQTT sink disconnects in
+	 * its own: our last words (sensors unavailable) must go first, so move ahead of it. */
+	if (app->n_out > 1) {
+		__typeof__(app->out[0]) mine = app->out[app->n_out - 1];
+
+		memmove(&app->out[1], &app->out[0], (app->n_out - 1) * sizeof(app->out[0]));
+		app->out[0] = mine;
+	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		app->subscribe(app, subs[i], hass__on_message, h);
+		if ((r = mqtt_sink_subscribe(app->mqtt, subs[i], on_mqtt, h)) < 0)
+			goto fail;
 	snprintf(t, sizeof(t), "%s/status", h->ctx.prefix);
-	app->subscribe(app, t, hass__on_message, h);
+	if ((r = mqtt_sink_subscribe(app->mqtt, t, on_mqtt, h)) < 0)
+		goto fail;
+	mqtt_sink_on_connect(app->mqtt, on_connected, h);
 	if (app->ev && sd_event_add_time_relative(app->ev, &h->timer, CLOCK_MONOTONIC, 1000000u,
 						  100000u, on_timer, h) >= 0)
 		sd_event_source_set_enabled(h->timer, SD_EVENT_ON);
@@ -412,6 +458,10 @@ int hass_start(struct app *app, struct hass **out)
 nomem:
 	hass_free(h);
 	return -ENOMEM;
+fail:
+	/* registered already: the daemon frees us with the others (hass_free) */
+	*out = h;
+	return r;
 }
 
 void hass_free(struct hass *h)

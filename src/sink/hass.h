@@ -3,8 +3,9 @@
  * BLE sensor whatever node hears it, one entity per feature, each node's RSSI as a diagnostic,
  * the node itself as a device under a virtual hub, per-sensor availability learned from each
  * sensor's own advertising interval, and the best-hearing node per sensor (room presence).
- * hass.c is the runtime (topics, learning, consensus between nodes); hass_entity.c writes the
- * discovery payloads and is pure (store in, JSON out), so tests check it byte for byte.
+ * hass.c is the runtime (announcing, learning), hass_link.c the consensus between nodes;
+ * hass_entity.c (which entities) and hass_config.c (their JSON) are pure, store in and JSON
+ * out, so tests check them byte for byte. It talks MQTT through the MQTT sink (app->mqtt).
  *
  * Topics (<mac> = 12 lower-case hex digits, <node> = a node's MQTT topic):
  *   <prefix>/<component>/mi32_<mac>/<object>/config    the sensor's entities (retained)
@@ -13,7 +14,9 @@
  *   tele/<node>/<mac>/presence      {"best":"<node>","rssi":{...}}: best node (retained)
  *   tele/<node>/<mac>/knob          YLKG07/08 knob position 0..100 (retained)
  *   mi32/<mac>/knob/set             HA sets the knob position
- *   tele/<node>/BLE                 node statistics (retained), tele/<node>/HASS inventory */
+ *   tele/<node>/NODE                node statistics (retained)
+ *   tele/<node>/HASS                {"sensors":[<mac>...]}: what this node announces (retained)
+ * Each node also reads the others' rssi topics, LWTs and inventories. */
 #ifndef MI32_HASS_H
 #define MI32_HASS_H
 
@@ -70,7 +73,7 @@ void hass_mac_id(const uint8_t mac[6], char out[13]);
 double hass_stale_timeout(const float *intervals, unsigned int n, double floor_s,
 			  double fallback_s);
 
-/* Start discovery on @app (needs app->publish and app->subscribe, i.e. a running MQTT sink).
+/* Start discovery on @app (needs app->mqtt, i.e. a running MQTT sink: mqtt_sink_start()).
  * Switches MI32Option0 and MI32Option2 on: Home Assistant needs every accepted packet's
  * values at once. Returns 0 (*@out set) or -ENOMEM / -ENOTCONN (no MQTT). */
 int hass_start(struct app *app, struct hass **out);

@@ -536,7 +536,7 @@ int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud)
 		kv(&o.w, "name", stats[i].name);
 		snprintf(u, sizeof(u), "%s_%s", nid, stats[i].obj);
 		kv(&o.w, "unique_id", u);
-		snprintf(t, sizeof(t), "tele/%s/BLE", ctx->node);
+		snprintf(t, sizeof(t), "tele/%s/NODE", ctx->node);
 		kv(&o.w, "state_topic", t);
 		snprintf(tpl, sizeof(tpl), "{{ value_json.%s }}", stats[i].field);
 		kv(&o.w, "value_template", tpl);

@@ -107,17 +107,17 @@ struct hass {
 	size_t n_rem;
 	struct node *nodes;
 	size_t n_nodes;
-	bool connected, stopping;
+	bool connected, stopping, stop_requested;
 	uint64_t announced_mono, connected_mono;
 	uint64_t last_sweep_us;
 	double floor_s, fallback_s;
-	/* statistics for tele/<node>/BLE */
+	/* statistics for tele/<node>/NODE */
 	uint64_t stat_us, stat_adverts;
 	double adverts_per_s;
 	/* removed sensors: the inventory of the previous run and the MACs being deleted */
 	uint8_t (*old_inv)[6];
 	size_t n_old_inv;
-	bool cleanup_done;
+	bool cleanup_done, got_old_inv;
 	uint8_t (*del)[6];
 	size_t n_del;
 };

@@ -19,6 +19,7 @@
 #include "../store/store.h"
 #include "../util/jw.h"
 #include "hass.h"
+#include "mqtt.h"
 #include "hass_int.h"
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -33,9 +34,7 @@ uint64_t hass__mono_us(void)
 
 int hass__pub(struct hass *h, const char *topic, const char *payload, bool retain)
 {
-	if (!h->app->publish)
-		return -ENOTCONN;
-	return h->app->publish(h->app, topic, payload, strlen(payload), retain);
+	return mqtt_sink_publish(h->app->mqtt, topic, payload, strlen(payload), retain);
 }
 
 int hass__parse_mac(const char *s, size_t len, uint8_t mac[6])
@@ -269,13 +268,14 @@ void hass__publish_link(struct hass *h, const struct sensor *s, bool force)
 	x->pub_done = true;
 	x->pub_online = x->online;
 	x->pub_has = x->has_rssi;
-	x->pub_rssi = x->rssi;
+	/* as the others will read it back (one decimal): every node decides on equal numbers */
+	x->pub_rssi = roundf(x->rssi * 10.0f) / 10.0f;
 	x->pub_us = now;
 	jw_init(&w, buf, sizeof(buf));
 	jw_obj_begin(&w);
 	jw_key(&w, "rssi");
 	if (x->has_rssi)
-		jw_double(&w, x->rssi, 1);
+		jw_double(&w, x->pub_rssi, 1);
 	else
 		jw_null(&w);
 	jw_key(&w, "online");
@@ -385,15 +385,8 @@ void hass__on_message(void *ud, const char *topic, const char *payload, size_t l
 	if (lv == 2 && strcmp(leaf, "LWT") == 0) {
 		struct node *n;
 
-		if (is_self(h, node)) {
-			if (strcmp(pl, "Online") == 0 && !h->connected) {
-				/* our own LWT: the MQTT sink is connected (again) */
-				h->connected = true;
-				h->connected_mono = hass__mono_us();
-				hass__announce_all(h);
-			}
-			return;
-		}
+		if (is_self(h, node))
+			return; /* the sink's on-connect hook tells us more reliably */
 		n = hass__node_get(h, node, true);
 		if (!n)
 			return;

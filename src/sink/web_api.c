@@ -24,17 +24,6 @@
 
 /* ---- parsing ----------------------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int web_url_decode(const char *in, size_t n, char *out, size_t size)
 {
 	size_t o = 0;
@@ -51,8 +40,8 @@ int web_url_decode(const char *in, size_t n, char *out, size_t size)
 
 			if (n - i < 3)
 				return -EINVAL;
-			hi = hexval(in[i + 1]);
-			lo = hexval(in[i + 2]);
+			hi = hex_nibble(in[i + 1]);
+			lo = hex_nibble(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			c = hi * 16 + lo;

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "util/jw.h"
+#include "../util/hex.h"
 #include "mi32cfg.h"
 
 struct mi32cfg {
@@ -126,23 +127,12 @@ int mi32cfg_remove(struct mi32cfg *cfg, const uint8_t mac[6])
 
 /* ---- parsing ---- */
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly 2*@n hex digits into @out. Returns 0, or the 1-based position of the first bad
  * character. The length was checked by the caller. */
 static size_t hex_exact(const char *s, uint8_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
 
 		if (hi < 0)
 			return 2 * i + 1;

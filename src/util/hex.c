@@ -5,7 +5,7 @@
 
 #include "hex.h"
 
-static int nibble(char c)
+int hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -29,7 +29,7 @@ int hex_decode(const char *s, uint8_t *out, size_t max)
 				return -EINVAL; /* separator inside a byte */
 			continue;
 		}
-		v = nibble(*s);
+		v = hex_nibble(*s);
 		if (v < 0)
 			return -EINVAL;
 		if (hi < 0) {

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit, or -1. */
+int hex_nibble(char c);
+
 /* Decode @s into at most @max bytes. Returns the number of bytes, or -EINVAL (a non-hex
  * character, an odd digit count) / -E2BIG (more than @max bytes). */
 int hex_decode(const char *s, uint8_t *out, size_t max);

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: MIT */
+/* mqtt.c — the MQTT sink on the daemon's sd-event loop (libmosquitto without its own loop
+ * thread): topics (Tasmota's default FullTopic %prefix%/%topic%/), publishing, commands, the
+ * raw relay, last words. The connection itself is mqtt_conn.c; the raw relay's JSON and
+ * dedupe are relay.c, the offline queue mqtt_queue.c. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+#include <systemd/sd-event.h>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "app/log.h"
+#include "cmd/cmd.h"
+#include "cmd/commands.h"
+#include "store/store.h"
+#include "mqtt.h"
+#include "mqtt_int.h"
+
+static void on_publish(struct mosquitto *mosq, void *obj, int mid);
+static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
+			   void (*fn)(void *data, const char *topic, const void *payload,
+				      size_t len),
+			   void (*sfn)(void *data, const char *topic, const char *payload,
+				       size_t len),
+			   void *data);
+
+/* ---- publishing ------------------------------------------------------------------------- */
+
+/* Publish now when connected; else keep it in the queue when @queue (SENSOR messages).
+ * Returns 0 when handed to libmosquitto or queued. */
+static int publish(struct mqtt_sink *m, const char *topic, const void *p, size_t len,
+		   int qos, bool retain, bool queue)
+{
+	if (m->connected) {
+		int rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, p, qos, retain);
+
+		if (rc == MOSQ_ERR_SUCCESS) {
+			m->sent++;
+			mqtt__sync_io(m);
+			return 0;
+		}
+		if (rc != MOSQ_ERR_NO_CONN && rc != MOSQ_ERR_CONN_LOST) {
+			log_err("MQTT: publishing %zu bytes on %s failed: %s", len, topic,
+				mosquitto_strerror(rc));
+			return -EIO;
+		}
+	}
+	if (!queue)
+		return -ENOTCONN;
+	return mqtt_queue_push(m->queue, topic, p, len, retain);
+}
+
+static void flush_queue(struct mqtt_sink *m)
+{
+	const char *topic;
+	const void *p;
+	size_t len;
+	bool retain;
+
+	while (m->connected && mqtt_queue_peek(m->queue, &topic, &p, &len, &retain)) {
+		int rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, p, 0, retain);
+
+		if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST)
+			return; /* still queued, in order */
+		if (rc == MOSQ_ERR_SUCCESS)
+			m->sent++;
+		mqtt_queue_pop(m->queue);
+	}
+}
+
+int mqtt_sink_publish(struct mqtt_sink *m, const char *topic, const void *payload, size_t len,
+		      bool retain)
+{
+	if (!m || !topic)
+		return -EINVAL;
+	return publish(m, topic, payload, len, retain ? 1 : 0, retain, false);
+}
+
+/* ---- libmosquitto's callbacks (run inside loop_read/write/misc) ------------------------ */
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt_sink *m = obj;
+
+	if (rc) {
+		/* the broker closes the connection next; the disconnect callback retries */
+		if (m->last_err != 300000 + rc)
+			log_warn("MQTT: %s:%u refused the connection: %s", m->cfg->mqtt_host,
+				 m->cfg->mqtt_port, mosquitto_connack_string(rc));
+		m->last_err = 300000 + rc;
+		return;
+	}
+	m->connected = true;
+	m->connects++;
+	m->retry_ms = RETRY_MIN_MS;
+	m->last_err = 0;
+	log_info("MQTT: connected to %s:%u as %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
+		 m->app->topic);
+	{
+		char t[TOPIC_MAX + 2];
+
+		snprintf(t, sizeof(t), "%s#", m->t_cmnd);
+		mosquitto_subscribe(mosq, NULL, t, 0);
+		if (m->t_group[0]) {
+			snprintf(t, sizeof(t), "%s#", m->t_group);
+			mosquitto_subscribe(mosq, NULL, t, 0);
+		}
+	}
+	if (m->cfg->mqtt_raw_in)
+		mosquitto_subscribe(mosq, NULL, m->cfg->mqtt_raw_in, 0);
+	for (unsigned int i = 0; i < m->n_subs; i++)
+		mosquitto_subscribe(mosq, NULL, m->subs[i].pattern, 0);
+	/* after the subscriptions: the broker handles a client's packets in order, so whoever
+	 * sees "Online" can send commands at once */
+	mosquitto_publish(mosq, NULL, m->t_lwt, 6, "Online", 1, true);
+	flush_queue(m);
+	if (m->on_connect_fn)
+		m->on_connect_fn(m->on_connect_data);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	(void)mosq;
+	mqtt__lost(obj, rc);
+}
+
+/* cmnd/<topic>/<Command> or cmnd/<group>/<Command>: the command name, or NULL. */
+static const char *command_name(const struct mqtt_sink *m, const char *topic)
+{
+	size_t n = strlen(m->t_cmnd);
+	const char *name = NULL;
+
+	if (strncmp(topic, m->t_cmnd, n) == 0)
+		name = topic + n;
+	else if (m->t_group[0] && strncmp(topic, m->t_group, n = strlen(m->t_group)) == 0)
+		name = topic + n;
+	if (!name || !*name || strchr(name, '/'))
+		return NULL;
+	return name;
+}
+
+static void handle_command(struct mqtt_sink *m, const char *name, const char *payload)
+{
+	char topic[TOPIC_MAX + 32];
+
+	app_command_split(m->app, name, payload, m->reply, sizeof(m->reply));
+	/* Tasmota answers Status <n> on stat/<topic>/STATUS<n>, everything else on RESULT */
+	if (strcasecmp(name, "Status") == 0) {
+		long n = strtol(payload, NULL, 10);
+
+		if (n > 0)
+			snprintf(topic, sizeof(topic), "%sSTATUS%ld", m->t_stat, n);
+		else
+			snprintf(topic, sizeof(topic), "%sSTATUS", m->t_stat);
+	} else {
+		snprintf(topic, sizeof(topic), "%sRESULT", m->t_stat);
+	}
+	publish(m, topic, m->reply, strlen(m->reply), 0, false, false);
+}
+
+static void handle_raw(struct mqtt_sink *m, const struct mosquitto_message *msg)
+{
+	char node[RELAY_NODE_MAX];
+	struct adv adv;
+	uint64_t now;
+	bool dup;
+
+	if (strcmp(msg->topic, m->t_ble) == 0) {
+		m->raw_own++;
+		return;
+	}
+	if (relay_decode(msg->payload, (size_t)msg->payloadlen, &adv, node) < 0) {
+		if (!m->raw_bad++)
+			log_warn("MQTT: %s carries something that is not a raw advertisement "
+				 "(said once)", msg->topic);
+		return;
+	}
+	if (!node[0])
+		snprintf(node, sizeof(node), "%s", msg->topic);
+	if (strcmp(node, m->app->topic) == 0) {
+		m->raw_own++;
+		return;
+	}
+	m->raw_in++;
+	now = app_now(m->app);
+	/* one frame heard by several nodes is decoded once; every node's RSSI is kept */
+	adv.time_us = now;
+	dup = relay_seen(m->relay, &adv, now);
+	if (dup)
+		m->raw_dupes++;
+	else
+		app_inject_adv(m->app, &adv, node);
+	if (store_find(m->app->store, adv.addr) >= 0)
+		relay_note_rssi(m->relay, node, adv.addr, adv.rssi, now);
+}
+
+static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+	struct mqtt_sink *m = obj;
+	const char *name = command_name(m, msg->topic);
+	bool match;
+
+	(void)mosq;
+	if (name) {
+		/* a retained command would run again at every reconnect */
+		if (msg->retain) {
+			log_notice("MQTT: retained command on %s ignored", msg->topic);
+			return;
+		}
+		/* libmosquitto NUL-terminates every payload */
+		handle_command(m, name, msg->payload ? msg->payload : "");
+		return;
+	}
+	if (m->relay && mosquitto_topic_matches_sub(m->cfg->mqtt_raw_in, msg->topic, &match) ==
+			MOSQ_ERR_SUCCESS && match) {
+		handle_raw(m, msg);
+		return;
+	}
+	for (unsigned int i = 0; i < m->n_subs; i++)
+		if (mosquitto_topic_matches_sub(m->subs[i].pattern, msg->topic, &match) ==
+				MOSQ_ERR_SUCCESS && match)
+		{
+			if (m->subs[i].fn)
+				m->subs[i].fn(m->subs[i].data, msg->topic, msg->payload,
+					      (size_t)msg->payloadlen);
+			else /* libmosquitto NUL-terminates every payload */
+				m->subs[i].sfn(m->subs[i].data, msg->topic,
+					       msg->payload ? msg->payload : "",
+					       (size_t)msg->payloadlen);
+		}
+}
+
+/* ---- the daemon's outputs --------------------------------------------------------------- */
+
+static void out_sensor(void *sink, const char *json, enum report_kind kind)
+{
+	struct mqtt_sink *m = sink;
+
+	(void)kind; /* TelePeriod and triggered share the topic (SPEC §9.1) */
+	publish(m, m->t_sensor, json, strlen(json), 0, false, true);
+}
+
+static void out_state(void *sink, const char *json)
+{
+	struct mqtt_sink *m = sink;
+
+	publish(m, m->t_state, json, strlen(json), 0, false, false);
+}
+
+static void out_adv(void *sink, const struct adv *adv)
+{
+	struct mqtt_sink *m = sink;
+	int n;
+
+	if (m->relay)
+		relay_seen(m->relay, adv, app_now(m->app)); /* heard here first: drop relayed copies */
+	if (!m->cfg->mqtt_raw_out)
+		return;
+	if (!m->connected) {
+		m->raw_unsent++;
+		return;
+	}
+	n = relay_encode(adv, m->app->topic, m->raw, sizeof(m->raw));
+	if (n > 0 && publish(m, m->t_ble, m->raw, (size_t)n, 0, false, false) == 0)
+		m->raw_out++;
+	else
+		m->raw_unsent++;
+}
+
+/* Drive the socket without the loop (it has stopped) until @done or the deadline. */
+static void drive(struct mqtt_sink *m, bool (*done)(const struct mqtt_sink *m),
+		  const struct timespec *t0, long budget_ms)
+{
+	while (!done(m) && mosquitto_socket(m->mosq) >= 0) {
+		struct pollfd p = { .fd = mosquitto_socket(m->mosq), .events = POLLIN };
+		int rc = MOSQ_ERR_SUCCESS;
+		struct timespec t;
+		long ms;
+
+		if (mosquitto_want_write(m->mosq))
+			p.events |= POLLOUT;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+		if (ms >= budget_ms || poll(&p, 1, (int)(budget_ms - ms)) <= 0)
+			return;
+		if (p.revents & (POLLIN | POLLHUP | POLLERR))
+			rc = mosquitto_loop_read(m->mosq, 1);
+		if (rc == MOSQ_ERR_SUCCESS && (p.revents & POLLOUT))
+			rc = mosquitto_loop_write(m->mosq, 1);
+		if (rc != MOSQ_ERR_SUCCESS)
+			return;
+	}
+}
+
+static bool is_connected(const struct mqtt_sink *m)
+{
+	return m->connected || !m->active;
+}
+
+static bool offline_acked(const struct mqtt_sink *m)
+{
+	return m->offline_acked;
+}
+
+static bool written(const struct mqtt_sink *m)
+{
+	return !mosquitto_want_write(m->mosq);
+}
+
+static void on_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct mqtt_sink *m = obj;
+
+	(void)mosq;
+	if (mid == m->offline_mid)
+		m->offline_acked = true;
+}
+
+/* Last words, the loop having stopped: "Offline" on the LWT topic (a clean disconnect does
+ * not fire the will), QoS 1 so its PUBACK says the broker has read everything before it —
+ * closing a socket with unread input sends a reset, which would throw away what the broker
+ * had not read yet. A connection still on its way (a short replay may end before the
+ * CONNACK) gets the same bounded time to come up and deliver the queue. */
+static void out_stop(void *sink)
+{
+	struct mqtt_sink *m = sink;
+	struct timespec t0;
+
+	m->stopping = true;
+	if (m->retry)
+		sd_event_source_set_enabled(m->retry, SD_EVENT_OFF);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	drive(m, is_connected, &t0, STOP_FLUSH_MS);
+	if (!m->connected)
+		return;
+	if (mosquitto_publish(m->mosq, &m->offline_mid, m->t_lwt, 7, "Offline", 1, true) ==
+	    MOSQ_ERR_SUCCESS)
+		drive(m, offline_acked, &t0, 2 * STOP_FLUSH_MS);
+	mosquitto_disconnect(m->mosq);
+	drive(m, written, &t0, 2 * STOP_FLUSH_MS + 200);
+	m->connected = false;
+	m->active = false;
+	mqtt__drop_io(m);
+}
+
+static const struct app_output mqtt_output = {
+	.sensor = out_sensor,
+	.state = out_state,
+	.adv = out_adv,
+	.stop = out_stop,
+};
+
+/* "MQTT":{...} at the end of State. */
+static void state_extra(void *data, struct jw *w)
+{
+	struct mqtt_sink *m = data;
+
+	jw_key(w, "MQTT");
+	jw_obj_begin(w);
+	jw_key(w, "Connected");
+	jw_uint(w, m->connected);
+	jw_key(w, "Connects");
+	jw_uint(w, m->connects);
+	jw_key(w, "Sent");
+	jw_uint(w, m->sent);
+	jw_key(w, "Queued");
+	jw_uint(w, mqtt_queue_len(m->queue));
+	jw_key(w, "Dropped");
+	jw_uint(w, mqtt_queue_dropped(m->queue));
+	if (m->cfg->mqtt_raw_out) {
+		jw_key(w, "RawOut");
+		jw_uint(w, m->raw_out);
+		jw_key(w, "RawUnsent");
+		jw_uint(w, m->raw_unsent);
+	}
+	if (m->relay) {
+		jw_key(w, "RawIn");
+		jw_uint(w, m->raw_in);
+		jw_key(w, "RawDupes");
+		jw_uint(w, m->raw_dupes);
+		jw_key(w, "RawOwn");
+		jw_uint(w, m->raw_own);
+		jw_key(w, "RawBad");
+		jw_uint(w, m->raw_bad);
+		jw_key(w, "Nodes");
+		jw_obj_begin(w);
+		relay_write_rssi(m->relay, w);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+static int lib_refs;
+
+/* struct app's publish/subscribe, for sinks that know only app.h */
+static int app_publish(struct app *app, const char *topic, const char *payload, size_t len,
+		       bool retain)
+{
+	return mqtt_sink_publish(app->mqtt, topic, payload, len, retain);
+}
+
+static int app_subscribe(struct app *app, const char *topic,
+			 void (*cb)(void *ud, const char *topic, const char *payload,
+				    size_t len),
+			 void *ud)
+{
+	return mqtt__subscribe(app->mqtt, topic, NULL, cb, ud);
+}
+
+static int configure(struct mqtt_sink *m)
+{
+	const struct config *c = m->cfg;
+	const char *id = c->mqtt_client_id ? c->mqtt_client_id : m->app->topic;
+	const char *group = c->group_topic;
+	struct in6_addr a6;
+	int rc;
+
+	snprintf(m->t_lwt, TOPIC_MAX, "tele/%s/LWT", m->app->topic);
+	snprintf(m->t_state, TOPIC_MAX, "tele/%s/STATE", m->app->topic);
+	snprintf(m->t_sensor, TOPIC_MAX, "tele/%s/SENSOR", m->app->topic);
+	snprintf(m->t_ble, TOPIC_MAX, "tele/%s/BLE", m->app->topic);
+	snprintf(m->t_stat, TOPIC_MAX, "stat/%s/", m->app->topic);
+	snprintf(m->t_cmnd, TOPIC_MAX, "cmnd/%s/", m->app->topic);
+	if (group && *group && strcmp(group, m->app->topic) != 0)
+		snprintf(m->t_group, TOPIC_MAX, "cmnd/%s/", group);
+
+	if (c->mqtt_raw_in) {
+		bool ok = mosquitto_sub_topic_check(c->mqtt_raw_in) == MOSQ_ERR_SUCCESS;
+
+		if (!ok) {
+			log_err("MQTT: mqtt-raw-in '%s' is not a valid topic filter",
+				c->mqtt_raw_in);
+			return -EINVAL;
+		}
+	}
+	m->mosq = mosquitto_new(id, true, m);
+	if (!m->mosq)
+		return errno == EINVAL ? -EINVAL : -ENOMEM;
+	mosquitto_connect_callback_set(m->mosq, on_connect);
+	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
+	mosquitto_message_callback_set(m->mosq, on_message);
+	mosquitto_publish_callback_set(m->mosq, on_publish);
+	rc = mosquitto_will_set(m->mosq, m->t_lwt, 7, "Offline", 1, true);
+	if (rc == MOSQ_ERR_SUCCESS && (c->mqtt_user || c->mqtt_password))
+		rc = mosquitto_username_pw_set(m->mosq, c->mqtt_user ? c->mqtt_user : "",
+					       c->mqtt_password);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		log_err("MQTT: %s", mosquitto_strerror(rc));
+		return rc == MOSQ_ERR_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	if ((c->mqtt_certfile != NULL) != (c->mqtt_keyfile != NULL)) {
+		log_err("MQTT: mqtt-certfile and mqtt-keyfile go together");
+		return -EINVAL;
+	}
+	if (c->mqtt_certfile && !c->mqtt_cafile) {
+		log_err("MQTT: a client certificate needs mqtt-cafile (TLS)");
+		return -EINVAL;
+	}
+	if (c->mqtt_cafile) {
+		rc = mosquitto_tls_set(m->mosq, c->mqtt_cafile, NULL, c->mqtt_certfile,
+				       c->mqtt_keyfile, NULL);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			log_err("MQTT: TLS settings refused (%s): check mqtt-cafile, "
+				"mqtt-certfile and mqtt-keyfile", mosquitto_strerror(rc));
+			return -EINVAL;
+		}
+		m->tls = true;
+	}
+	m->numeric = inet_pton(AF_INET, c->mqtt_host, &a6) == 1 ||
+		     inet_pton(AF_INET6, c->mqtt_host, &a6) == 1;
+	m->hints.ai_family = AF_UNSPEC;
+	m->hints.ai_socktype = SOCK_STREAM;
+	return 0;
+}
+
+int mqtt_sink_start(struct app *app, struct mqtt_sink **out)
+{
+	struct mqtt_sink *m;
+	int r;
+
+	*out = NULL;
+	if (!app->cfg->mqtt_host)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->app = app;
+	m->cfg = app->cfg;
+	m->fd = -1;
+	m->dns_pipe[0] = m->dns_pipe[1] = -1;
+	m->retry_ms = RETRY_MIN_MS;
+	if (lib_refs++ == 0)
+		mosquitto_lib_init();
+	m->queue = mqtt_queue_new(app->cfg->mqtt_queue ? app->cfg->mqtt_queue : 1000,
+				  QUEUE_MAX_BYTES);
+	if (!m->queue) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (app->cfg->mqtt_raw_in && !(m->relay = relay_new(4096, 8192))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = configure(m);
+	if (r < 0)
+		goto fail;
+	if (!m->numeric) {
+		if (pipe2(m->dns_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		r = sd_event_add_io(app->ev, &m->dns_src, m->dns_pipe[0], EPOLLIN, mqtt__on_dns, m);
+		if (r < 0)
+			goto fail;
+	}
+	r = sd_event_add_time_relative(app->ev, &m->misc, CLOCK_MONOTONIC, 1000000u, 100000u,
+				       mqtt__on_misc, m);
+	if (r < 0)
+		goto fail;
+	sd_event_source_set_enabled(m->misc, SD_EVENT_ON);
+	r = app_add_output(app, &mqtt_output, m);
+	if (r < 0)
+		goto fail;
+	app->cmd->state_extra = state_extra;
+	app->cmd->state_extra_data = m;
+	app->mqtt = m;
+	app->publish = app_publish;
+	app->subscribe = app_subscribe;
+	mqtt__attempt(m);
+	*out = m;
+	return 0;
+fail:
+	mqtt_sink_free(m);
+	return r;
+}
+
+void mqtt_sink_free(struct mqtt_sink *m)
+{
+	if (!m)
+		return;
+	if (m->app->mqtt == m) {
+		m->app->mqtt = NULL;
+		m->app->publish = NULL;
+		m->app->subscribe = NULL;
+	}
+	if (m->app->cmd && m->app->cmd->state_extra_data == m) {
+		m->app->cmd->state_extra = NULL;
+		m->app->cmd->state_extra_data = NULL;
+	}
+	if (m->resolving) {
+		/* the resolver thread may still write to the pipe: wait for it */
+		if (gai_cancel(&m->gai) != EAI_CANCELED) {
+			const struct gaicb *l[1] = { &m->gai };
+
+			while (gai_error(&m->gai) == EAI_INPROGRESS)
+				gai_suspend(l, 1, NULL);
+		}
+		if (m->gai.ar_result)
+			freeaddrinfo(m->gai.ar_result);
+	}
+	mqtt__drop_io(m);
+	sd_event_source_disable_unref(m->misc);
+	sd_event_source_disable_unref(m->retry);
+	sd_event_source_disable_unref(m->dns_src);
+	if (m->dns_pipe[0] >= 0)
+		close(m->dns_pipe[0]);
+	if (m->dns_pipe[1] >= 0)
+		close(m->dns_pipe[1]);
+	if (m->mosq)
+		mosquitto_destroy(m->mosq);
+	for (unsigned int i = 0; i < m->n_subs; i++)
+		free(m->subs[i].pattern);
+	mqtt_queue_free(m->queue);
+	relay_free(m->relay);
+	free(m);
+	if (--lib_refs == 0)
+		mosquitto_lib_cleanup();
+}
+
+static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
+			   void (*fn)(void *data, const char *topic, const void *payload,
+				      size_t len),
+			   void (*sfn)(void *data, const char *topic, const char *payload,
+				       size_t len),
+			   void *data)
+{
+	if (!m || !pattern || (!fn && !sfn) ||
+	    mosquitto_sub_topic_check(pattern) != MOSQ_ERR_SUCCESS)
+		return -EINVAL;
+	if (m->n_subs == SUBS_MAX)
+		return -ENOSPC;
+	m->subs[m->n_subs].pattern = strdup(pattern);
+	if (!m->subs[m->n_subs].pattern)
+		return -ENOMEM;
+	m->subs[m->n_subs].fn = fn;
+	m->subs[m->n_subs].sfn = sfn;
+	m->subs[m->n_subs].data = data;
+	m->n_subs++;
+	if (m->connected) {
+		mosquitto_subscribe(m->mosq, NULL, pattern, 0);
+		mqtt__sync_io(m);
+	}
+	return 0;
+}
+
+int mqtt_sink_subscribe(struct mqtt_sink *m, const char *pattern,
+			void (*fn)(void *data, const char *topic, const void *payload,
+				   size_t len),
+			void *data)
+{
+	return mqtt__subscribe(m, pattern, fn, NULL, data);
+}
+
+void mqtt_sink_on_connect(struct mqtt_sink *m, void (*fn)(void *data), void *data)
+{
+	if (!m)
+		return;
+	m->on_connect_fn = fn;
+	m->on_connect_data = data;
+}
+
+bool mqtt_sink_connected(const struct mqtt_sink *m)
+{
+	return m && m->connected;
+}

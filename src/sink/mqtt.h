@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* mqtt.h — the MQTT sink: Tasmota's topics and payloads on a broker (tele/<topic>/LWT, STATE,
+ * SENSOR; cmnd/<topic>/<Command> and cmnd/<group>/<Command> answered on stat/<topic>/RESULT),
+ * and the raw-advert relay between nodes (tele/<topic>/BLE out, mqtt-raw-in in).
+ *
+ * libmosquitto runs in "bring your own loop" mode on the daemon's sd-event loop: its socket
+ * is an io source (EPOLLOUT only while it has something to write), keepalive a 1 s timer.
+ * Connecting never blocks the loop: host names are resolved by getaddrinfo_a() off the loop,
+ * the TCP connect is non-blocking. While the broker is away SENSOR messages wait in a bounded
+ * queue (mqtt-queue messages, oldest dropped and counted) and go out in order on reconnect;
+ * reconnects back off from 1 s to 10 s (Tasmota's MqttRetry). */
+#ifndef MI32_MQTT_H
+#define MI32_MQTT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct app;
+struct mqtt_sink;
+
+/* Start the sink for @app (config, topic, loop): registers its outputs and the "MQTT"
+ * member of State, and starts connecting in the background. Returns 0 with *@out set, or
+ * -EINVAL (bad TLS/credential settings; logged), -ENOSPC (no output slot), -ENOMEM. */
+int mqtt_sink_start(struct app *app, struct mqtt_sink **out);
+
+/* Free the sink; NULL is a no-op. The daemon calls the output's stop first, which publishes
+ * "Offline" on the LWT topic and disconnects cleanly. */
+void mqtt_sink_free(struct mqtt_sink *m);
+
+/* For other sinks (Home Assistant discovery) sharing the connection. */
+
+/* Publish @len bytes of @payload on @topic (QoS 1 when @retain, else 0). Returns 0, or
+ * -ENOTCONN while the broker is away (nothing queued: republish from the on-connect hook),
+ * -EINVAL, -EIO. */
+int mqtt_sink_publish(struct mqtt_sink *m, const char *topic, const void *payload, size_t len,
+		      bool retain);
+/* Call @fn for every message on a topic matching @pattern (subscribed now and on every
+ * reconnect). The topic and payload are valid during the call. Returns 0, -EINVAL, -ENOSPC
+ * (8 patterns at most) or -ENOMEM. */
+int mqtt_sink_subscribe(struct mqtt_sink *m, const char *pattern,
+			void (*fn)(void *data, const char *topic, const void *payload,
+				   size_t len),
+			void *data);
+/* Call @fn(@data) after every (re)connect, once "Online" and the subscriptions are out.
+ * One hook; a second call replaces it. */
+void mqtt_sink_on_connect(struct mqtt_sink *m, void (*fn)(void *data), void *data);
+bool mqtt_sink_connected(const struct mqtt_sink *m);
+
+#endif
