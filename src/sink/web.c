@@ -27,6 +27,7 @@
 #include "util/hex.h"
 #include "util/timefmt.h"
 #include "sse.h"
+#include "mqtt.h"
 #include "web.h"
 
 /* build/web_assets.c, generated from web/ at build time */
@@ -353,6 +354,8 @@ static void node_facts(struct web *w, struct web_node *n)
 	n->topic = w->app->topic;
 	n->version = w->app->version;
 	n->mqtt = w->mqtt;
+	/* whether the MQTT sink is connected to its broker right now */
+	n->mqtt_connected = w->app->mqtt ? mqtt_sink_connected(w->app->mqtt) : -1;
 	n->start_us = w->app->start_us;
 	n->uptime_s = timefmt_now_us() > w->app->start_us
 			      ? (timefmt_now_us() - w->app->start_us) / 1000000u

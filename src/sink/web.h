@@ -70,7 +70,8 @@ void web_json_sensors(const struct store *st, const struct web_json_opts *o, str
 struct web_node {
 	const char *topic;
 	const char *version;
-	const char *mqtt;
+	const char *mqtt;      /* broker "host:port", or "off" */
+	int mqtt_connected;    /* -1 no MQTT, 0 disconnected, 1 connected */
 	uint64_t start_us;
 	uint64_t uptime_s;     /* wall-clock seconds running (replay time does not count) */
 	double adverts_per_s;

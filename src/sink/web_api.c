@@ -427,7 +427,15 @@ void web_json_node(const struct store *st, const struct web_node *n, uint64_t no
 	jw_key(w, "rate");
 	jw_double(w, n->adverts_per_s, 1);
 	jw_key(w, "mqtt");
-	jw_str(w, n->mqtt ? n->mqtt : "off");
+	if (n->mqtt_connected >= 0) {
+		char b[200];
+
+		snprintf(b, sizeof(b), "%s (%s)", n->mqtt ? n->mqtt : "",
+			 n->mqtt_connected ? "connected" : "disconnected");
+		jw_str(w, b);
+	} else {
+		jw_str(w, n->mqtt ? n->mqtt : "off");
+	}
 	jw_key(w, "options");
 	jw_arr_begin(w);
 	for (unsigned int i = 0; i < STORE_OPTIONS; i++)
@@ -529,6 +537,8 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 	metric_head(&o, "mi32_mqtt_enabled", "gauge", "1 when an MQTT broker is configured.");
 	outf(&o, "mi32_mqtt_enabled{broker=\"%s\"} %d\n",
 	     n->mqtt && strcmp(n->mqtt, "off") ? n->mqtt : "", n->mqtt && strcmp(n->mqtt, "off"));
+	metric_head(&o, "mi32_mqtt_connected", "gauge", "1 while connected to the broker.");
+	outf(&o, "mi32_mqtt_connected %d\n", n->mqtt_connected > 0);
 	metric_head(&o, "mi32_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	outf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
 

@@ -193,7 +193,8 @@ static void test_dimming(void **state)
 static void test_metrics(void **state)
 {
 	struct store *st = fleet();
-	struct web_node n = { .topic = "t", .version = "v", .mqtt = "off", .uptime_s = 5 };
+	struct web_node n = { .topic = "t", .version = "v", .mqtt = "off", .mqtt_connected = -1,
+			       .uptime_s = 5 };
 	int len;
 
 	(void)state;
