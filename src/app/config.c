@@ -38,7 +38,7 @@ struct opt {
 	const char *def;	/* parsed by the same setter at config_init(); NULL = unset */
 	unsigned int min, max;
 	unsigned int flags;
-	const char *arg;	/* placeholder in --help */
+	const char *arg;	/* the argument's name in --help ("PORT") */
 	const char *help;
 };
 

@@ -20,25 +20,7 @@
 
 #include <cmocka.h>
 
-static long alloc_budget = -1; /* allocations left before they fail; -1 = never fail */
-
-static void *t_malloc(size_t n)
-{
-	if (alloc_budget == 0)
-		return NULL;
-	if (alloc_budget > 0)
-		alloc_budget--;
-	return malloc(n);
-}
-
-static void *t_realloc(void *p, size_t n)
-{
-	if (alloc_budget == 0)
-		return NULL;
-	if (alloc_budget > 0)
-		alloc_budget--;
-	return realloc(p, n);
-}
+#include "../util/failalloc.h"
 
 #define malloc(n) t_malloc(n)
 #define realloc(p, n) t_realloc(p, n)
