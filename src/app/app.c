@@ -2,8 +2,8 @@
 /* app.c — the daemon's fan-out to its sinks, and the command entry point they share. */
 #include <errno.h>
 
-#include "../cmd/commands.h"
-#include "app.h"
+#include "cmd/commands.h"
+#include "app/app.h"
 
 int app_add_output(struct app *app, const struct app_output *ops, void *sink)
 {

@@ -11,8 +11,8 @@
 
 #include <systemd/sd-event.h>
 
-#include "../decode/adv.h"
-#include "../store/report.h"
+#include "decode/adv.h"
+#include "store/report.h"
 
 struct store;
 struct config;

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "app/config.h"
 
 enum opt_kind {
 	OPT_KIND_HEADING,	/* a line of --help only */

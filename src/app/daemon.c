@@ -16,22 +16,22 @@
 
 #include <systemd/sd-event.h>
 
-#include "../cmd/commands.h"
-#include "../sink/hass.h"
-#include "../sink/mqtt.h"
-#include "../sink/web.h"
-#include "../source/capture.h"
-#include "../store/mi32cfg.h"
-#include "../store/report.h"
-#include "../store/sensor.h"
-#include "../store/store.h"
-#include "../util/jw.h"
-#include "../util/timefmt.h"
-#include "app.h"
-#include "config.h"
-#include "daemon.h"
-#include "log.h"
-#include "radio.h"
+#include "cmd/commands.h"
+#include "sink/hass.h"
+#include "sink/mqtt.h"
+#include "sink/web.h"
+#include "source/capture.h"
+#include "store/mi32cfg.h"
+#include "store/report.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "util/jw.h"
+#include "util/timefmt.h"
+#include "app/app.h"
+#include "app/config.h"
+#include "app/daemon.h"
+#include "util/log.h"
+#include "app/radio.h"
 
 #define MSG_MAX (1u << 20) /* one SENSOR message; 1,000 sensors take ~200 kB */
 #define REPLAY_BATCH 256   /* records per loop turn under --fast: other events get a turn */

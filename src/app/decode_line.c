@@ -10,13 +10,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "../decode/decode.h"
-#include "../decode/mibeacon.h"
-#include "../decode/registry.h"
-#include "../source/hci_event.h"
-#include "../util/hex.h"
-#include "../util/jw.h"
-#include "decode_line.h"
+#include "decode/decode.h"
+#include "decode/mibeacon.h"
+#include "decode/registry.h"
+#include "source/hci_event.h"
+#include "util/hex.h"
+#include "util/jw.h"
+#include "app/decode_line.h"
 
 struct input {
 	struct adv adv;

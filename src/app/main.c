@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "../../bench/bench.h"
-#include "daemon.h"
-#include "decode_line.h"
-#include "simulate.h"
+#include "app/daemon.h"
+#include "app/decode_line.h"
+#include "app/simulate.h"
 
 #ifndef MI32_VERSION
 #define MI32_VERSION "0.0.0"

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../source/h4.h"
-#include "../source/hci.h"
-#include "../source/mgmt.h"
-#include "../util/hex.h"
-#include "../util/timefmt.h"
-#include "config.h"
-#include "log.h"
-#include "radio.h"
+#include "source/h4.h"
+#include "source/hci.h"
+#include "source/mgmt.h"
+#include "util/hex.h"
+#include "util/timefmt.h"
+#include "app/config.h"
+#include "util/log.h"
+#include "app/radio.h"
 
 enum radio_kind { RADIO_MGMT, RADIO_HCI, RADIO_H4 };
 

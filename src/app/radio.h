@@ -10,7 +10,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "../source/source.h"
+#include "source/source.h"
 
 struct config;
 struct radio;

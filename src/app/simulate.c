@@ -11,15 +11,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "../decode/atc.h"
-#include "../decode/bthome.h"
-#include "../decode/mibeacon.h"
-#include "../decode/pvvx.h"
-#include "../decode/registry.h"
-#include "../source/capture.h"
-#include "../store/mi32cfg.h"
-#include "../util/hex.h"
-#include "simulate.h"
+#include "decode/atc.h"
+#include "decode/bthome.h"
+#include "decode/mibeacon.h"
+#include "decode/pvvx.h"
+#include "decode/registry.h"
+#include "source/capture.h"
+#include "store/mi32cfg.h"
+#include "util/hex.h"
+#include "app/simulate.h"
 
 enum sim_kind {
 	SIM_MIBEACON,  /* plain or v5-encrypted MiBeacon */

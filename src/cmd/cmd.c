@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static char *trim(char *s)
 {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../util/jw.h"
+#include "util/jw.h"
 
 #define CMD_NAME_MAX 32
 #define CMD_REPLY_MAX 65536

@@ -10,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../decode/mibeacon.h"
-#include "../decode/registry.h"
-#include "../store/mi32cfg.h"
-#include "../store/report.h"
-#include "../store/sensor.h"
-#include "../store/store.h"
-#include "../util/hex.h"
-#include "../util/timefmt.h"
-#include "commands.h"
+#include "decode/mibeacon.h"
+#include "decode/registry.h"
+#include "store/mi32cfg.h"
+#include "store/report.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "util/hex.h"
+#include "util/timefmt.h"
+#include "cmd/commands.h"
 
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
 static bool uses_beaconkey(uint16_t pid)

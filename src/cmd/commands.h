@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 struct store;
 

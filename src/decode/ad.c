@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ad.h"
-#include "rd.h"
+#include "decode/ad.h"
+#include "util/rd.h"
 
 static void add_svc(struct ad_info *ad, uint8_t bits, const uint8_t *p, uint8_t n)
 {

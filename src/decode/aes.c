@@ -7,7 +7,7 @@
 
 #include <openssl/evp.h>
 
-#include "aes.h"
+#include "decode/aes.h"
 
 int aes_key_set(struct aes_key *k, const uint8_t raw[AES_KEY_LEN])
 {

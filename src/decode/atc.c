@@ -3,9 +3,9 @@
  * Plain, big-endian, no encryption; pvvx's formats on the same UUID live in pvvx.c. */
 #include <errno.h>
 
-#include "atc.h"
-#include "rd.h"
-#include "registry.h"
+#include "decode/atc.h"
+#include "util/rd.h"
+#include "decode/registry.h"
 
 /*
  * ATC1441 format (atc1441/ATC_MiThermometer README "Advertising format of the custom

@@ -8,9 +8,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "bthome.h"
-#include "rd.h"
-#include "registry.h"
+#include "decode/bthome.h"
+#include "util/rd.h"
+#include "decode/registry.h"
 
 /* How an object's bytes become a reading. */
 enum bthome_kind {

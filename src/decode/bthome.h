@@ -5,7 +5,7 @@
 #ifndef MI32_BTHOME_H
 #define MI32_BTHOME_H
 
-#include "decode.h"
+#include "decode/decode.h"
 
 /* BTHome v2 device-information byte (https://bthome.io/format/) */
 #define BTHOME_INFO_ENCRYPTED 0x01

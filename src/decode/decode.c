@@ -4,14 +4,14 @@
  * another element first). Everything else is "not a sensor": the generic tracker's job. */
 #include <errno.h>
 
-#include "atc.h"
-#include "bthome.h"
-#include "decode.h"
-#include "mibeacon.h"
-#include "rd.h"
-#include "pvvx.h"
-#include "qingping.h"
-#include "xiaomi.h"
+#include "decode/atc.h"
+#include "decode/bthome.h"
+#include "decode/decode.h"
+#include "decode/mibeacon.h"
+#include "util/rd.h"
+#include "decode/pvvx.h"
+#include "decode/qingping.h"
+#include "decode/xiaomi.h"
 
 static bool known_uuid(uint16_t uuid)
 {

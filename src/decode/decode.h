@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ad.h"
-#include "adv.h"
-#include "aes.h"
-#include "reading.h"
+#include "decode/ad.h"
+#include "decode/adv.h"
+#include "decode/aes.h"
+#include "decode/reading.h"
 
 /* Service data UUIDs we decode (Bluetooth SIG member UUIDs / GATT service UUIDs) */
 #define UUID_MIBEACON 0xFE95   /* Xiaomi */

@@ -5,8 +5,8 @@
  * Pure: no allocation, I/O or globals. */
 #include <string.h>
 
-#include "mibeacon.h"
-#include "rd.h"
+#include "decode/mibeacon.h"
+#include "util/rd.h"
 
 /*
  * Frame layout (SPEC §3.1; Xiaomi "MiBeacon" as read by xiaomi-ble and ble_monitor):

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode.h"
+#include "decode/decode.h"
 
 /* Frame control bits (SPEC §3.1) */
 #define MIBEACON_FC_ENCRYPTED 0x0008

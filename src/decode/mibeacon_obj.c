@@ -7,9 +7,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "mibeacon.h"
-#include "rd.h"
-#include "registry.h"
+#include "decode/mibeacon.h"
+#include "util/rd.h"
+#include "decode/registry.h"
 
 /* Product ids whose objects mean something device specific. */
 #define PID_LYWSDCGQ 0x01AA   /* MJ_HT_V1, one AAA cell */

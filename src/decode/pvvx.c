@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "pvvx.h"
-#include "rd.h"
-#include "registry.h"
+#include "decode/pvvx.h"
+#include "util/rd.h"
+#include "decode/registry.h"
 
 #define PVVX_MIC_LEN 4
 #define PVVX_NONCE_LEN 11

@@ -3,9 +3,9 @@
  * header and then type-length-value records. Their MiBeacon frames are mibeacon.c's. */
 #include <errno.h>
 
-#include "qingping.h"
-#include "rd.h"
-#include "registry.h"
+#include "decode/qingping.h"
+#include "util/rd.h"
+#include "decode/registry.h"
 
 /* TLV ids (ble_monitor ble_parser/qingping.py, Bluetooth-Devices/qingping-ble parser.py) */
 #define QP_TLV_TEMP_HUM 0x01    /* s16 0.1 °C, u16 0.1 % */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "reading.h"
+#include "decode/reading.h"
 
 #define B READING_F_BINARY
 #define E READING_F_EVENT

@@ -3,8 +3,8 @@
  * every further product id the public test vectors of xiaomi-ble / ble_monitor contain.
  * Type names are Tasmota's where it has one (they are JSON keys Home Assistant setups
  * depend on), otherwise the vendor model without its colour/region suffix. */
-#include "reading.h"
-#include "registry.h"
+#include "decode/reading.h"
+#include "decode/registry.h"
 
 #define THB MI_FEAT_THB
 #define T MI_FEAT_TEMP

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "rpa.h"
+#include "decode/rpa.h"
 
 int rpa_ah(const struct aes_key *irk, const uint8_t prand[3], uint8_t hash[3])
 {

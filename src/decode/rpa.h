@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "aes.h"
+#include "decode/aes.h"
 
 /* ah(k, r) = e(k, 0^104 || r) mod 2^24. @prand and @hash are 3 bytes, most significant
  * byte first (display order). Returns 0 or -EINVAL (no key). */

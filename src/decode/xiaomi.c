@@ -4,9 +4,9 @@
  * Plain frames, fixed lengths; layouts and unit handling as xiaomi-ble's parser.py. */
 #include <errno.h>
 
-#include "rd.h"
-#include "registry.h"
-#include "xiaomi.h"
+#include "util/rd.h"
+#include "decode/registry.h"
+#include "decode/xiaomi.h"
 
 /* Mi Scale v1 control byte */
 #define SCALE1_LB 0x01

@@ -4,7 +4,7 @@
 #ifndef MI32_XIAOMI_H
 #define MI32_XIAOMI_H
 
-#include "decode.h"
+#include "decode/decode.h"
 
 #define XIAOMI_SCALE1_LEN 10
 #define XIAOMI_SCALE2_LEN 13

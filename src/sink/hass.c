@@ -15,15 +15,15 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
 
-#include "../app/app.h"
-#include "../app/config.h"
-#include "../store/sensor.h"
-#include "../store/store.h"
-#include "../util/jw.h"
-#include "../util/timefmt.h"
-#include "hass.h"
-#include "hass_int.h"
-#include "mqtt.h"
+#include "app/app.h"
+#include "app/config.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "util/jw.h"
+#include "util/timefmt.h"
+#include "sink/hass.h"
+#include "sink/hass_int.h"
+#include "sink/mqtt.h"
 
 /* ---- announcing ----------------------------------------------------------------------- */
 

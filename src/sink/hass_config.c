@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../store/sensor.h"
-#include "../store/store.h"
-#include "../util/jw.h"
-#include "hass.h"
-#include "hass_int.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "util/jw.h"
+#include "sink/hass.h"
+#include "sink/hass_int.h"
 
 /* Tasmota's MI32 button values (SPEC §3.3, reading.h): 1 single, 2 double, 3 hold, ... */
 static const char *const button_events[] = { "single", "double", "long", "triple",

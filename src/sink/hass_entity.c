@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../store/sensor.h"
-#include "../store/store.h"
-#include "hass.h"
-#include "hass_int.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "sink/hass.h"
+#include "sink/hass_int.h"
 
 #define M "measurement"
 #define TI "total_increasing"

@@ -11,9 +11,9 @@
 
 #include <systemd/sd-event.h>
 
-#include "../decode/reading.h"
-#include "../store/store.h"
-#include "hass.h"
+#include "decode/reading.h"
+#include "store/store.h"
+#include "sink/hass.h"
 
 struct sensor;
 

@@ -14,13 +14,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "../app/app.h"
-#include "../store/sensor.h"
-#include "../store/store.h"
-#include "../util/jw.h"
-#include "hass.h"
-#include "mqtt.h"
-#include "hass_int.h"
+#include "app/app.h"
+#include "store/sensor.h"
+#include "store/store.h"
+#include "util/jw.h"
+#include "sink/hass.h"
+#include "sink/mqtt.h"
+#include "sink/hass_int.h"
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 

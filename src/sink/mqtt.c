@@ -21,12 +21,12 @@
 
 #include "app/app.h"
 #include "app/config.h"
-#include "app/log.h"
+#include "util/log.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "store/store.h"
-#include "mqtt.h"
-#include "mqtt_int.h"
+#include "sink/mqtt.h"
+#include "sink/mqtt_int.h"
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid);
 static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,

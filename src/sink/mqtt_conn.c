@@ -15,8 +15,8 @@
 #include <systemd/sd-event.h>
 
 #include "app/config.h"
-#include "app/log.h"
-#include "mqtt_int.h"
+#include "util/log.h"
+#include "sink/mqtt_int.h"
 
 /* ---- the socket on the loop ------------------------------------------------------------- */
 

@@ -13,8 +13,8 @@
 
 #include "app/app.h"
 #include "cmd/cmd.h"
-#include "mqtt_queue.h"
-#include "relay.h"
+#include "sink/mqtt_queue.h"
+#include "sink/relay.h"
 
 #define KEEPALIVE_S 30          /* Tasmota's MqttKeepAlive default */
 #define RETRY_MIN_MS 1000u

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mqtt_queue.h"
+#include "sink/mqtt_queue.h"
 
 struct qmsg {
 	size_t len;

@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "relay.h"
+#include "sink/relay.h"
 #include "util/hex.h"
 
 #define RELAY_NODES_MAX 32

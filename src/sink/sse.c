@@ -9,7 +9,7 @@
 
 #include <microhttpd.h>
 
-#include "sse.h"
+#include "sink/sse.h"
 
 struct sse_client {
 	struct sse_client *next;

@@ -19,16 +19,16 @@
 
 #include "app/app.h"
 #include "app/config.h"
-#include "app/log.h"
+#include "util/log.h"
 #include "cmd/commands.h"
 #include "store/mi32cfg.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/hex.h"
 #include "util/timefmt.h"
-#include "sse.h"
-#include "mqtt.h"
-#include "web.h"
+#include "sink/sse.h"
+#include "sink/mqtt.h"
+#include "sink/web.h"
 
 /* build/web_assets.c, generated from web/ at build time */
 struct web_asset {

@@ -20,7 +20,7 @@
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/hex.h"
-#include "web.h"
+#include "sink/web.h"
 
 /* ---- parsing ----------------------------------------------------------------------------- */
 

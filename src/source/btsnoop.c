@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../decode/rd.h"
-#include "btsnoop.h"
-#include "hci_event.h"
+#include "util/rd.h"
+#include "source/btsnoop.h"
+#include "source/hci_event.h"
 
 /* rd.h has no big-endian 32/64-bit readers; two calls in one expression would be
  * unsequenced, hence these. */

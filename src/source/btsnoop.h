@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../decode/adv.h"
+#include "decode/adv.h"
 
 #define BTSNOOP_HDR_LEN 16
 #define BTSNOOP_REC_HDR_LEN 24

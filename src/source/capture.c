@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "btsnoop.h"
-#include "capture.h"
-#include "hci_event.h"
-#include "pcap.h"
+#include "source/btsnoop.h"
+#include "source/capture.h"
+#include "source/hci_event.h"
+#include "source/pcap.h"
 
 /* An LE Advertising Report event holds at most 25 reports: 255 parameter bytes, 2 for the
  * subevent and count, at least 10 per report. Extended reports are larger, so fewer. */

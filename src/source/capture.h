@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../decode/adv.h"
+#include "decode/adv.h"
 
 struct capture;
 struct capture_writer;

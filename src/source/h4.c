@@ -12,8 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "h4.h"
-#include "hci_event.h"
+#include "source/h4.h"
+#include "source/hci_event.h"
 
 #define H4_READ_SIZE 1024
 #define H4_READS_PER_PROCESS 64

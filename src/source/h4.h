@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hci.h"
-#include "source.h"
+#include "source/hci.h"
+#include "source/source.h"
 
 struct h4;
 

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../decode/rd.h"
-#include "hci.h"
-#include "hci_event.h"
+#include "util/rd.h"
+#include "source/hci.h"
+#include "source/hci_event.h"
 
 /* Kernel ABI (include/net/bluetooth/hci_sock.h); defined here to avoid libbluetooth. */
 #ifndef AF_BLUETOOTH

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "source.h"
+#include "source/source.h"
 
 struct hci;
 

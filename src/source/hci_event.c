@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../decode/rd.h"
-#include "hci_event.h"
+#include "util/rd.h"
+#include "source/hci_event.h"
 
 static void addr_from_le(uint8_t dst[6], const uint8_t *src)
 {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../decode/adv.h"
+#include "decode/adv.h"
 
 #define HCI_H4_EVENT 0x04
 #define HCI_EV_LE_META 0x3E

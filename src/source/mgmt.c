@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../decode/rd.h"
-#include "mgmt.h"
+#include "util/rd.h"
+#include "source/mgmt.h"
 
 /* Kernel ABI (include/net/bluetooth/hci_sock.h); defined here to avoid libbluetooth. */
 #ifndef AF_BLUETOOTH

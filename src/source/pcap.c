@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../decode/rd.h"
-#include "hci_event.h"
-#include "pcap.h"
+#include "util/rd.h"
+#include "source/hci_event.h"
+#include "source/pcap.h"
 
 /* Only the flags bits we look at; tcpdump.org/linktypes/LINKTYPE_BLUETOOTH_LE_LL_WITH_PHDR */
 #define LE_PHDR_SIGNAL_VALID 0x0002

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../decode/adv.h"
+#include "decode/adv.h"
 
 #define PCAP_HDR_LEN 24
 #define PCAP_REC_HDR_LEN 16

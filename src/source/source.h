@@ -5,7 +5,7 @@
 #ifndef MI32_SOURCE_H
 #define MI32_SOURCE_H
 
-#include "../decode/adv.h"
+#include "decode/adv.h"
 
 /* Called once per advertisement. @adv is valid only during the call; copy what you keep. */
 typedef void (*source_adv_fn)(const struct adv *adv, void *user_data);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 /* Tasmota's changeIntScale() onto 1..127 with clamping; values are passed as integers
  * (truncated), as the firmware does. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "decode/rpa.h"
-#include "store_int.h"
+#include "store/store_int.h"
 
 #define US_PER_S 1000000ull
 #define REBOOT_SILENCE_US (600 * US_PER_S) /* a counter going back after 10 min: reboot */

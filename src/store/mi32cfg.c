@@ -16,8 +16,8 @@
 #include <cjson/cJSON.h>
 
 #include "util/jw.h"
-#include "../util/hex.h"
-#include "mi32cfg.h"
+#include "util/hex.h"
+#include "store/mi32cfg.h"
 
 struct mi32cfg {
 	struct mi32cfg_entry *v;

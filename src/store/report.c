@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "report.h"
-#include "store_int.h"
+#include "store/report.h"
+#include "store/store_int.h"
 
 static const struct report_opts default_opts = REPORT_OPTS_DEFAULT;
 

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "util/jw.h"
 
 enum report_kind {

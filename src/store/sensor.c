@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 void store__sensor_init(struct sensor *se, unsigned int slot, const uint8_t mac[6],
 			uint16_t pid)

@@ -13,8 +13,8 @@
 #include "decode/decode.h"
 #include "decode/reading.h"
 #include "decode/registry.h"
-#include "sensor.h"
-#include "store.h"
+#include "store/sensor.h"
+#include "store/store.h"
 
 _Static_assert(READING__MAX <= 64 * STORE_TYPE_WORDS, "reading bitmap too small");
 

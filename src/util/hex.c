@@ -3,7 +3,7 @@
  * we reject them so a typo in a key is an error, not a silently different key. */
 #include <errno.h>
 
-#include "hex.h"
+#include "util/hex.h"
 
 int hex_nibble(char c)
 {

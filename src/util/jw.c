@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jw.h"
+#include "util/jw.h"
 
 void jw_init(struct jw *w, char *buf, size_t size)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "timefmt.h"
+#include "util/timefmt.h"
 
 void timefmt_iso(uint64_t us, char buf[TIMEFMT_LEN])
 {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "util/log.h"
 
 static int level = LOG_INFO_;
 static void (*listener)(void *user_data, int level, const char *line);
