@@ -18,14 +18,22 @@
 #define H4_READ_SIZE 1024
 #define H4_READS_PER_PROCESS 64
 
+/* The shared part reads the tty; the HCI source inside owns the fd (it writes the
+ * commands on it and closes it) and delivers the adverts. */
 struct h4 {
+	struct source src; /* first */
 	struct hci *hci;
 	struct h4_framer framer;
-	int err;   /* first error from hci_input() during one feed */
-	int busy;
-	bool dead;
+	int err; /* first error from hci_input() during one feed */
 	uint8_t rbuf[H4_READ_SIZE];
 };
+
+static const struct source_ops h4_ops;
+
+static struct h4 *of(const struct source *s)
+{
+	return (struct h4 *)s;
+}
 
 void h4_framer_init(struct h4_framer *f)
 {
@@ -261,49 +269,45 @@ int h4_open_tty(const char *path, unsigned int baud, bool flow, char err[static 
 
 struct h4 *h4_new(int fd, source_adv_fn cb, void *user_data, void (*destroy)(void *user_data))
 {
-	struct h4 *h;
+	struct h4 *h = calloc(1, sizeof(*h));
 
-	if (fd < 0 || !cb)
-		return NULL;
-	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->hci = hci_new(fd, HCI_MODE_H4, cb, user_data, destroy);
-	if (!h->hci) {
+	/* the callback and @destroy belong to the HCI source, which delivers */
+	if (source__init(&h->src, &h4_ops, fd, cb, NULL, NULL) < 0 ||
+	    !(h->hci = hci_new(fd, HCI_MODE_H4, cb, user_data, destroy))) {
 		free(h);
 		return NULL;
 	}
+	h->src.buf = h->rbuf;
+	h->src.buf_size = sizeof(h->rbuf);
+	h->src.max_reads = H4_READS_PER_PROCESS;
+	h->src.stream = true;
 	h4_framer_init(&h->framer);
 	return h;
 }
 
-void h4_free(struct h4 *h)
+static void ops_free(struct source *s)
 {
-	if (!h)
-		return;
-	if (h->busy) {
-		h->dead = true;
-		return;
-	}
-	hci_free(h->hci);
-	free(h);
+	hci_free(of(s)->hci);
+	free(of(s));
 }
 
-int h4_fd(const struct h4 *h)
+struct source *h4_source(struct h4 *h)
 {
-	return hci_fd(h->hci);
+	return h ? &h->src : NULL;
 }
 
-int h4_start(struct h4 *h, bool active)
+static int ops_start(struct source *s, bool active)
 {
 	/* a half packet from before the start would misframe the Reset answer */
-	h4_framer_init(&h->framer);
-	return hci_start(h->hci, active);
+	h4_framer_init(&of(s)->framer);
+	return hci_start(of(s)->hci, active);
 }
 
-int h4_restart(struct h4 *h)
+static int ops_restart(struct source *s)
 {
-	return hci_restart(h->hci);
+	return hci_restart(of(s)->hci);
 }
 
 static void on_packet(const uint8_t *pkt, size_t len, void *user_data)
@@ -311,71 +315,74 @@ static void on_packet(const uint8_t *pkt, size_t len, void *user_data)
 	struct h4 *h = user_data;
 	int e;
 
-	if (h->dead)
+	if (h->src.dead)
 		return;
 	e = hci_input(h->hci, pkt, len);
 	if (e < 0 && !h->err)
 		h->err = e;
 }
 
-static int feed(struct h4 *h, const uint8_t *p, size_t len)
+/* What one read brought: bytes, cut into packets for the HCI source. */
+static int ops_input(struct source *s, const uint8_t *p, size_t len)
 {
+	struct h4 *h = of(s);
+
+	h->err = 0;
 	h4_framer_feed(&h->framer, p, len, on_packet, h);
 	return h->err;
 }
 
-int h4_input(struct h4 *h, const uint8_t *p, size_t len)
+static int ops_tick(struct source *s, uint64_t now_us)
 {
-	int err;
+	return hci_tick(of(s)->hci, now_us);
+}
 
-	h->busy++;
-	h->err = 0;
-	err = feed(h, p, len);
-	h->busy--;
-	if (h->dead && !h->busy) {
-		h4_free(h);
-		return 0;
-	}
-	return err;
+/* Everything but the framing is the HCI source's. */
+static void ops_status(const struct source *s, struct source_status *out)
+{
+	source_get_status(hci_source(of(s)->hci), out);
+}
+
+/* No stop: start() sends Reset, which ends whatever scan ran before. */
+static const struct source_ops h4_ops = {
+	.kind = "h4",
+	.start = ops_start,
+	.restart = ops_restart,
+	.input = ops_input,
+	.tick = ops_tick,
+	.status = ops_status,
+	.free = ops_free,
+};
+
+/* The typed calls: the generic ones on an H4 source. */
+void h4_free(struct h4 *h)
+{
+	source_free(h4_source(h));
+}
+
+int h4_fd(const struct h4 *h)
+{
+	return h->src.fd;
+}
+
+int h4_start(struct h4 *h, bool active)
+{
+	return source_start(&h->src, active);
+}
+
+int h4_restart(struct h4 *h)
+{
+	return source_restart(&h->src);
 }
 
 int h4_process(struct h4 *h)
 {
-	int err = 0;
-
-	h->busy++;
-	h->err = 0;
-	for (int i = 0; i < H4_READS_PER_PROCESS && !h->dead; i++) {
-		ssize_t n = read(hci_fd(h->hci), h->rbuf, sizeof(h->rbuf));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			/* a USB adapter unplugged, a pty whose other end closed */
-			err = errno == EIO ? -ECONNRESET : -errno;
-			break;
-		}
-		if (n == 0) {
-			err = -ECONNRESET;
-			break;
-		}
-		feed(h, h->rbuf, (size_t)n);
-	}
-	if (!err)
-		err = h->err;
-	h->busy--;
-	if (h->dead && !h->busy) {
-		h4_free(h);
-		return 0;
-	}
-	return err;
+	return source_process(&h->src);
 }
 
-int h4_tick(struct h4 *h, uint64_t now_us)
+int h4_input(struct h4 *h, const uint8_t *p, size_t len)
 {
-	return hci_tick(h->hci, now_us);
+	return source_input(&h->src, p, len);
 }
 
 uint64_t h4_last_adv_time(const struct h4 *h)

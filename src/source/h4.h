@@ -62,6 +62,8 @@ int h4_setup_tty(int fd, unsigned int baud, bool flow);
 struct h4 *h4_new(int fd, source_adv_fn cb, void *user_data, void (*destroy)(void *user_data));
 /* Safe from inside the advert callback (freeing is deferred). NULL is a no-op. */
 void h4_free(struct h4 *h);
+/* The generic handle (source.h) radio.c drives; borrowed, freed by h4_free(). */
+struct source *h4_source(struct h4 *h);
 int h4_fd(const struct h4 *h);
 
 /* Reset and start scanning (hci_start() in HCI_MODE_H4). 0 or -errno. */
@@ -75,7 +77,6 @@ int h4_process(struct h4 *h);
 /* Feed stream bytes as h4_process() does after a read (fuzzing, tests). */
 int h4_input(struct h4 *h, const uint8_t *p, size_t len);
 
-int h4_tick(struct h4 *h, uint64_t now_us);
 uint64_t h4_last_adv_time(const struct h4 *h);
 
 /* The HCI state machine inside (borrowed: for hci_get_info()/hci_get_stats()/

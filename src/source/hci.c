@@ -4,17 +4,18 @@
  * Core spec, Vol 4 Part E section 7; one command is in flight at a time, so the
  * controller's Num_HCI_Command_Packets never needs tracking. LE advertising report
  * parsing is hci_event.c's. */
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/rd.h"
+#include "util/wr.h"
 #include "source/hci.h"
 #include "source/hci_event.h"
 
@@ -61,68 +62,34 @@ enum hci_step {
 };
 
 struct hci {
-	int fd;
+	struct source src; /* first: the shared part (fd, callback, sequence, buffer) */
 	enum hci_mode mode;
-	source_adv_fn cb;
-	void *user_data;
-	void (*destroy)(void *user_data);
-
-	enum hci_state state;
-	enum hci_step step;
-	uint16_t pending_op;
-	uint64_t cmd_sent_us;
-	bool active;
-	bool restarting;
-
-	uint16_t interval, window;
 	bool ext, coded;
 	uint8_t hci_version;
 	uint16_t manufacturer;
-	bool have_addr;
-	uint8_t addr[6];
-
-	uint64_t last_adv_us;
 	struct hci_stats stats;
-	char error[256];
-
-	int busy;
-	bool dead;
 	struct adv advs[HCI_ADV_MAX];
 	uint8_t buf[HCI_BUF_SIZE];
 };
 
-static uint64_t mono_us(void)
+static const struct source_ops hci_ops;
+
+static struct hci *of(const struct source *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
+	return (struct hci *)s;
 }
 
 int hci_cmd_encode(uint8_t *out, uint16_t opcode, const uint8_t *param, size_t plen)
 {
+	struct wr w = wr_init(out, HCI_CMD_MAX);
+
 	if (plen > 255)
 		return -EMSGSIZE;
-	out[0] = HCI_H4_CMD;
-	put_le16(out + 1, opcode);
-	out[3] = (uint8_t)plen;
-	if (plen)
-		memcpy(out + 4, param, plen);
-	return (int)(4 + plen);
+	wr_u8(&w, HCI_H4_CMD);
+	wr_le16(&w, opcode);
+	wr_u8(&w, (uint8_t)plen);
+	wr_bytes(&w, param, plen);
+	return (int)wr_len(&w);
 }
 
 const char *hci_cmd_name(uint16_t opcode)
@@ -244,56 +211,31 @@ int hci_open_socket(uint16_t dev, int channel, char err[static 256])
 struct hci *hci_new(int fd, enum hci_mode mode, source_adv_fn cb, void *user_data,
 		    void (*destroy)(void *user_data))
 {
-	struct hci *h;
+	struct hci *h = calloc(1, sizeof(*h));
 
-	if (fd < 0 || !cb)
-		return NULL;
-	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->fd = fd;
+	if (source__init(&h->src, &hci_ops, fd, cb, user_data, destroy) < 0) {
+		free(h);
+		return NULL;
+	}
+	h->src.buf = h->buf;
+	h->src.buf_size = sizeof(h->buf);
+	h->src.max_reads = HCI_READS_PER_PROCESS;
 	h->mode = mode;
-	h->cb = cb;
-	h->user_data = user_data;
-	h->destroy = destroy;
-	h->interval = 0x0060;
-	h->window = 0x0060;
 	h->hci_version = 0xFF;
 	return h;
 }
 
-static void really_free(struct hci *h)
+static void ops_free(struct source *s)
 {
-	if (h->destroy)
-		h->destroy(h->user_data);
-	close(h->fd);
-	free(h);
+	source__release(s);
+	free(of(s));
 }
 
-void hci_free(struct hci *h)
+struct source *hci_source(struct hci *h)
 {
-	if (!h)
-		return;
-	if (h->busy) {
-		h->dead = true;
-		return;
-	}
-	really_free(h);
-}
-
-int hci_fd(const struct hci *h)
-{
-	return h->fd;
-}
-
-int hci_set_scan_params(struct hci *h, uint16_t interval, uint16_t window)
-{
-	/* Core Vol 4 Part E 7.8.10: 0x0004..0x4000, window <= interval */
-	if (interval < 0x0004 || interval > 0x4000 || window < 0x0004 || window > interval)
-		return -EINVAL;
-	h->interval = interval;
-	h->window = window;
-	return 0;
+	return h ? &h->src : NULL;
 }
 
 /* Write a whole command. A tty may be momentarily full; commands are tiny and rare, so
@@ -327,23 +269,26 @@ static int send_cmd(struct hci *h, uint16_t op, const uint8_t *param, size_t ple
 
 	if (n < 0)
 		return n;
-	return write_all(h->fd, pkt, (size_t)n);
+	return write_all(h->src.fd, pkt, (size_t)n);
 }
 
-static bool step_wanted(const struct hci *h, enum hci_step s)
+static bool step_wanted(const struct source *src, int step)
 {
+	const struct hci *h = of(src);
+	enum hci_step s = step;
+
 	switch (s) {
 	case STEP_RESET:
-		return h->mode != HCI_MODE_RAW && !h->restarting;
+		return h->mode != HCI_MODE_RAW && !h->src.restarting;
 	case STEP_READ_VERSION:
 	case STEP_READ_BD_ADDR:
 	case STEP_LE_FEATURES:
 	case STEP_EVENT_MASK:
 	case STEP_LE_EVENT_MASK:
-		return !h->restarting;
+		return !h->src.restarting;
 	case STEP_SCAN_DISABLE:
 		/* after Reset nothing scans; the kernel (raw) or we (restart) might */
-		return h->restarting || h->mode == HCI_MODE_RAW;
+		return h->src.restarting || h->mode == HCI_MODE_RAW;
 	case STEP_SCAN_PARAMS:
 	case STEP_SCAN_ENABLE:
 	case STEP_RUNNING:
@@ -383,57 +328,54 @@ static uint16_t step_opcode(const struct hci *h, enum hci_step s)
 
 /* Parameters of each step, Core Vol 4 Part E 7.3.1, 7.8.1, 7.8.10, 7.8.11, 7.8.64,
  * 7.8.65. */
-static size_t step_params(const struct hci *h, enum hci_step s, uint8_t *p)
+static size_t step_params(const struct hci *h, enum hci_step s, uint8_t *p, size_t size)
 {
 	/* Spec default event mask plus bit 61, LE Meta. */
 	static const uint8_t event_mask[8] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0x00, 0x20 };
 	/* LE default (bits 0-4) plus bit 12, Extended Advertising Report. */
 	static const uint8_t le_event_mask[8] = { 0x1F, 0x10, 0, 0, 0, 0, 0, 0 };
-	uint8_t type = h->active ? 0x01 : 0x00;
-	size_t n = 0;
+	uint8_t type = h->src.active ? 0x01 : 0x00;
+	struct wr w = wr_init(p, size);
 
 	switch (s) {
 	case STEP_EVENT_MASK:
-		memcpy(p, event_mask, 8);
-		return 8;
+		wr_bytes(&w, event_mask, 8);
+		break;
 	case STEP_LE_EVENT_MASK:
-		memcpy(p, le_event_mask, 8);
-		return 8;
+		wr_bytes(&w, le_event_mask, 8);
+		break;
 	case STEP_SCAN_DISABLE:
 	case STEP_SCAN_ENABLE:
 		/* Enable, Filter_Duplicates off: sensors repeat the same address with new
 		 * readings, and the controller's duplicate filter would drop them. */
-		p[n++] = s == STEP_SCAN_ENABLE;
-		p[n++] = 0x00;
+		wr_u8(&w, s == STEP_SCAN_ENABLE);
+		wr_u8(&w, 0x00);
 		if (h->ext) {
-			put_le16(p + n, 0); /* Duration: until disabled */
-			put_le16(p + n + 2, 0); /* Period */
-			n += 4;
+			wr_le16(&w, 0); /* Duration: until disabled */
+			wr_le16(&w, 0); /* Period */
 		}
-		return n;
+		break;
 	case STEP_SCAN_PARAMS:
 		if (!h->ext) {
-			p[n++] = type;
-			put_le16(p + n, h->interval);
-			put_le16(p + n + 2, h->window);
-			n += 4;
-			p[n++] = 0x00; /* own address: public */
-			p[n++] = 0x00; /* accept all advertisers */
-			return n;
+			wr_u8(&w, type);
+			wr_le16(&w, h->src.interval);
+			wr_le16(&w, h->src.window);
+			wr_u8(&w, 0x00); /* own address: public */
+			wr_u8(&w, 0x00); /* accept all advertisers */
+			break;
 		}
-		p[n++] = 0x00; /* own address: public */
-		p[n++] = 0x00; /* accept all advertisers */
+		wr_u8(&w, 0x00); /* own address: public */
+		wr_u8(&w, 0x00); /* accept all advertisers */
 		/* Scanning_PHYs: 1M, plus Coded for long-range advertisers when the
 		 * controller has it; each gets the same interval/window, the controller
 		 * alternates between them. */
-		p[n++] = h->coded ? 0x05 : 0x01;
+		wr_u8(&w, h->coded ? 0x05 : 0x01);
 		for (int i = 0; i < (h->coded ? 2 : 1); i++) {
-			p[n++] = type;
-			put_le16(p + n, h->interval);
-			put_le16(p + n + 2, h->window);
-			n += 4;
+			wr_u8(&w, type);
+			wr_le16(&w, h->src.interval);
+			wr_le16(&w, h->src.window);
 		}
-		return n;
+		break;
 	case STEP_NONE:
 	case STEP_RESET:
 	case STEP_READ_VERSION:
@@ -442,83 +384,54 @@ static size_t step_params(const struct hci *h, enum hci_step s, uint8_t *p)
 	case STEP_RUNNING:
 		break;
 	}
+	assert(wr_ok(&w));
+	return wr_len(&w);
+}
+
+static int send_step(struct source *src, int step)
+{
+	struct hci *h = of(src);
+	uint8_t p[32];
+	uint16_t op = step_opcode(h, step);
+	size_t plen = step_params(h, step, p, sizeof(p));
+	int err;
+
+	source__sent(src, step, op);
+	err = send_cmd(h, op, p, plen);
+	if (err < 0)
+		return source__fail(src, err, "cannot send HCI %s to the controller: %s",
+				    hci_cmd_name(op), strerror(-err));
 	return 0;
 }
 
-static int fail(struct hci *h, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct hci *h, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(h->error, sizeof(h->error), fmt, ap);
-	va_end(ap);
-	h->state = HCI_STATE_FAILED;
-	h->step = STEP_NONE;
-	h->pending_op = 0;
-	return err;
-}
+static const struct source_seq sequence = { STEP_RUNNING, step_wanted, send_step };
 
 static int advance(struct hci *h, enum hci_step from)
 {
-	for (enum hci_step s = from; s <= STEP_RUNNING; s++) {
-		uint8_t p[32];
-		size_t plen;
-		uint16_t op;
-		int err;
-
-		if (!step_wanted(h, s))
-			continue;
-		if (s == STEP_RUNNING) {
-			h->step = s;
-			h->pending_op = 0;
-			h->restarting = false;
-			h->state = HCI_STATE_RUNNING;
-			return 0;
-		}
-		op = step_opcode(h, s);
-		plen = step_params(h, s, p);
-		h->step = s;
-		h->pending_op = op;
-		h->cmd_sent_us = mono_us();
-		err = send_cmd(h, op, p, plen);
-		if (err < 0)
-			return fail(h, err, "cannot send HCI %s to the controller: %s",
-				    hci_cmd_name(op), strerror(-err));
-		return 0;
-	}
-	return 0;
+	return source__advance(&h->src, from, &sequence);
 }
 
-int hci_start(struct hci *h, bool active)
+static int ops_start(struct source *s, bool active)
 {
-	h->active = active;
-	h->restarting = false;
-	h->error[0] = '\0';
-	h->state = HCI_STATE_STARTING;
-	return advance(h, STEP_RESET);
+	s->active = active;
+	source__begin(s, false);
+	return advance(of(s), STEP_RESET);
 }
 
-int hci_restart(struct hci *h)
+static int ops_restart(struct source *s)
 {
-	if (h->hci_version == 0xFF && !h->have_addr)
-		return hci_start(h, h->active);
-	h->restarting = true;
-	h->error[0] = '\0';
-	h->state = HCI_STATE_STARTING;
-	return advance(h, STEP_SCAN_DISABLE);
+	if (of(s)->hci_version == 0xFF && !s->have_addr)
+		return ops_start(s, s->active);
+	source__begin(s, true);
+	return advance(of(s), STEP_SCAN_DISABLE);
 }
 
-int hci_stop(struct hci *h)
+static int ops_stop(struct source *s)
 {
+	struct hci *h = of(s);
 	uint8_t p[8];
-	size_t n = step_params(h, STEP_SCAN_DISABLE, p);
+	size_t n = step_params(h, STEP_SCAN_DISABLE, p, sizeof(p));
 
-	h->state = HCI_STATE_IDLE;
-	h->step = STEP_NONE;
-	h->pending_op = 0;
 	return send_cmd(h, step_opcode(h, STEP_SCAN_DISABLE), p, n);
 }
 
@@ -526,10 +439,10 @@ int hci_stop(struct hci *h)
  * parameters. */
 static int step_done(struct hci *h, uint8_t status, struct rd *r)
 {
-	enum hci_step s = h->step;
-	uint16_t op = h->pending_op;
+	enum hci_step s = h->src.step;
+	uint16_t op = h->src.pending_op;
 
-	h->pending_op = 0;
+	h->src.pending_op = 0;
 	if (s == STEP_SCAN_DISABLE)
 		/* "already disabled" is Command Disallowed on pre-5.0 controllers */
 		return advance(h, s + 1);
@@ -541,8 +454,8 @@ static int step_done(struct hci *h, uint8_t status, struct rd *r)
 		return advance(h, s);
 	}
 	if (status)
-		return fail(h, -EIO, "HCI %s (0x%04x) failed: %s (0x%02x)", hci_cmd_name(op), op,
-			    hci_status_str(status), status);
+		return source__fail(&h->src, -EIO, "HCI %s (0x%04x) failed: %s (0x%02x)",
+				    hci_cmd_name(op), op, hci_status_str(status), status);
 
 	switch (s) {
 	case STEP_READ_VERSION:
@@ -555,8 +468,8 @@ static int step_done(struct hci *h, uint8_t status, struct rd *r)
 
 		if (a) {
 			for (int i = 0; i < 6; i++)
-				h->addr[i] = a[5 - i];
-			h->have_addr = true;
+				h->src.addr[i] = a[5 - i];
+			h->src.have_addr = true;
 		}
 		break;
 	}
@@ -583,7 +496,8 @@ static int step_done(struct hci *h, uint8_t status, struct rd *r)
 		break;
 	}
 	if (!rd_ok(r))
-		return fail(h, -EBADMSG, "short answer to HCI %s", hci_cmd_name(op));
+		return source__fail(&h->src, -EBADMSG, "short answer to HCI %s",
+				    hci_cmd_name(op));
 	return advance(h, s + 1);
 }
 
@@ -606,7 +520,7 @@ static int handle_event(struct hci *h, const uint8_t *evt, size_t len)
 		op = rd_le16(&r);
 		/* Every command we send returns Status first; op 0x0000 (credits only,
 		 * sent after power-on by some UART controllers) carries none. */
-		if (!rd_ok(&r) || !h->pending_op || op != h->pending_op)
+		if (!rd_ok(&r) || !h->src.pending_op || op != h->src.pending_op)
 			return 0;
 		status = rd_u8(&r);
 		if (!rd_ok(&r)) {
@@ -626,20 +540,22 @@ static int handle_event(struct hci *h, const uint8_t *evt, size_t len)
 			return 0;
 		}
 		/* Success here means "pending"; a Command Complete follows. */
-		if (!h->pending_op || op != h->pending_op || status == 0)
+		if (!h->src.pending_op || op != h->src.pending_op || status == 0)
 			return 0;
 		return step_done(h, status, &r);
 	}
 	case HCI_EV_HARDWARE_ERROR:
-		return fail(h, -EIO, "the Bluetooth controller reported a hardware error "
-				     "(code 0x%02x)", rd_u8(&r));
+		return source__fail(
+			&h->src, -EIO,
+			"the Bluetooth controller reported a hardware error (code 0x%02x)",
+			rd_u8(&r));
 	case HCI_EV_LE_META:
 		break;
 	default:
 		h->stats.other++;
 		return 0;
 	}
-	n = hci_event_adv_reports(evt, len, real_us(), h->advs, HCI_ADV_MAX);
+	n = hci_event_adv_reports(evt, len, clock_real_us(), h->advs, HCI_ADV_MAX);
 	if (n == -ENOMSG) {
 		h->stats.other++;
 		return 0;
@@ -650,17 +566,17 @@ static int handle_event(struct hci *h, const uint8_t *evt, size_t len)
 	}
 	if (len > 3 && evt[3] > HCI_ADV_MAX)
 		h->stats.truncated++;
-	if (n > 0)
-		h->last_adv_us = mono_us();
-	for (int i = 0; i < n && !h->dead; i++) {
+	for (int i = 0; i < n && !h->src.dead; i++) {
 		h->stats.adverts++;
-		h->cb(&h->advs[i], h->user_data);
+		source__deliver(&h->src, &h->advs[i]);
 	}
 	return 0;
 }
 
-static int input(struct hci *h, const uint8_t *pkt, size_t len)
+static int ops_input(struct source *s, const uint8_t *pkt, size_t len)
 {
+	struct hci *h = of(s);
+
 	if (len < 1)
 		return 0;
 	h->stats.packets++;
@@ -671,82 +587,88 @@ static int input(struct hci *h, const uint8_t *pkt, size_t len)
 	return handle_event(h, pkt + 1, len - 1);
 }
 
-int hci_input(struct hci *h, const uint8_t *pkt, size_t len)
+static int ops_tick(struct source *s, uint64_t now_us)
 {
-	int err;
+	const char *hint =
+		of(s)->mode == HCI_MODE_H4 ? " (wrong device, baud rate or flow control?)" : "";
 
-	h->busy++;
-	err = input(h, pkt, len);
-	h->busy--;
-	if (h->dead && !h->busy) {
-		really_free(h);
+	if (!source__overdue(s, now_us, HCI_CMD_TIMEOUT_US))
 		return 0;
-	}
-	return err;
+	return source__fail(s, -ETIMEDOUT,
+			    "no answer from the Bluetooth controller to HCI %s%s",
+			    hci_cmd_name(s->pending_op), hint);
+}
+
+static const struct source_ops hci_ops = {
+	.kind = "hci",
+	.start = ops_start,
+	.restart = ops_restart,
+	.stop = ops_stop,
+	.input = ops_input,
+	.tick = ops_tick,
+	.free = ops_free,
+};
+
+/* The typed calls: the generic ones on an HCI source. */
+void hci_free(struct hci *h)
+{
+	source_free(hci_source(h));
+}
+
+int hci_set_scan_params(struct hci *h, uint16_t interval, uint16_t window)
+{
+	return source_set_scan_params(&h->src, interval, window);
+}
+
+int hci_start(struct hci *h, bool active)
+{
+	return source_start(&h->src, active);
+}
+
+int hci_stop(struct hci *h)
+{
+	return source_stop(&h->src);
+}
+
+int hci_restart(struct hci *h)
+{
+	return source_restart(&h->src);
 }
 
 int hci_process(struct hci *h)
 {
-	int err = 0;
+	return source_process(&h->src);
+}
 
-	h->busy++;
-	for (int i = 0; i < HCI_READS_PER_PROCESS && !h->dead; i++) {
-		ssize_t n = recv(h->fd, h->buf, sizeof(h->buf), MSG_DONTWAIT);
-		int e;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				err = -errno;
-			break;
-		}
-		if (n == 0) {
-			err = -ECONNRESET;
-			break;
-		}
-		e = input(h, h->buf, (size_t)n);
-		if (e < 0 && !err)
-			err = e;
-	}
-	h->busy--;
-	if (h->dead && !h->busy) {
-		really_free(h);
-		return 0;
-	}
-	return err;
+int hci_input(struct hci *h, const uint8_t *pkt, size_t len)
+{
+	return source_input(&h->src, pkt, len);
 }
 
 int hci_tick(struct hci *h, uint64_t now_us)
 {
-	uint16_t op = h->pending_op;
-
-	if (!op || now_us < h->cmd_sent_us + HCI_CMD_TIMEOUT_US)
-		return 0;
-	return fail(h, -ETIMEDOUT, "no answer from the Bluetooth controller to HCI %s%s",
-		    hci_cmd_name(op),
-		    h->mode == HCI_MODE_H4 ? " (wrong device, baud rate or flow control?)" : "");
+	return source_tick(&h->src, now_us);
 }
 
 uint64_t hci_last_adv_time(const struct hci *h)
 {
-	return h->last_adv_us;
+	return h->src.last_adv_us;
 }
 
 void hci_get_info(const struct hci *h, struct hci_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->state = h->state;
-	out->have_addr = h->have_addr;
-	memcpy(out->addr, h->addr, 6);
+	out->state = (enum hci_state)h->src.state;
+	out->have_addr = h->src.have_addr;
+	memcpy(out->addr, h->src.addr, 6);
 	out->hci_version = h->hci_version;
 	out->manufacturer = h->manufacturer;
 	out->extended = h->ext;
 	out->coded = h->coded;
-	out->scan_interval = h->interval;
-	out->scan_window = h->window;
-	out->duty_percent = (unsigned int)h->window * 100u / h->interval;
-	snprintf(out->error, sizeof(out->error), "%s", h->error);
+	out->scan_interval = h->src.interval;
+	out->scan_window = h->src.window;
+	out->duty_percent = (unsigned int)h->src.window * 100u / h->src.interval;
+	snprintf(out->error, sizeof(out->error), "%s", h->src.error);
 }
 
 void hci_get_stats(const struct hci *h, struct hci_stats *out)

@@ -48,11 +48,12 @@ enum hci_mode {
 	HCI_MODE_H4,   /* H4 UART through h4.c: as USER; hci_process() is not used */
 };
 
+/* The shared source states (source.h) an HCI source goes through. */
 enum hci_state {
-	HCI_STATE_IDLE,
-	HCI_STATE_STARTING,
-	HCI_STATE_RUNNING,
-	HCI_STATE_FAILED,
+	HCI_STATE_IDLE = SOURCE_STATE_IDLE,
+	HCI_STATE_STARTING = SOURCE_STATE_STARTING,
+	HCI_STATE_RUNNING = SOURCE_STATE_RUNNING,
+	HCI_STATE_FAILED = SOURCE_STATE_FAILED,
 };
 
 struct hci_stats {
@@ -100,7 +101,8 @@ struct hci *hci_new(int fd, enum hci_mode mode, source_adv_fn cb, void *user_dat
 		    void (*destroy)(void *user_data));
 /* Safe from inside the advert callback (freeing is deferred). NULL is a no-op. */
 void hci_free(struct hci *h);
-int hci_fd(const struct hci *h);
+/* The generic handle (source.h) radio.c drives; borrowed, freed by hci_free(). */
+struct source *hci_source(struct hci *h);
 
 /* Scan interval/window in 0.625 ms units; default 0x60/0x60 (100 % duty cycle: a sensor
  * listener loses adverts in every gap). Applies at the next start/restart. */

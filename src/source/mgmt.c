@@ -5,15 +5,15 @@
  * Complete / Command Status with the matching opcode) picks the next step. The socket is
  * the only thing that talks to the kernel, so tests play the kernel over a socketpair. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/rd.h"
+#include "util/wr.h"
 #include "source/mgmt.h"
 
 /* Kernel ABI (include/net/bluetooth/hci_sock.h); defined here to avoid libbluetooth. */
@@ -80,57 +80,29 @@ static const char *const step_names[] = {
 };
 
 struct mgmt {
-	int fd;
+	struct source src; /* first: the shared part (fd, callback, sequence, buffer) */
 	uint16_t index;
-	source_adv_fn cb;
-	void *user_data;
-	void (*destroy)(void *user_data);
-
-	enum mgmt_state state;
-	enum mgmt_step step;
-	uint16_t pending_op;
-	uint64_t cmd_sent_us;
-	bool active;
-	bool restarting;
 	bool monitor_unsupported; /* fall back to discovery */
 
 	uint8_t version;
 	uint16_t revision;
-	bool have_addr;
-	uint8_t addr[6];
 	uint32_t settings;
 	bool have_monitor;
 	uint16_t monitor_handle;
 	bool own_discovery;
 	bool discovering;
-	uint16_t interval, window;
 	bool config_applied;
 
-	uint64_t last_adv_us;
 	struct mgmt_stats stats;
 	char note[160];
-	char error[256];
-
-	int busy; /* > 0 while inside mgmt_process()/mgmt_input() */
-	bool dead; /* mgmt_free() was called from a callback */
 	struct adv adv;
-	uint8_t *buf;
 };
 
-static uint64_t mono_us(void)
+static const struct source_ops mgmt_ops;
+
+static struct mgmt *of(const struct source *s)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return (struct mgmt *)s;
 }
 
 const char *mgmt_status_str(uint8_t status)
@@ -224,88 +196,54 @@ int mgmt_open_socket(char err[static 256])
 struct mgmt *mgmt_new(int fd, uint16_t index, source_adv_fn cb, void *user_data,
 		      void (*destroy)(void *user_data))
 {
-	struct mgmt *m;
+	struct mgmt *m = calloc(1, sizeof(*m));
 
-	if (fd < 0 || !cb)
-		return NULL;
-	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	m->buf = malloc(MGMT_BUF_SIZE);
-	if (!m->buf) {
+	m->src.buf = malloc(MGMT_BUF_SIZE);
+	if (!m->src.buf || source__init(&m->src, &mgmt_ops, fd, cb, user_data, destroy) < 0) {
+		free(m->src.buf);
 		free(m);
 		return NULL;
 	}
-	m->fd = fd;
+	m->src.buf_size = MGMT_BUF_SIZE;
+	m->src.max_reads = MGMT_READS_PER_PROCESS;
 	m->index = index;
-	m->cb = cb;
-	m->user_data = user_data;
-	m->destroy = destroy;
-	m->interval = 0x0060;
-	m->window = 0x0060;
 	return m;
 }
 
-static void really_free(struct mgmt *m)
+static void ops_free(struct source *s)
 {
-	if (m->destroy)
-		m->destroy(m->user_data);
-	close(m->fd);
-	free(m->buf);
-	free(m);
+	source__release(s);
+	free(s->buf);
+	free(of(s));
 }
 
-void mgmt_free(struct mgmt *m)
+struct source *mgmt_source(struct mgmt *m)
 {
-	if (!m)
-		return;
-	if (m->busy) {
-		m->dead = true;
-		return;
-	}
-	really_free(m);
+	return m ? &m->src : NULL;
 }
 
-int mgmt_fd(const struct mgmt *m)
-{
-	return m->fd;
-}
-
-int mgmt_set_scan_params(struct mgmt *m, uint16_t interval, uint16_t window)
-{
-	/* Range from the Core spec's LE Set Scan Parameters, which the kernel enforces. */
-	if (interval < 0x0004 || interval > 0x4000 || window < 0x0004 || window > interval)
-		return -EINVAL;
-	m->interval = interval;
-	m->window = window;
-	return 0;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
+/* Write one command: header (opcode, index, length), then @param. */
 static int send_cmd(struct mgmt *m, uint16_t op, uint16_t index, const uint8_t *param,
 		    uint16_t plen)
 {
 	uint8_t pkt[MGMT_HDR_SIZE + 256];
+	struct wr w = wr_init(pkt, sizeof(pkt));
 	ssize_t n;
 
-	if (plen > sizeof(pkt) - MGMT_HDR_SIZE)
+	wr_le16(&w, op);
+	wr_le16(&w, index);
+	wr_le16(&w, plen);
+	wr_bytes(&w, param, plen);
+	if (!wr_ok(&w))
 		return -EMSGSIZE;
-	put_le16(pkt, op);
-	put_le16(pkt + 2, index);
-	put_le16(pkt + 4, plen);
-	if (plen)
-		memcpy(pkt + MGMT_HDR_SIZE, param, plen);
 	do
-		n = write(m->fd, pkt, MGMT_HDR_SIZE + plen);
+		n = write(m->src.fd, pkt, wr_len(&w));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if ((size_t)n != MGMT_HDR_SIZE + (size_t)plen)
+	if ((size_t)n != wr_len(&w))
 		return -EIO;
 	return 0;
 }
@@ -329,16 +267,19 @@ static const uint8_t monitor_patterns[][3 + 2] = {
 	{ 0x16, 0, 2, 0xCD, 0xFD }, /* Service Data 0xFDCD: Qingping */
 };
 
-static bool step_wanted(const struct mgmt *m, enum mgmt_step s)
+static bool step_wanted(const struct source *src, int step)
 {
+	const struct mgmt *m = of(src);
+	enum mgmt_step s = step;
+
 	switch (s) {
 	case STEP_STOP_DISCOVERY:
-		return m->restarting && m->own_discovery;
+		return m->src.restarting && m->own_discovery;
 	case STEP_REMOVE_MONITOR:
-		return m->restarting && m->have_monitor;
+		return m->src.restarting && m->have_monitor;
 	case STEP_READ_VERSION:
 	case STEP_READ_INDEX_LIST:
-		return !m->restarting;
+		return !m->src.restarting;
 	case STEP_READ_INFO:
 	case STEP_SET_SYSCONFIG:
 	case STEP_RUNNING:
@@ -352,27 +293,30 @@ static bool step_wanted(const struct mgmt *m, enum mgmt_step s)
 		return !m->monitor_unsupported &&
 		       (m->version > 1 || (m->version == 1 && m->revision >= 18));
 	case STEP_START_DISCOVERY:
-		return m->active || !m->have_monitor;
+		return m->src.active || !m->have_monitor;
 	case STEP_NONE:
 		return false;
 	}
 	return false;
 }
 
-static int send_step(struct mgmt *m, enum mgmt_step s)
+static int send_step(struct source *src, int step)
 {
+	struct mgmt *m = of(src);
+	enum mgmt_step s = step;
+	int err;
 	uint8_t p[256];
-	uint16_t op, idx = m->index, len = 0;
+	struct wr w = wr_init(p, sizeof(p));
+	uint16_t op, idx = m->index;
 
 	switch (s) {
 	case STEP_STOP_DISCOVERY:
 		op = MGMT_OP_STOP_DISCOVERY;
-		p[len++] = MGMT_DISCOVERY_LE;
+		wr_u8(&w, MGMT_DISCOVERY_LE);
 		break;
 	case STEP_REMOVE_MONITOR:
 		op = MGMT_OP_REMOVE_ADV_MONITOR;
-		put_le16(p, m->monitor_handle);
-		len = 2;
+		wr_le16(&w, m->monitor_handle);
 		break;
 	case STEP_READ_VERSION:
 		op = MGMT_OP_READ_VERSION;
@@ -387,11 +331,11 @@ static int send_step(struct mgmt *m, enum mgmt_step s)
 		break;
 	case STEP_SET_LE:
 		op = MGMT_OP_SET_LE;
-		p[len++] = 1;
+		wr_u8(&w, 1);
 		break;
 	case STEP_SET_POWERED:
 		op = MGMT_OP_SET_POWERED;
-		p[len++] = 1;
+		wr_u8(&w, 1);
 		break;
 	case STEP_SET_SYSCONFIG: {
 		/* TLVs: type (2), length (1), value. Both the monitor's passive scan and
@@ -404,10 +348,9 @@ static int send_step(struct mgmt *m, enum mgmt_step s)
 		};
 		op = MGMT_OP_SET_DEF_SYSTEM_CONFIG;
 		for (size_t i = 0; i < 4; i++) {
-			put_le16(p + len, types[i]);
-			p[len + 2] = 2;
-			put_le16(p + len + 3, (i & 1) ? m->window : m->interval);
-			len += 5;
+			wr_le16(&w, types[i]);
+			wr_u8(&w, 2);
+			wr_le16(&w, (i & 1) ? m->src.window : m->src.interval);
 		}
 		break;
 	}
@@ -415,93 +358,60 @@ static int send_step(struct mgmt *m, enum mgmt_step s)
 		size_t n = sizeof(monitor_patterns) / sizeof(monitor_patterns[0]);
 
 		op = MGMT_OP_ADD_ADV_PATTERNS_MONITOR;
-		p[len++] = (uint8_t)n;
+		wr_u8(&w, (uint8_t)n);
 		for (size_t i = 0; i < n; i++) {
-			uint8_t *q = p + len;
+			size_t used = 3u + monitor_patterns[i][2];
 
-			memset(q, 0, MGMT_PATTERN_SIZE);
-			memcpy(q, monitor_patterns[i], 3u + monitor_patterns[i][2]);
-			len += MGMT_PATTERN_SIZE;
+			wr_bytes(&w, monitor_patterns[i], used);
+			wr_zero(&w, MGMT_PATTERN_SIZE - used);
 		}
 		break;
 	}
 	case STEP_START_DISCOVERY:
 		op = MGMT_OP_START_DISCOVERY;
-		p[len++] = MGMT_DISCOVERY_LE;
+		wr_u8(&w, MGMT_DISCOVERY_LE);
 		break;
 	case STEP_NONE:
 	case STEP_RUNNING:
 	default:
 		return -EINVAL;
 	}
-	m->step = s;
-	m->pending_op = op;
-	m->cmd_sent_us = mono_us();
-	return send_cmd(m, op, idx, p, len);
-}
-
-static int fail(struct mgmt *m, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct mgmt *m, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->error, sizeof(m->error), fmt, ap);
-	va_end(ap);
-	m->state = MGMT_STATE_FAILED;
-	m->step = STEP_NONE;
-	m->pending_op = 0;
-	return err;
-}
-
-/* Send the first wanted step at or after @from; RUNNING when none is left. */
-static int advance(struct mgmt *m, enum mgmt_step from)
-{
-	for (enum mgmt_step s = from; s <= STEP_RUNNING; s++) {
-		int err;
-
-		if (!step_wanted(m, s))
-			continue;
-		if (s == STEP_RUNNING) {
-			m->step = STEP_RUNNING;
-			m->pending_op = 0;
-			m->restarting = false;
-			m->state = MGMT_STATE_RUNNING;
-			return 0;
-		}
-		err = send_step(m, s);
-		if (err < 0)
-			return fail(m, err, "cannot send %s to the kernel: %s", step_names[s],
+	source__sent(src, s, op);
+	err = send_cmd(m, op, idx, p, (uint16_t)wr_len(&w));
+	if (err < 0)
+		return source__fail(src, err, "cannot send %s to the kernel: %s", step_names[s],
 				    strerror(-err));
-		return 0;
-	}
 	return 0;
 }
 
-int mgmt_start(struct mgmt *m, bool active)
+static const struct source_seq sequence = { STEP_RUNNING, step_wanted, send_step };
+
+static int advance(struct mgmt *m, enum mgmt_step from)
 {
-	m->active = active;
-	m->restarting = false;
-	m->error[0] = '\0';
-	m->state = MGMT_STATE_STARTING;
-	return advance(m, STEP_READ_VERSION);
+	return source__advance(&m->src, from, &sequence);
 }
 
-int mgmt_restart(struct mgmt *m)
+static int ops_start(struct source *s, bool active)
 {
-	if (m->version == 0)
-		return mgmt_start(m, m->active);
-	m->restarting = true;
-	m->error[0] = '\0';
-	m->state = MGMT_STATE_STARTING;
-	return advance(m, STEP_STOP_DISCOVERY);
+	s->active = active;
+	source__begin(s, false);
+	return advance(of(s), STEP_READ_VERSION);
 }
 
-int mgmt_stop(struct mgmt *m)
+static int ops_restart(struct source *s)
 {
+	if (of(s)->version == 0)
+		return ops_start(s, s->active);
+	source__begin(s, true);
+	return advance(of(s), STEP_STOP_DISCOVERY);
+}
+
+/* Best effort: stop our discovery and remove our monitor. */
+static int ops_stop(struct source *s)
+{
+	struct mgmt *m = of(s);
 	uint8_t p[2];
+	struct wr w;
 	int err = 0, e;
 
 	if (m->own_discovery) {
@@ -510,24 +420,22 @@ int mgmt_stop(struct mgmt *m)
 		m->own_discovery = false;
 	}
 	if (m->have_monitor) {
-		put_le16(p, m->monitor_handle);
+		w = wr_init(p, sizeof(p));
+		wr_le16(&w, m->monitor_handle);
 		e = send_cmd(m, MGMT_OP_REMOVE_ADV_MONITOR, m->index, p, 2);
 		if (!err)
 			err = e;
 		m->have_monitor = false;
 	}
-	m->step = STEP_NONE;
-	m->pending_op = 0;
-	m->state = MGMT_STATE_IDLE;
 	return err;
 }
 
 /* The answer to the command in flight: @status, then @r over the return parameters. */
 static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 {
-	enum mgmt_step s = m->step;
+	enum mgmt_step s = m->src.step;
 
-	m->pending_op = 0;
+	m->src.pending_op = 0;
 	/* Steps where failure has a fallback. */
 	if (s == STEP_STOP_DISCOVERY) {
 		m->own_discovery = false;
@@ -556,7 +464,8 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		}
 		m->monitor_handle = rd_le16(r);
 		if (!rd_ok(r))
-			return fail(m, -EBADMSG, "short answer to %s", step_names[s]);
+			return source__fail(&m->src, -EBADMSG, "short answer to %s",
+					    step_names[s]);
 		m->have_monitor = true;
 		return advance(m, s + 1);
 	}
@@ -568,8 +477,9 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		return advance(m, s + 1);
 	}
 	if (status != MGMT_STATUS_SUCCESS)
-		return fail(m, status_errno(status), "hci%u: %s failed: %s (0x%02x)", m->index,
-			    step_names[s], mgmt_status_str(status), status);
+		return source__fail(&m->src, status_errno(status),
+				    "hci%u: %s failed: %s (0x%02x)", m->index, step_names[s],
+				    mgmt_status_str(status), status);
 
 	switch (s) {
 	case STEP_READ_VERSION:
@@ -593,10 +503,12 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 							 "%shci%u", used ? " " : "", idx);
 		}
 		if (!rd_ok(r))
-			return fail(m, -EBADMSG, "short answer to %s", step_names[s]);
+			return source__fail(&m->src, -EBADMSG, "short answer to %s",
+					    step_names[s]);
 		if (!found)
-			return fail(m, -ENODEV, "no Bluetooth adapter hci%u (the kernel has: %s)",
-				    m->index, n ? list : "none");
+			return source__fail(&m->src, -ENODEV,
+					    "no Bluetooth adapter hci%u (the kernel has: %s)",
+					    m->index, n ? list : "none");
 		break;
 	}
 	case STEP_READ_INFO: {
@@ -605,10 +517,11 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		rd_skip(r, 1 + 2 + 4); /* version, manufacturer, supported settings */
 		m->settings = rd_le32(r);
 		if (!rd_ok(r))
-			return fail(m, -EBADMSG, "short answer to %s", step_names[s]);
+			return source__fail(&m->src, -EBADMSG, "short answer to %s",
+					    step_names[s]);
 		for (int i = 0; i < 6; i++)
-			m->addr[i] = a[5 - i];
-		m->have_addr = true;
+			m->src.addr[i] = a[5 - i];
+		m->src.have_addr = true;
 		break;
 	}
 	case STEP_SET_LE:
@@ -682,14 +595,14 @@ static void deliver(struct mgmt *m, struct rd *r, bool monitor)
 		a->evt_type = 0; /* ADV_IND */
 	a->len = (uint8_t)elen;
 	memcpy(a->data, eir, elen);
-	a->time_us = real_us();
-	m->last_adv_us = mono_us();
+	a->time_us = clock_real_us();
 	m->stats.adverts++;
-	m->cb(a, m->user_data);
+	source__deliver(&m->src, a);
 }
 
-static int input(struct mgmt *m, const uint8_t *pkt, size_t len)
+static int ops_input(struct source *s, const uint8_t *pkt, size_t len)
 {
+	struct mgmt *m = of(s);
 	struct rd r = rd_init(pkt, len);
 	uint16_t ev = rd_le16(&r), idx = rd_le16(&r), plen = rd_le16(&r);
 
@@ -709,8 +622,8 @@ static int input(struct mgmt *m, const uint8_t *pkt, size_t len)
 			return 0;
 		}
 		/* Answers to commands other sockets sent never reach us, but stray late
-		 * answers (mgmt_stop(), a timed-out step) may: match opcode and index. */
-		if (!m->pending_op || op != m->pending_op)
+		 * answers (source_stop(), a timed-out step) may: match opcode and index. */
+		if (!m->src.pending_op || op != m->src.pending_op)
 			return 0;
 		if (idx != m->index && !(op == MGMT_OP_READ_VERSION ||
 					 op == MGMT_OP_READ_INDEX_LIST))
@@ -741,9 +654,9 @@ static int input(struct mgmt *m, const uint8_t *pkt, size_t len)
 		m->discovering = on;
 		/* Kernel LE discovery ends by itself after ~10 s (DISCOV_LE_TIMEOUT);
 		 * bluetoothd restarts it, and so do we. */
-		if (!on && m->own_discovery && m->state == MGMT_STATE_RUNNING) {
+		if (!on && m->own_discovery && m->src.state == SOURCE_STATE_RUNNING) {
 			m->own_discovery = false;
-			m->state = MGMT_STATE_STARTING;
+			m->src.state = SOURCE_STATE_STARTING;
 			return advance(m, STEP_START_DISCOVERY);
 		}
 		return 0;
@@ -758,8 +671,8 @@ static int input(struct mgmt *m, const uint8_t *pkt, size_t len)
 		/* Another client (bluetoothd restarting) removed it: add it again. */
 		if (idx == m->index && m->have_monitor && h == m->monitor_handle) {
 			m->have_monitor = false;
-			if (m->state == MGMT_STATE_RUNNING) {
-				m->state = MGMT_STATE_STARTING;
+			if (m->src.state == SOURCE_STATE_RUNNING) {
+				m->src.state = SOURCE_STATE_STARTING;
 				return advance(m, STEP_ADD_MONITOR);
 			}
 		}
@@ -768,22 +681,22 @@ static int input(struct mgmt *m, const uint8_t *pkt, size_t len)
 	case MGMT_EV_INDEX_REMOVED:
 		if (idx != m->index)
 			return 0;
-		m->state = MGMT_STATE_GONE;
-		m->step = STEP_NONE;
-		m->pending_op = 0;
+		m->src.state = SOURCE_STATE_GONE;
+		m->src.step = STEP_NONE;
+		m->src.pending_op = 0;
 		m->have_monitor = false;
 		m->own_discovery = false;
 		m->discovering = false;
-		snprintf(m->error, sizeof(m->error), "Bluetooth adapter hci%u was removed",
-			 m->index);
+		snprintf(m->src.error, sizeof(m->src.error),
+			 "Bluetooth adapter hci%u was removed", m->index);
 		return -ENODEV;
 	case MGMT_EV_INDEX_ADDED:
-		if (idx != m->index || m->state != MGMT_STATE_GONE)
+		if (idx != m->index || m->src.state != SOURCE_STATE_GONE)
 			return 0;
-		m->restarting = true;
+		m->src.restarting = true;
 		m->settings = 0;
-		m->error[0] = '\0';
-		m->state = MGMT_STATE_STARTING;
+		m->src.error[0] = '\0';
+		m->src.state = SOURCE_STATE_STARTING;
 		return advance(m, STEP_READ_INFO);
 	default:
 		m->stats.unknown++;
@@ -791,83 +704,94 @@ static int input(struct mgmt *m, const uint8_t *pkt, size_t len)
 	}
 }
 
-int mgmt_input(struct mgmt *m, const uint8_t *pkt, size_t len)
+static int ops_tick(struct source *s, uint64_t now_us)
 {
-	int err;
-
-	m->busy++;
-	err = input(m, pkt, len);
-	m->busy--;
-	if (m->dead && !m->busy) {
-		really_free(m);
+	if (!source__overdue(s, now_us, MGMT_CMD_TIMEOUT_US))
 		return 0;
-	}
-	return err;
+	return source__fail(s, -ETIMEDOUT, "hci%u: no answer from the kernel to %s",
+			    of(s)->index, step_names[s->step]);
+}
+
+/* The kernel keeps its own duty cycle when it refused ours. */
+static void ops_status(const struct source *s, struct source_status *out)
+{
+	if (of(s)->config_applied)
+		return;
+	out->scan_interval = 0;
+	out->scan_window = 0;
+	out->duty_percent = 0;
+}
+
+static const struct source_ops mgmt_ops = {
+	.kind = "mgmt",
+	.start = ops_start,
+	.restart = ops_restart,
+	.stop = ops_stop,
+	.input = ops_input,
+	.tick = ops_tick,
+	.status = ops_status,
+	.free = ops_free,
+};
+
+/* The typed calls: the generic ones on a mgmt source. */
+void mgmt_free(struct mgmt *m)
+{
+	source_free(mgmt_source(m));
+}
+
+int mgmt_set_scan_params(struct mgmt *m, uint16_t interval, uint16_t window)
+{
+	return source_set_scan_params(&m->src, interval, window);
+}
+
+int mgmt_start(struct mgmt *m, bool active)
+{
+	return source_start(&m->src, active);
+}
+
+int mgmt_restart(struct mgmt *m)
+{
+	return source_restart(&m->src);
 }
 
 int mgmt_process(struct mgmt *m)
 {
-	int err = 0;
+	return source_process(&m->src);
+}
 
-	m->busy++;
-	for (int i = 0; i < MGMT_READS_PER_PROCESS && !m->dead; i++) {
-		ssize_t n = recv(m->fd, m->buf, MGMT_BUF_SIZE, MSG_DONTWAIT);
-		int e;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				err = -errno;
-			break;
-		}
-		if (n == 0) {
-			err = -ECONNRESET;
-			break;
-		}
-		e = input(m, m->buf, (size_t)n);
-		if (e < 0 && !err)
-			err = e;
-	}
-	m->busy--;
-	if (m->dead && !m->busy) {
-		really_free(m);
-		return 0;
-	}
-	return err;
+int mgmt_input(struct mgmt *m, const uint8_t *pkt, size_t len)
+{
+	return source_input(&m->src, pkt, len);
 }
 
 int mgmt_tick(struct mgmt *m, uint64_t now_us)
 {
-	if (!m->pending_op || now_us < m->cmd_sent_us + MGMT_CMD_TIMEOUT_US)
-		return 0;
-	return fail(m, -ETIMEDOUT, "hci%u: no answer from the kernel to %s", m->index,
-		    step_names[m->step]);
+	return source_tick(&m->src, now_us);
 }
 
 uint64_t mgmt_last_adv_time(const struct mgmt *m)
 {
-	return m->last_adv_us;
+	return m->src.last_adv_us;
 }
 
 void mgmt_get_info(const struct mgmt *m, struct mgmt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->state = m->state;
+	out->state = (enum mgmt_state)m->src.state;
 	out->version = m->version;
 	out->revision = m->revision;
-	out->have_addr = m->have_addr;
-	memcpy(out->addr, m->addr, 6);
+	out->have_addr = m->src.have_addr;
+	memcpy(out->addr, m->src.addr, 6);
 	out->monitor = m->have_monitor;
 	out->monitor_handle = m->monitor_handle;
 	out->discovery = m->own_discovery;
 	if (m->config_applied) {
-		out->scan_interval = m->interval;
-		out->scan_window = m->window;
-		out->duty_percent = (unsigned int)m->window * 100u / m->interval;
+		out->scan_interval = m->src.interval;
+		out->scan_window = m->src.window;
+		out->duty_percent = (unsigned int)m->src.window * 100u / m->src.interval;
 	}
 	snprintf(out->note, sizeof(out->note), "%s", m->note);
-	snprintf(out->error, sizeof(out->error), "%s", m->error);
+	snprintf(out->error, sizeof(out->error), "%s", m->src.error);
 }
 
 void mgmt_get_stats(const struct mgmt *m, struct mgmt_stats *out)

@@ -53,12 +53,14 @@ struct mgmt;
 #define MGMT_STATUS_INVALID_PARAMS 0x0D
 #define MGMT_STATUS_INVALID_INDEX 0x11
 
+/* The shared source states (source.h), under mgmt's names. */
 enum mgmt_state {
-	MGMT_STATE_IDLE,     /* created, mgmt_start() not called */
-	MGMT_STATE_STARTING, /* command sequence in flight */
-	MGMT_STATE_RUNNING,  /* scanning; adverts flow */
-	MGMT_STATE_FAILED,   /* a required command failed: see mgmt_info.error */
-	MGMT_STATE_GONE,     /* the adapter was removed; restarts by itself if it returns */
+	MGMT_STATE_IDLE = SOURCE_STATE_IDLE,	     /* created, mgmt_start() not called */
+	MGMT_STATE_STARTING = SOURCE_STATE_STARTING, /* command sequence in flight */
+	MGMT_STATE_RUNNING = SOURCE_STATE_RUNNING,   /* scanning; adverts flow */
+	MGMT_STATE_FAILED = SOURCE_STATE_FAILED,     /* a required command failed: see error */
+	MGMT_STATE_GONE =
+		SOURCE_STATE_GONE, /* adapter removed; restarts by itself if it returns */
 };
 
 /* Per-reason counters, so a silent source can say why. */
@@ -104,8 +106,8 @@ struct mgmt *mgmt_new(int fd, uint16_t index, source_adv_fn cb, void *user_data,
 		      void (*destroy)(void *user_data));
 /* Closes the fd. Safe from inside the advert callback (freeing is deferred). NULL ok. */
 void mgmt_free(struct mgmt *m);
-
-int mgmt_fd(const struct mgmt *m);
+/* The generic handle (source.h) radio.c drives; borrowed, freed by mgmt_free(). */
+struct source *mgmt_source(struct mgmt *m);
 
 /* LE scan interval and window, 0.625 ms units (0x0004..0x4000, window <= interval), applied
  * through Set Default System Configuration at the next start/restart. Default 0x60/0x60:
@@ -116,9 +118,6 @@ int mgmt_set_scan_params(struct mgmt *m, uint16_t interval, uint16_t window);
  * scan configuration, advertisement monitor (passive), and Start Discovery when @active.
  * Non-blocking: responses drive it from mgmt_process(). Returns 0 or -errno (write). */
 int mgmt_start(struct mgmt *m, bool active);
-
-/* Best effort: stop our discovery and remove our monitor. Returns 0 or -errno. */
-int mgmt_stop(struct mgmt *m);
 
 /* Watchdog hook: re-arm scanning (remove/re-add the monitor, restart discovery, re-read
  * the controller and power it) without re-reading the version. Returns 0 or -errno. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/timefmt.h"
 
 void timefmt_iso(uint64_t us, char buf[TIMEFMT_LEN])
@@ -22,8 +23,5 @@ void timefmt_uptime(uint64_t s, char buf[TIMEFMT_LEN])
 
 uint64_t timefmt_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return clock_real_us();
 }

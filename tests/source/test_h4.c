@@ -19,28 +19,7 @@
 
 #include "source/h4.h"
 #include "source/hci_event.h"
-
-#define MAX_ADVS 16
-
-struct sink {
-	struct adv advs[MAX_ADVS];
-	int n;
-	struct h4 *free_me;
-};
-
-static void on_adv(const struct adv *a, void *user_data)
-{
-	struct sink *s = user_data;
-
-	if (s->n < MAX_ADVS)
-		s->advs[s->n++] = *a;
-	if (s->free_me) {
-		struct h4 *h = s->free_me;
-
-		s->free_me = NULL;
-		h4_free(h);
-	}
-}
+#include "../util/seqpair.h"
 
 /* --- framer on bytes --- */
 
@@ -138,7 +117,7 @@ static int setup(void **state)
 	assert_int_equal(unlockpt(p->master), 0);
 	fd = h4_open_tty(ptsname(p->master), 1000000, false, err);
 	assert_true(fd >= 0);
-	p->h = h4_new(fd, on_adv, &p->sink, NULL);
+	p->h = h4_new(fd, sink_on_adv, &p->sink, NULL);
 	assert_non_null(p->h);
 	*state = p;
 	return 0;
@@ -320,7 +299,7 @@ static void test_free_inside_callback(void **state)
 	init_controller(p);
 	memcpy(two, report1, sizeof(report1));
 	memcpy(two + sizeof(report1), report1, sizeof(report1));
-	p->sink.free_me = p->h;
+	p->sink.free_me = h4_source(p->h);
 	write_all(p->master, two, sizeof(two));
 	assert_int_equal(pump(p), 0);
 	p->h = NULL;
@@ -335,7 +314,7 @@ static void test_input_without_tty(void **state)
 
 	(void)state;
 	assert_true(fd >= 0);
-	h = h4_new(fd, on_adv, &s, NULL);
+	h = h4_new(fd, sink_on_adv, &s, NULL);
 	assert_non_null(h);
 	/* adverts flow even before the init sequence finishes */
 	assert_int_equal(h4_input(h, report2, sizeof(report2)), 0);

@@ -17,15 +17,7 @@
 
 #include "source/hci.h"
 #include "source/hci_event.h"
-
-#define MAX_ADVS 16
-
-struct sink {
-	struct adv advs[MAX_ADVS];
-	int n;
-	int destroyed;
-	struct hci *free_me;
-};
+#include "../util/seqpair.h"
 
 struct fixture {
 	int cfd; /* the "controller" end */
@@ -33,34 +25,15 @@ struct fixture {
 	struct sink sink;
 };
 
-static void on_adv(const struct adv *a, void *user_data)
-{
-	struct sink *s = user_data;
-
-	if (s->n < MAX_ADVS)
-		s->advs[s->n++] = *a;
-	if (s->free_me) {
-		struct hci *h = s->free_me;
-
-		s->free_me = NULL;
-		hci_free(h);
-	}
-}
-
-static void on_destroy(void *user_data)
-{
-	((struct sink *)user_data)->destroyed++;
-}
-
 static struct fixture *make(enum hci_mode mode)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	int sv[2];
 
 	assert_non_null(f);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	seqpair_open(sv);
 	f->cfd = sv[1];
-	f->h = hci_new(sv[0], mode, on_adv, &f->sink, on_destroy);
+	f->h = hci_new(sv[0], mode, sink_on_adv, &f->sink, sink_on_destroy);
 	assert_non_null(f->h);
 	return f;
 }
@@ -90,12 +63,9 @@ static int teardown(void **state)
 /* Read one command: returns its parameter length, opcode in @op. */
 static size_t read_cmd(int cfd, uint16_t *op, uint8_t *param)
 {
-	struct pollfd pfd = { .fd = cfd, .events = POLLIN };
 	uint8_t buf[300];
-	ssize_t n;
+	size_t n = seqpair_recv(cfd, buf, sizeof(buf));
 
-	assert_int_equal(poll(&pfd, 1, 1000), 1);
-	n = recv(cfd, buf, sizeof(buf), 0);
 	assert_true(n >= 4);
 	assert_int_equal(buf[0], HCI_H4_CMD);
 	*op = (uint16_t)(buf[1] | buf[2] << 8);
@@ -104,19 +74,12 @@ static size_t read_cmd(int cfd, uint16_t *op, uint8_t *param)
 	return buf[3];
 }
 
-static void no_cmd(int cfd)
-{
-	struct pollfd pfd = { .fd = cfd, .events = POLLIN };
-
-	assert_int_equal(poll(&pfd, 1, 0), 0);
-}
-
 static void send_event(int cfd, uint8_t code, const uint8_t *p, size_t len)
 {
 	uint8_t buf[300] = { HCI_H4_EVENT, code, (uint8_t)len };
 
 	memcpy(buf + 3, p, len);
-	assert_int_equal(send(cfd, buf, 3 + len, 0), (ssize_t)(3 + len));
+	seqpair_send(cfd, buf, 3 + len);
 }
 
 /* Command Complete for @op with @status and the return parameters a controller gives. */
@@ -232,7 +195,7 @@ static void test_raw_passive_legacy(void **state)
 	expect(f, HCI_OP_LE_SET_SCAN_ENABLE, 0, NULL, p, &n);
 	assert_memory_equal(p, "\x01\x00", 2); /* duplicates not filtered */
 	assert_int_equal(hci_process(f->h), 0);
-	no_cmd(f->cfd);
+	seqpair_quiet(f->cfd);
 
 	hci_get_info(f->h, &info);
 	assert_int_equal(info.state, HCI_STATE_RUNNING);
@@ -280,7 +243,7 @@ static void test_user_extended_active(void **state)
 	assert_int_equal(n, 6);
 	assert_memory_equal(p, "\x01\x00\x00\x00\x00\x00", 6);
 	assert_int_equal(hci_process(f->h), 0);
-	no_cmd(f->cfd);
+	seqpair_quiet(f->cfd);
 	hci_get_info(f->h, &info);
 	assert_int_equal(info.state, HCI_STATE_RUNNING);
 	assert_true(info.extended);
@@ -328,7 +291,7 @@ static void test_ext_unknown_falls_back_to_legacy(void **state)
 	assert_int_equal(hci_process(f->h), 0);
 	expect(f, HCI_OP_LE_SET_SCAN_ENABLE, 0, NULL, NULL, NULL);
 	assert_int_equal(hci_process(f->h), 0);
-	no_cmd(f->cfd);
+	seqpair_quiet(f->cfd);
 }
 
 static void test_error_names_the_command(void **state)
@@ -353,7 +316,7 @@ static void test_error_names_the_command(void **state)
 		p[3] = (uint8_t)(op >> 8);
 		send_event(f->cfd, HCI_EV_CMD_STATUS, p, 4);
 		assert_int_equal(hci_process(f->h), 0);
-		no_cmd(f->cfd);
+		seqpair_quiet(f->cfd);
 		p[0] = 0x12;
 		send_event(f->cfd, HCI_EV_CMD_STATUS, p, 4);
 	}
@@ -427,7 +390,7 @@ static void test_restart_and_stop(void **state)
 	expect(f, HCI_OP_LE_SET_SCAN_ENABLE, 0, NULL, p, &n);
 	assert_int_equal(p[0], 1);
 	assert_int_equal(hci_process(f->h), 0);
-	no_cmd(f->cfd);
+	seqpair_quiet(f->cfd);
 
 	assert_int_equal(hci_stop(f->h), 0);
 	{
@@ -462,7 +425,7 @@ static void test_free_inside_callback(void **state)
 {
 	struct fixture *f = *state;
 
-	f->sink.free_me = f->h;
+	f->sink.free_me = hci_source(f->h);
 	send_event(f->cfd, HCI_EV_LE_META, adv_report, sizeof(adv_report));
 	send_event(f->cfd, HCI_EV_LE_META, adv_report, sizeof(adv_report));
 	assert_int_equal(hci_process(f->h), 0);

@@ -17,15 +17,7 @@
 #include <cmocka.h>
 
 #include "source/mgmt.h"
-
-#define MAX_ADVS 16
-
-struct sink {
-	struct adv advs[MAX_ADVS];
-	int n;
-	int destroyed;
-	struct mgmt *free_me; /* free the source from inside the callback */
-};
+#include "../util/seqpair.h"
 
 struct fixture {
 	int kfd; /* the "kernel" end */
@@ -33,36 +25,15 @@ struct fixture {
 	struct sink sink;
 };
 
-static void on_adv(const struct adv *a, void *user_data)
-{
-	struct sink *s = user_data;
-
-	if (s->n < MAX_ADVS)
-		s->advs[s->n++] = *a;
-	if (s->free_me) {
-		struct mgmt *m = s->free_me;
-
-		s->free_me = NULL;
-		mgmt_free(m);
-	}
-}
-
-static void on_destroy(void *user_data)
-{
-	struct sink *s = user_data;
-
-	s->destroyed++;
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	int sv[2];
 
 	assert_non_null(f);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	seqpair_open(sv);
 	f->kfd = sv[1];
-	f->m = mgmt_new(sv[0], 0, on_adv, &f->sink, on_destroy);
+	f->m = mgmt_new(sv[0], 0, sink_on_adv, &f->sink, sink_on_destroy);
 	assert_non_null(f->m);
 	*state = f;
 	return 0;
@@ -87,28 +58,17 @@ static void put16(uint8_t *p, uint16_t v)
 /* Read the next command the source sent; fails the test after 1 s. */
 static size_t read_cmd(int kfd, uint16_t *op, uint16_t *idx, uint8_t *param, size_t max)
 {
-	struct pollfd pfd = { .fd = kfd, .events = POLLIN };
 	uint8_t buf[1024];
-	ssize_t n;
-	size_t plen;
+	size_t n = seqpair_recv(kfd, buf, sizeof(buf)), plen;
 
-	assert_int_equal(poll(&pfd, 1, 1000), 1);
-	n = recv(kfd, buf, sizeof(buf), 0);
 	assert_true(n >= MGMT_HDR_SIZE);
 	*op = (uint16_t)(buf[0] | buf[1] << 8);
 	*idx = (uint16_t)(buf[2] | buf[3] << 8);
 	plen = (size_t)(buf[4] | buf[5] << 8);
-	assert_int_equal(plen, (size_t)n - MGMT_HDR_SIZE);
+	assert_int_equal(plen, n - MGMT_HDR_SIZE);
 	assert_true(plen <= max);
 	memcpy(param, buf + MGMT_HDR_SIZE, plen);
 	return plen;
-}
-
-static void no_cmd(int kfd)
-{
-	struct pollfd pfd = { .fd = kfd, .events = POLLIN };
-
-	assert_int_equal(poll(&pfd, 1, 0), 0);
 }
 
 static void send_ev(int kfd, uint16_t ev, uint16_t idx, const uint8_t *p, size_t len)
@@ -120,7 +80,7 @@ static void send_ev(int kfd, uint16_t ev, uint16_t idx, const uint8_t *p, size_t
 	put16(buf + 4, (uint16_t)len);
 	if (len)
 		memcpy(buf + MGMT_HDR_SIZE, p, len);
-	assert_int_equal(send(kfd, buf, MGMT_HDR_SIZE + len, 0), (ssize_t)(MGMT_HDR_SIZE + len));
+	seqpair_send(kfd, buf, MGMT_HDR_SIZE + len);
 }
 
 static void complete(int kfd, uint16_t op, uint16_t idx, uint8_t status, const uint8_t *r,
@@ -225,7 +185,7 @@ static void run_to_running(struct fixture *f, bool active)
 		assert_int_equal(p[0], 0x06);
 		assert_int_equal(mgmt_process(f->m), 0);
 	}
-	no_cmd(f->kfd);
+	seqpair_quiet(f->kfd);
 }
 
 /* Device Found payload: addr (LSB first), mgmt addr type, rssi, flags, EIR. */
@@ -359,7 +319,7 @@ static void test_active_power_on_and_rediscovery(void **state)
 	assert_int_equal(mgmt_process(f->m), 0);
 	mgmt_get_info(f->m, &info);
 	assert_int_equal(info.state, MGMT_STATE_RUNNING);
-	no_cmd(f->kfd);
+	seqpair_quiet(f->kfd);
 }
 
 static void test_monitor_refused_falls_back_to_discovery(void **state)
@@ -432,7 +392,7 @@ static void test_no_such_adapter(void **state)
 		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 		close(f->kfd);
 		f->kfd = sv[1];
-		f->m = mgmt_new(sv[0], 1, on_adv, &f->sink, on_destroy);
+		f->m = mgmt_new(sv[0], 1, sink_on_adv, &f->sink, sink_on_destroy);
 	}
 	assert_int_equal(mgmt_start(f->m, false), 0);
 	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
@@ -442,7 +402,7 @@ static void test_no_such_adapter(void **state)
 	mgmt_get_info(f->m, &info);
 	assert_int_equal(info.state, MGMT_STATE_FAILED);
 	assert_string_equal(info.error, "no Bluetooth adapter hci1 (the kernel has: hci0)");
-	no_cmd(f->kfd);
+	seqpair_quiet(f->kfd);
 }
 
 static void test_error_status_is_named(void **state)
@@ -605,7 +565,7 @@ static void test_monitor_removed_by_other_is_readded(void **state)
 	assert_int_equal(mgmt_process(f->m), 0);
 	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, 0, r, 2, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
-	no_cmd(f->kfd);
+	seqpair_quiet(f->kfd);
 }
 
 static void test_timeout(void **state)
@@ -636,7 +596,7 @@ static void test_free_inside_callback(void **state)
 	n = dev_found(p, false, 2, -60, 0, eir_atc, 4);
 	send_ev(f->kfd, MGMT_EV_DEVICE_FOUND, 0, p, n);
 	send_ev(f->kfd, MGMT_EV_DEVICE_FOUND, 0, p, n);
-	f->sink.free_me = f->m;
+	f->sink.free_me = mgmt_source(f->m);
 	assert_int_equal(mgmt_process(f->m), 0);
 	f->m = NULL;
 	assert_int_equal(f->sink.n, 1);
