@@ -19,35 +19,50 @@ deps:
 deps-test:
 	@scripts/deps.sh test
 
+# Builds print one line; the compiler's output is in build*/build.log, and its tail is shown
+# when something fails (make V=1 shows it all).
+MAKEFLAGS += --no-print-directory
+ifeq ($(V),1)
+QUIET =
+else
+QUIET = > $(1)/build.log 2>&1 || { tail -n 40 $(1)/build.log; echo "build failed: see $(1)/build.log"; exit 1; }
+endif
+
 build: deps
 	@cmake -S . -B build $(CMAKE_FLAGS) >/dev/null
-	@cmake --build build -j $(JOBS)
+	@echo "building build/mi32 …"
+	@cmake --build build -j $(JOBS) $(call QUIET,build)
 
 # The main job. With a Bluetooth adapter it listens on it (root or CAP_NET_ADMIN/CAP_NET_RAW
 # needed); without one (or with DEMO=1) it replays the bundled capture of a simulated fleet
 # in a loop with its keys, so every kind of sensor shows up at once. RUN_ARGS adds options.
 DEMO_DIR := build/demo
+WEB_PORT ?= 8080
 run: build
 	@mkdir -p $(DEMO_DIR)
 	@[ -f $(DEMO_DIR)/mi32cfg ] || cp examples/demo.mi32cfg $(DEMO_DIR)/mi32cfg
+	@echo "make run: dashboard at http://127.0.0.1:$(WEB_PORT)/m32 (this machine only; to open it to"
+	@echo "          the LAN: make run RUN_ARGS='--web-bind 0.0.0.0 --web-password YOURS')"
 	@if [ -z "$(DEMO)" ] && ls /sys/class/bluetooth/hci* >/dev/null 2>&1; then \
 		echo "make run: Bluetooth adapter found, listening on it"; \
 		exec ./build/mi32 run --state-dir $(DEMO_DIR) --mi32cfg $(DEMO_DIR)/mi32cfg.live \
-			--json $(RUN_ARGS); \
+			--json --web-port $(WEB_PORT) $(RUN_ARGS); \
 	else \
 		echo "make run: no Bluetooth adapter, replaying examples/demo.btsnoop in a loop"; \
 		exec ./build/mi32 run --replay examples/demo.btsnoop --loop --state-dir $(DEMO_DIR) \
-			--mi32cfg $(DEMO_DIR)/mi32cfg --json $(RUN_ARGS); \
+			--mi32cfg $(DEMO_DIR)/mi32cfg --json --web-port $(WEB_PORT) $(RUN_ARGS); \
 	fi
 
 build-test: deps-test
 	@cmake -S . -B build $(CMAKE_FLAGS) -DMI32_TESTS=ON >/dev/null
-	@cmake --build build -j $(JOBS)
+	@echo "building build (tests) …"
+	@cmake --build build -j $(JOBS) $(call QUIET,build)
 
 build-asan: deps-test
 	@cmake -S . -B build-asan $(CMAKE_FLAGS) -DMI32_TESTS=ON -DMI32_SANITIZE=ON \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@cmake --build build-asan -j $(JOBS)
+	@echo "building build-asan (tests) …"
+	@cmake --build build-asan -j $(JOBS) $(call QUIET,build-asan)
 
 test-unit: build-test
 	cd build && ctest --output-on-failure -j $(JOBS)

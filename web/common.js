@@ -36,8 +36,11 @@ const M = (() => {
   function clock(serverNow) { if (serverNow) offset = serverNow - Date.now() / 1000; }
   const now = () => Date.now() / 1000 + offset;
 
+  /* Seconds since something was heard. A small negative age is the browser's estimate of
+   * the server clock running behind, not "never": it reads as just now. */
   function ago(s) {
-    if (s == null || s < 0) return 'never';
+    if (s == null || !isFinite(s)) return 'never';
+    if (s < 0) s = 0;
     s = Math.floor(s);
     if (s < 60) return s + ' s ago';
     if (s < 3600) return Math.floor(s / 60) + ' min ago';

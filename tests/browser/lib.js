@@ -156,7 +156,9 @@ async function run(setup, teardown) {
   const ctx = {};
   try {
     await setup(ctx);
-    for (const t of tests) {
+    /* MI32_TEST_FILTER=regex runs the matching tests only (while developing) */
+    const only = process.env.MI32_TEST_FILTER ? new RegExp(process.env.MI32_TEST_FILTER) : null;
+    for (const t of tests.filter(x => !only || only.test(x.name))) {
       const s = Date.now();
       try {
         await t.fn(ctx);
@@ -174,7 +176,8 @@ async function run(setup, teardown) {
   }
   console.log('screenshots in ' + SHOTS + ' (' + ((Date.now() - t0) / 1000).toFixed(1) + ' s)');
   // the plain closing line CI reads: "browser: N passed, N failed"
-  console.log('browser: ' + (tests.length - failed) + ' passed, ' + failed + ' failed');
+  const ran = process.env.MI32_TEST_FILTER ? tests.filter(x => new RegExp(process.env.MI32_TEST_FILTER).test(x.name)).length : tests.length;
+  console.log('browser: ' + (ran - failed) + ' passed, ' + failed + ' failed');
   if (!process.env.MI32_KEEP_TMP) fs.rmSync(TMP, { recursive: true, force: true });
   process.exit(failed ? 1 : 0);
 }

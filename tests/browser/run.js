@@ -41,7 +41,7 @@ async function setup(ctx) {
   const cfg = L.readCfg(f.cfg);
   for (const e of cfg) {
     if (e.MAC === MAC.LYWSD03) e.key = '00112233445566778899AABBCCDDEEFF';
-    if (e.MAC === MAC.MJYD2S) e.key = '';
+    if (e.MAC === MAC.MJYD2S) { ctx.mjyd2sKey = e.key; e.key = ''; }
   }
   cfg.push({ MAC: MAC.ATTIC, PID: '055b', key: '', name: 'Attic', feat: 143 });
   L.writeCfg(f.cfg, cfg);
@@ -83,6 +83,8 @@ async function dashboard(ctx, daemon, vp) {
   await p.goto(daemon.base + '/m32');
   const n = (await daemon.json('/api/sensors')).body.sensors.length;
   await p.waitForFunction(k => document.querySelectorAll('#grid .box').length === k + 1, n);
+  /* and the full list is in: SSE updates may draw widgets before it arrives */
+  await p.waitForFunction(() => window.__m32 && window.__m32.loaded > 0);
   return p;
 }
 
@@ -180,6 +182,117 @@ test('frozen: dimming follows the rules (never heard, no key, wrong key, stale)'
   assert((await txt(MAC.ATTIC)).includes('Not heard since start'), 'never heard said');
   const op = await p.$eval('#box' + (by(MAC.LYWSD03).slot + 1), e => getComputedStyle(e).opacity);
   assert(Number(op) <= 0.55, 'dimmed opacity ' + op);
+});
+
+test('frozen: graphs are readable: 56 px high, the day\'s min and max, a tooltip per hour', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  const body = (await ctx.frozen.json('/api/sensors')).body;
+  const atc = body.sensors.find(s => s.mac === MAC.ATC);
+  const sel = '#box' + (atc.slot + 1);
+  const h = await p.$eval(sel + ' svg.graph[data-kind="temp"]', e => e.getBoundingClientRect().height);
+  assert(h >= 50, 'graph height ' + h);
+  /* the store scales -20..60 °C onto 1..127; the caption turns the buckets back into °C */
+  const b = atc.hist.temp.filter(Boolean);
+  const deg = v => Math.round((-20 + (v - 1) * 80 / 126) * 10) / 10;
+  const capt = await p.$eval(sel + ' .gcap .mm', e => e.textContent);
+  eq(capt, 'min ' + deg(Math.min(...b)) + ' °C · max ' + deg(Math.max(...b)) + ' °C', 'ATC temperature range');
+  const titles = await p.$$eval(sel + ' svg.graph[data-kind="temp"] rect.hit title', els => els.map(e => e.textContent));
+  const want = [];
+  atc.hist.temp.forEach((v, hr) => { if (v) want.push(String(hr).padStart(2, '0') + ':00 — ' + deg(v) + ' °C'); });
+  eq(titles.slice().sort(), want.sort(), 'one tooltip per hour with data');
+  await (await p.$(sel)).screenshot({ path: path.join(L.SHOTS, 'widget-atc-graphs-tall.png') });
+});
+
+test('frozen: no battery icon until a battery level is known', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  const api = (await ctx.frozen.json('/api/sensors')).body.sensors;
+  let with_ = 0, without = 0;
+  for (const s of api) {
+    const v = s.values.find(x => x.k === 'Battery');
+    const icon = await p.$('#box' + (s.slot + 1) + ' .hl .bat svg');
+    if (v) { with_++; assert(icon, s.name + ' shows its battery ' + v.v); }
+    else if (s.feat & 0x80) { without++; assert(!icon, s.name + ' has no battery level yet: no outline'); }
+  }
+  assert(with_ >= 3 && without >= 1, 'both cases seen: ' + with_ + ' with, ' + without + ' without');
+});
+
+test('frozen: a widget without its key takes one (MI32Key by POST with the CSRF token)', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  const api = (await ctx.frozen.json('/api/sensors')).body.sensors;
+  const mj = api.find(s => s.mac === MAC.MJYD2S), lyw = api.find(s => s.mac === MAC.LYWSD03);
+  const posts = [];
+  p.on('request', r => { if (r.url().endsWith('/cm')) posts.push([r.method(), r.headers()['x-csrf-token'] || '', r.postData()]); });
+  const atc = api.find(s => s.mac === MAC.ATC);
+  assert(!(await p.$('#box' + (atc.slot + 1) + ' .keyf')), 'a working sensor has no key form');
+  const sel = '#box' + (mj.slot + 1);
+  await p.fill(sel + ' .keyf input', ctx.mjyd2sKey);
+  await p.click(sel + ' .keyf button');
+  /* the reply, read at once: the widget is redrawn without its form once the key works */
+  const reply = q => p.waitForFunction(s => {
+    const m = document.querySelector(s + ' .kmsg');
+    return m && /ok|bad/.test(m.className) && [m.className, m.textContent];
+  }, q).then(h => h.jsonValue());
+  const [cls, msg] = await reply(sel);
+  assert(/^Done/.test(msg) && / ok/.test(cls), 'key accepted: ' + msg);
+  eq(posts.length, 1, 'one POST /cm');
+  eq(posts[0][0], 'POST', 'a POST');
+  assert(posts[0][1].length >= 16, 'with the CSRF token');
+  eq(decodeURIComponent(posts[0][2].replace(/\+/g, ' ')), 'cmnd=MI32Key ' + ctx.mjyd2sKey + MAC.MJYD2S, 'the command');
+  const after = (await ctx.frozen.json('/api/sensors')).body.sensors.find(s => s.mac === MAC.MJYD2S);
+  assert(after.flags.has_key, 'the daemon has the key');
+  /* a key that does not decrypt the last frame is said to be wrong */
+  const sl = '#box' + (lyw.slot + 1);
+  await p.fill(sl + ' .keyf input', 'FFEEDDCCBBAA99887766554433221100');
+  await p.click(sl + ' .keyf button');
+  const [cls2, msg2] = await reply(sl);
+  assert(/wrong key/i.test(msg2) && / bad/.test(cls2), 'wrong key said: ' + msg2);
+  eq(p.errors, [], 'no page errors');
+});
+
+test('live: the full list arriving after an SSE update does not roll that widget back', async ctx => {
+  const p = await L.page(ctx.browser, 'desktop');
+  /* hold the list the server produced until an SSE update newer than it has been drawn */
+  let listLast = null, held = null;
+  await p.route('**/api/sensors', async route => {
+    const resp = await route.fetch();
+    const body = await resp.json();
+    listLast = {};
+    for (const s of body.sensors) listLast[s.slot] = s.last;
+    try {
+      await p.waitForFunction(l => window.__m32.events.some(e => e.last > (l[e.slot] || 0)), listLast, { timeout: 30000 });
+    } catch (e) {
+      held = e;
+    }
+    await route.fulfill({ response: resp, json: body });
+  });
+  await p.goto(ctx.live.base + '/m32');
+  await p.waitForFunction(() => window.__m32 && window.__m32.loaded > 0, null, { timeout: 40000 });
+  assert(!held, 'an SSE update newer than the list arrived: ' + held);
+  const ev = await p.evaluate(() => window.__m32.events.map(e => [e.slot, e.last]));
+  const newest = {};
+  for (const [slot, last] of ev) newest[slot] = Math.max(newest[slot] || 0, last);
+  let checked = 0;
+  for (const slot of Object.keys(newest)) {
+    if (!(newest[slot] > (listLast[slot] || 0))) continue;
+    const shown = await p.$eval('#box' + (+slot + 1) + ' .ago', e => +e.dataset.last);
+    assert(shown >= newest[slot], 'box' + (+slot + 1) + ' keeps the newer update: ' + shown + ' < ' + newest[slot]);
+    checked++;
+  }
+  assert(checked >= 1, 'an update newer than the list was drawn first');
+  const n = Object.keys(listLast).length;
+  eq(await p.$$eval('#grid .box', els => els.length), n + 1, 'every sensor has its widget');
+});
+
+test('live: a browser clock behind the server never reads "never" for a sensor just heard', async ctx => {
+  const p = await dashboard(ctx, ctx.live, 'desktop');
+  /* the page's estimate of the server clock 20 s behind (as after a slow first response) */
+  await p.evaluate(() => { M.clock(Date.now() / 1000 - 20); M.clock = () => {}; });
+  /* the page's 1 s counter redraws the ages with that estimate */
+  await p.waitForFunction(() => [...document.querySelectorAll('#grid .box .ago')].some(e => e.textContent === '0 s ago' || e.textContent === 'never'));
+  const ago = await p.$$eval('#grid .box .ago', els => els.filter(e => +e.dataset.last > 0).map(e => e.textContent));
+  assert(ago.length >= 10, 'sensors heard: ' + ago.length);
+  eq(ago.filter(t => t === 'never'), [], 'no "never" for a sensor with a timestamp');
+  assert(ago.includes('0 s ago'), 'a just-heard sensor reads "0 s ago": ' + ago.join(', '));
 });
 
 test('live: an advertisement redraws exactly one widget, flashes its circle; no polling', async ctx => {
