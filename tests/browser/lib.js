@@ -128,6 +128,9 @@ async function page(b, vp, extra) {
   const ctx = await b.newContext(Object.assign({ viewport: VIEWPORTS[vp || 'desktop'], timezoneId: 'UTC',
     deviceScaleFactor: 1 }, extra || {}));
   const p = await ctx.newPage();
+  /* waits are for events, and a loaded machine (CI beside other jobs, stress-ng) makes them
+   * slow, not wrong: allow 90 s where playwright's default is 30 */
+  p.setDefaultTimeout(90000);
   p.errors = [];
   p.on('pageerror', e => p.errors.push(e.message));
   p.on('console', m => { if (m.type() === 'error') p.errors.push(m.text()); });
