@@ -131,7 +131,13 @@
   async function save() {
     const bad = rows.map(localError).find(Boolean);
     if (bad) { msg('savemsg', 'Not saved: ' + bad, 'err'); return; }
-    const r = await M.post('/api/mi32cfg', toText(), 'application/json');
+    /* an empty list empties the file: the server wants that confirmed explicitly */
+    let url = '/api/mi32cfg';
+    if (!rows.length) {
+      if (!confirm('The list is empty: saving removes every sensor and key from the file. Save anyway?')) return;
+      url += '?confirm_empty=1';
+    }
+    const r = await M.post(url, toText(), 'application/json');
     if (r.ok) {
       msg('savemsg', 'Saved ' + r.body.sensors + ' sensors to ' + r.body.path + '.' + (r.body.note ? ' ' + r.body.note[0].toUpperCase() + r.body.note.slice(1) + '.' : ''), 'ok');
       $('imported').textContent = '— saved, ' + rows.length + ' sensors';

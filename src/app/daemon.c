@@ -521,9 +521,16 @@ static int load_mi32cfg(struct daemon *d)
 	struct mi32cfg *cfg = NULL;
 	char err[MI32CFG_ERR_LEN];
 	bool generic = false;
+	unsigned int stale;
 	size_t n;
-	int r = mi32cfg_load(d->cfg.mi32cfg, &cfg, err);
+	int r;
 
+	/* copies of the keys that killed saves left behind (issue 10 #7) */
+	if (mi32cfg_clean_stale(d->cfg.mi32cfg, &stale, err) < 0)
+		log_warn("%s", err);
+	if (stale)
+		log_info("removed %u stale temporary copies of %s", stale, d->cfg.mi32cfg);
+	r = mi32cfg_load(d->cfg.mi32cfg, &cfg, err);
 	if (r == -ENOENT) {
 		log_info("no sensor list at %s yet: sensors are added as they are heard",
 			 d->cfg.mi32cfg);

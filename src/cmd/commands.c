@@ -17,6 +17,7 @@
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/hex.h"
+#include "util/name.h"
 #include "util/timefmt.h"
 #include "cmd/commands.h"
 
@@ -121,7 +122,9 @@ static int cmd_mi32name(void *ctx, const struct cmd_req *req, struct jw *w, cons
 {
 	struct commands_ctx *c = ctx;
 	unsigned int count = store_sensor_count(c->store);
-	char name[STORE_NAME_MAX + 16];
+	/* the reason outlives this call until cmd_exec() writes it (single-threaded) */
+	static char bad[NAME_WHY_LEN + 16];
+	char name[STORE_NAME_MAX + 16], nwhy[NAME_WHY_LEN];
 	int err;
 
 	/* SPEC §8: the slot is 0-based, and a bare MI32Name means slot 1 (Tasmota's rule) */
@@ -129,6 +132,12 @@ static int cmd_mi32name(void *ctx, const struct cmd_req *req, struct jw *w, cons
 		*why = count ? "no sensor in this slot (slots count from 0; see Status 8)"
 			     : "there are no sensors yet";
 		return -ENOENT;
+	}
+	/* names go into SENSOR JSON, MQTT and Home Assistant: clean UTF-8 text only */
+	if (name_check(req->payload, strlen(req->payload), nwhy) < 0) {
+		snprintf(bad, sizeof(bad), "name: %s", nwhy);
+		*why = bad;
+		return -EINVAL;
 	}
 	err = store_set_name(c->store, (unsigned int)req->index, req->payload);
 	if (err == -ENAMETOOLONG) {

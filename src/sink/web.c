@@ -503,6 +503,7 @@ static int build_cfg_current(struct web *w, const struct who *who, void *arg, st
 struct body {
 	const char *p;
 	size_t len;
+	bool confirm_empty; /* POST /api/mi32cfg?confirm_empty=1: [] may empty the file */
 };
 
 static int build_cfg_check(struct web *w, const struct who *who, void *arg, struct jw *jw)
@@ -576,10 +577,36 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 	struct mi32cfg *cfg = NULL;
 	char err[MI32CFG_ERR_LEN];
 	bool all_kept = true;
+	size_t ws = 0;
 	int r;
 
+	/* an empty body (a failed upload, a script's empty variable) once wrote "[]" over
+	 * every key; emptying the file takes an explicit [] and ?confirm_empty=1 (issue 10 #6) */
+	while (ws < b->len && b->p[ws] && strchr(" \t\r\n", b->p[ws]))
+		ws++;
+	if (ws == b->len) {
+		jw_obj_begin(jw);
+		jw_key(jw, "MI32Cfg");
+		jw_str(jw, "Error");
+		jw_key(jw, "error");
+		jw_str(jw, "the body is empty: nothing was saved (to remove every sensor, send [] "
+			   "to /api/mi32cfg?confirm_empty=1)");
+		jw_obj_end(jw);
+		return MHD_HTTP_BAD_REQUEST;
+	}
 	if (mi32cfg_parse(b->p, b->len, &cfg, err) < 0) {
 		web_json_cfg_check(b->p, b->len, who->keys, jw);
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (mi32cfg_count(cfg) == 0 && !b->confirm_empty) {
+		jw_obj_begin(jw);
+		jw_key(jw, "MI32Cfg");
+		jw_str(jw, "Error");
+		jw_key(jw, "error");
+		jw_str(jw, "an empty list would remove every sensor and key from the file: nothing "
+			   "was saved (to do it, send [] to /api/mi32cfg?confirm_empty=1)");
+		jw_obj_end(jw);
+		mi32cfg_free(cfg);
 		return MHD_HTTP_BAD_REQUEST;
 	}
 	r = cfg_apply(w, cfg, err, &all_kept);
@@ -967,7 +994,7 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 	struct who who = who_of(w, c);
 	const char *page = page_of(url);
 	const struct web_asset *a;
-	struct body b = { q->body ? q->body : "", q->len };
+	struct body b = { q->body ? q->body : "", q->len, false };
 
 	if (!get && !post)
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and POST are served");
@@ -1035,6 +1062,12 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 	if (!who.keys)
 		return reply_error(c, MHD_HTTP_FORBIDDEN,
 				   "saving keys needs the web password (or a loopback client)");
+	{
+		const char *ce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							     "confirm_empty");
+
+		b.confirm_empty = ce && !strcmp(ce, "1");
+	}
 	return reply_built(w, c, &who, build_cfg_save, &b);
 }
 

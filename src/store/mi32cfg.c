@@ -1,28 +1,34 @@
 /* SPDX-License-Identifier: MIT */
-/* mi32cfg.c — read and write Tasmota's mi32cfg sensor list (SPEC §7). Parsing is cJSON plus
- * strict field checks (a typo in a key is an error, not a different key); writing is the
- * fixed-buffer JSON writer into a buffer sized from the entry count, then an atomic replace.
+/* mi32cfg.c — Tasmota's mi32cfg sensor list (SPEC §7) in memory: parse and format. Parsing
+ * walks the top-level array itself and hands each element to cJSON alone (memory follows one
+ * element, time stays linear), with strict field checks (a typo in a key is an error, not a
+ * different key); writing is the fixed-buffer JSON writer into a buffer sized from the entry
+ * count. The file itself (size and type checks, atomic replace) is mi32cfg_file.c.
  * Not here: what the entries mean to the store (auto-add, MI32Option5), which is the caller's. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "util/jw.h"
 #include "util/hex.h"
+#include "util/name.h"
 #include "store/mi32cfg.h"
 
 struct mi32cfg {
 	struct mi32cfg_entry *v;
 	size_t n;
 	size_t cap;
+	/* MAC -> entry index, open addressing, -1 = free; rebuilt when stale or too full.
+	 * Without it a 10,000-entry file took quadratic time to load. NULL = scan linearly
+	 * (allocation failed: slower, never wrong). */
+	int32_t *idx;
+	size_t idx_cap;    /* a power of two, at least twice n when valid */
+	bool idx_valid;
 };
 
 /* Tasmota wrote one element in well under this: 8+12+9+4+9+32+2 for MAC/PID/key, 10+63*6+1
@@ -51,6 +57,9 @@ struct mi32cfg *mi32cfg_new(void)
 	cfg->v = NULL;
 	cfg->n = 0;
 	cfg->cap = 0;
+	cfg->idx = NULL;
+	cfg->idx_cap = 0;
+	cfg->idx_valid = false;
 	return cfg;
 }
 
@@ -59,6 +68,7 @@ void mi32cfg_free(struct mi32cfg *cfg)
 	if (!cfg)
 		return;
 	free(cfg->v);
+	free(cfg->idx);
 	free(cfg);
 }
 
@@ -72,8 +82,68 @@ const struct mi32cfg_entry *mi32cfg_get(const struct mi32cfg *cfg, size_t i)
 	return i < cfg->n ? &cfg->v[i] : NULL;
 }
 
+static size_t mac_hash(const uint8_t mac[6])
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < 6; i++)
+		h = h << 8 | mac[i];
+	h *= 0x9E3779B97F4A7C15ull; /* Fibonacci hashing: vendor prefixes repeat */
+	return (size_t)(h >> 32);
+}
+
+static void idx_insert(struct mi32cfg *cfg, size_t i)
+{
+	size_t mask = cfg->idx_cap - 1, h = mac_hash(cfg->v[i].mac) & mask;
+
+	while (cfg->idx[h] >= 0)
+		h = (h + 1) & mask;
+	cfg->idx[h] = (int32_t)i;
+}
+
+/* Make the index cover every entry; false (and no index) when memory is short. */
+static bool idx_ready(struct mi32cfg *cfg)
+{
+	size_t cap = 64;
+
+	if (cfg->idx_valid && cfg->n * 2 <= cfg->idx_cap)
+		return true;
+	while (cap < cfg->n * 2)
+		cap *= 2;
+	if (cap != cfg->idx_cap) {
+		int32_t *idx = malloc(cap * sizeof(*idx));
+
+		if (!idx) {
+			free(cfg->idx);
+			cfg->idx = NULL;
+			cfg->idx_cap = 0;
+			cfg->idx_valid = false;
+			return false;
+		}
+		free(cfg->idx);
+		cfg->idx = idx;
+		cfg->idx_cap = cap;
+	}
+	memset(cfg->idx, 0xFF, cap * sizeof(*cfg->idx));
+	for (size_t i = 0; i < cfg->n; i++)
+		idx_insert(cfg, i);
+	cfg->idx_valid = true;
+	return true;
+}
+
 int mi32cfg_find(const struct mi32cfg *cfg, const uint8_t mac[6])
 {
+	/* the index is a cache: finding does not change the list */
+	struct mi32cfg *c = (struct mi32cfg *)cfg;
+
+	if (cfg->n >= 8 && idx_ready(c)) {
+		size_t mask = c->idx_cap - 1;
+
+		for (size_t h = mac_hash(mac) & mask; c->idx[h] >= 0; h = (h + 1) & mask)
+			if (memcmp(c->v[c->idx[h]].mac, mac, 6) == 0)
+				return c->idx[h];
+		return -ENOENT;
+	}
 	for (size_t i = 0; i < cfg->n; i++)
 		if (memcmp(cfg->v[i].mac, mac, 6) == 0)
 			return (int)i;
@@ -99,6 +169,16 @@ static int grow(struct mi32cfg *cfg)
 	return (int)cfg->n++;
 }
 
+/* Set the MAC of a new entry from grow(), keeping the index in step. */
+static void set_mac(struct mi32cfg *cfg, size_t i, const uint8_t mac[6])
+{
+	memcpy(cfg->v[i].mac, mac, 6);
+	if (cfg->idx_valid && cfg->n * 2 <= cfg->idx_cap)
+		idx_insert(cfg, i);
+	else
+		cfg->idx_valid = false;
+}
+
 int mi32cfg_put(struct mi32cfg *cfg, const struct mi32cfg_entry *e)
 {
 	int i;
@@ -106,11 +186,15 @@ int mi32cfg_put(struct mi32cfg *cfg, const struct mi32cfg_entry *e)
 	if (!memchr(e->name, '\0', sizeof(e->name)))
 		return -EINVAL;
 	i = mi32cfg_find(cfg, e->mac);
-	if (i < 0)
-		i = grow(cfg);
+	if (i >= 0) {
+		cfg->v[i] = *e;
+		return i;
+	}
+	i = grow(cfg);
 	if (i < 0)
 		return i;
 	cfg->v[i] = *e;
+	set_mac(cfg, (size_t)i, e->mac);
 	return i;
 }
 
@@ -122,6 +206,7 @@ int mi32cfg_remove(struct mi32cfg *cfg, const uint8_t mac[6])
 		return i;
 	memmove(&cfg->v[i], &cfg->v[i + 1], (cfg->n - (size_t)i - 1) * sizeof(cfg->v[0]));
 	cfg->n--;
+	cfg->idx_valid = false; /* the indexes after it moved */
 	return 0;
 }
 
@@ -271,6 +356,7 @@ static int check_element(const cJSON *el, struct element *x, char *why, size_t w
 		x->has_key_field = true;
 	}
 	if (name) {
+		char nwhy[NAME_WHY_LEN];
 		size_t len;
 
 		if (!cJSON_IsString(name)) {
@@ -281,6 +367,10 @@ static int check_element(const cJSON *el, struct element *x, char *why, size_t w
 		if (len > MI32CFG_NAME_MAX) {
 			snprintf(why, whylen, "name is %zu bytes long, at most %d allowed", len,
 				 MI32CFG_NAME_MAX);
+			return -EBADMSG;
+		}
+		if (name_check(name->valuestring, len, nwhy) < 0) {
+			snprintf(why, whylen, "name: %s", nwhy);
 			return -EBADMSG;
 		}
 		memcpy(x->name, name->valuestring, len + 1);
@@ -310,20 +400,26 @@ static int check_element(const cJSON *el, struct element *x, char *why, size_t w
 
 /* Apply a checked element. @last is the entry the previous element made or touched; an
  * element without MAC/PID modifies it (Tasmota's quirk, SPEC §13.3 #14). */
-static int apply_element(struct mi32cfg *cfg, const struct element *x, int *last, char *why,
-			 size_t whylen)
+static int apply_element(struct mi32cfg *cfg, const struct element *x, int *last,
+			 size_t *first_el, size_t idx, char *why, size_t whylen)
 {
 	struct mi32cfg_entry *e;
 	int i;
 
 	if (x->has_mac) {
+		/* Tasmota merged a repeated MAC into the first; a hand-edited file with two
+		 * entries for one sensor then lost one silently */
 		i = mi32cfg_find(cfg, x->mac);
-		if (i < 0) {
-			i = grow(cfg);
-			if (i < 0)
-				return i;
-			memcpy(cfg->v[i].mac, x->mac, 6);
+		if (i >= 0) {
+			snprintf(why, whylen, "the same MAC as element %zu: give each sensor once",
+				 first_el[i]);
+			return -EBADMSG;
 		}
+		i = grow(cfg);
+		if (i < 0)
+			return i;
+		set_mac(cfg, (size_t)i, x->mac);
+		first_el[i] = idx;
 		cfg->v[i].pid = x->pid;
 	} else {
 		if (*last < 0) {
@@ -364,18 +460,223 @@ static void line_col(const char *text, size_t off, unsigned int *line, unsigned 
 	}
 }
 
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The end of the JSON value starting at @t[@i] (not white space): the offset just past it,
+ * or @len + 1 when the text ends inside a string, object or array. Only the nesting is followed (strings with their
+ * escapes, so a "]" in a name is no end); cJSON checks the value itself. A "\u0000" escape,
+ * which would cut the decoded string short, is reported in *@nul_at (else left alone). */
+static size_t value_end(const char *t, size_t i, size_t len, size_t *nul_at)
+{
+	unsigned int depth = 0;
+	bool str = false;
+
+	for (; i < len; i++) {
+		char c = t[i];
+
+		if (str) {
+			if (c == '\\') {
+				if (len - i >= 6 && t[i + 1] == 'u' && !memcmp(t + i + 2, "0000", 4))
+					*nul_at = i;
+				i++;
+			} else if (c == '"') {
+				str = false;
+				if (depth == 0)
+					return i + 1;
+			}
+			continue;
+		}
+		if (c == '"') {
+			str = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return i;
+			if (--depth == 0)
+				return i + 1;
+		} else if (depth == 0 && (c == ',' || is_ws(c))) {
+			return i;
+		}
+	}
+	return str || depth ? len + 1 : len;
+}
+
+static int syntax_error(const char *text, size_t len, size_t off, char *err)
+{
+	unsigned int line, col;
+
+	line_col(text, off, &line, &col);
+	if (off >= len)
+		seterr(err, "line %u, column %u: JSON syntax error: unexpected end of text", line,
+		       col);
+	else
+		seterr(err, "line %u, column %u: JSON syntax error", line, col);
+	return -EBADMSG;
+}
+
+/* The whole text is one JSON value, but not an array: say what it is (or where its syntax
+ * breaks). */
+static int not_an_array(const char *buf, size_t len, size_t i, char *err)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(buf + i, len - i, &end, 0);
+	size_t off;
+
+	if (!root) {
+		off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : len;
+		return syntax_error(buf, len, off, err);
+	}
+	off = (size_t)(end - buf);
+	while (off < len && is_ws(buf[off]))
+		off++;
+	if (off < len)
+		syntax_error(buf, len, off, err);
+	else
+		seterr(err, "the file must hold a JSON array of objects, not %s",
+		       type_name(root));
+	cJSON_Delete(root);
+	return -EBADMSG;
+}
+
+/* One element: its own little cJSON tree, checked and applied, then freed. */
+static int parse_element(struct mi32cfg *cfg, const char *buf, size_t len, size_t start,
+			 size_t end, size_t nul_at, size_t idx, size_t *first_el, int *last,
+			 char *err)
+{
+	const char *pend = NULL;
+	struct element x;
+	char why[200];
+	cJSON *el;
+	int r;
+
+	el = cJSON_ParseWithLengthOpts(buf + start, end - start, &pend, 0);
+	if (!el || pend != buf + end) {
+		size_t off = pend && pend >= buf && pend <= buf + len ? (size_t)(pend - buf) : end;
+
+		cJSON_Delete(el);
+		return syntax_error(buf, len, off, err);
+	}
+	if (!cJSON_IsObject(el)) {
+		seterr(err, "element %zu: must be an object, got %s", idx, type_name(el));
+		cJSON_Delete(el);
+		return -EBADMSG;
+	}
+	if (nul_at != SIZE_MAX) {
+		unsigned int line, col;
+
+		line_col(buf, nul_at, &line, &col);
+		seterr(err, "element %zu: \\u0000 (NUL) at line %u, column %u would cut a text "
+		       "short; remove it", idx, line, col);
+		cJSON_Delete(el);
+		return -EBADMSG;
+	}
+	why[0] = '\0';
+	r = check_element(el, &x, why, sizeof(why));
+	cJSON_Delete(el);
+	if (r == 0)
+		r = apply_element(cfg, &x, last, first_el, idx, why, sizeof(why));
+	if (r == -ENOMEM) {
+		seterr(err, "out of memory");
+		return r;
+	}
+	if (r < 0) {
+		if (x.has_mac)
+			seterr(err, "element %zu (%02X%02X%02X%02X%02X%02X): %s", idx, x.mac[0],
+			       x.mac[1], x.mac[2], x.mac[3], x.mac[4], x.mac[5], why);
+		else
+			seterr(err, "element %zu: %s", idx, why);
+	}
+	return r;
+}
+
+/* The top level is walked here and each element parsed on its own, so memory follows the
+ * largest element, not the file (a whole-file cJSON tree took ~10 bytes per byte of text),
+ * and time stays linear. @buf is NUL-terminated at @len. */
+static int parse_array(struct mi32cfg *cfg, const char *buf, size_t len, char *err)
+{
+	size_t i = 0, idx = 0, fcap = 0, nul_at;
+	size_t *first_el = NULL; /* element number that created each entry, for duplicates */
+	int last = -1, r = 0;
+
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < len && is_ws(buf[i]))
+		i++;
+	if (i == len)
+		return syntax_error(buf, len, len, err);
+	if (buf[i] != '[')
+		return not_an_array(buf, len, i, err);
+	i++;
+	while (i < len && is_ws(buf[i]))
+		i++;
+	if (i < len && buf[i] == ']') {
+		i++;
+	} else {
+		for (;;) {
+			size_t start = i, end;
+
+			if (i == len) {
+				r = syntax_error(buf, len, len, err);
+				break;
+			}
+			nul_at = SIZE_MAX;
+			end = value_end(buf, start, len, &nul_at);
+			if (end > len) {
+				r = syntax_error(buf, len, len, err);
+				break;
+			}
+			if (fcap < cfg->n + 1) { /* an element adds at most one entry */
+				size_t *f = realloc(first_el, (fcap ? fcap * 2 : 16) * sizeof(*f));
+
+				if (!f) {
+					seterr(err, "out of memory");
+					r = -ENOMEM;
+					break;
+				}
+				first_el = f;
+				fcap = fcap ? fcap * 2 : 16;
+			}
+			r = parse_element(cfg, buf, len, start, end, nul_at, ++idx, first_el, &last,
+					  err);
+			if (r < 0)
+				break;
+			i = end;
+			while (i < len && is_ws(buf[i]))
+				i++;
+			if (i < len && buf[i] == ',') {
+				i++;
+				while (i < len && is_ws(buf[i]))
+					i++;
+				continue;
+			}
+			if (i < len && buf[i] == ']') {
+				i++;
+				break;
+			}
+			r = syntax_error(buf, len, i, err);
+			break;
+		}
+	}
+	free(first_el);
+	if (r < 0)
+		return r;
+	while (i < len && is_ws(buf[i]))
+		i++;
+	return i < len ? syntax_error(buf, len, i, err) : 0;
+}
+
 int mi32cfg_parse(const char *text, size_t len, struct mi32cfg **out,
 		  char err[MI32CFG_ERR_LEN])
 {
 	struct mi32cfg *cfg;
-	const char *end = NULL;
 	const char *nul;
 	char *buf;
-	cJSON *root;
-	const cJSON *el;
-	size_t idx = 0, ws = 0;
-	int last = -1;
-	int r = 0;
+	size_t ws = 0;
+	int r;
 
 	*out = NULL;
 	cfg = mi32cfg_new();
@@ -384,8 +685,7 @@ int mi32cfg_parse(const char *text, size_t len, struct mi32cfg **out,
 		return -ENOMEM;
 	}
 	/* An empty file is an empty list, so `touch mi32cfg` works. */
-	while (ws < len && (text[ws] == ' ' || text[ws] == '\t' || text[ws] == '\r' ||
-			    text[ws] == '\n'))
+	while (ws < len && is_ws(text[ws]))
 		ws++;
 	if (ws == len) {
 		*out = cfg;
@@ -400,7 +700,7 @@ int mi32cfg_parse(const char *text, size_t len, struct mi32cfg **out,
 		mi32cfg_free(cfg);
 		return -EBADMSG;
 	}
-	/* cJSON wants the terminating NUL inside the length to refuse trailing garbage. */
+	/* cJSON is handed slices of a NUL-terminated copy: nothing past @len is ever read */
 	buf = malloc(len + 1);
 	if (!buf) {
 		mi32cfg_free(cfg);
@@ -409,136 +709,14 @@ int mi32cfg_parse(const char *text, size_t len, struct mi32cfg **out,
 	}
 	memcpy(buf, text, len);
 	buf[len] = '\0';
-	root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
-	if (!root) {
-		unsigned int line, col;
-		size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : len;
-
-		line_col(buf, off, &line, &col);
-		if (off >= len)
-			seterr(err, "line %u, column %u: JSON syntax error: unexpected end of "
-			       "text", line, col);
-		else
-			seterr(err, "line %u, column %u: JSON syntax error", line, col);
-		free(buf);
-		mi32cfg_free(cfg);
-		return -EBADMSG;
-	}
+	r = parse_array(cfg, buf, len, err);
 	free(buf);
-	if (!cJSON_IsArray(root)) {
-		seterr(err, "the file must hold a JSON array of objects, not %s",
-		       type_name(root));
-		r = -EBADMSG;
-		goto out;
-	}
-	cJSON_ArrayForEach(el, root) {
-		struct element x;
-		char why[200];
-
-		idx++;
-		why[0] = '\0';
-		if (!cJSON_IsObject(el)) {
-			seterr(err, "element %zu: must be an object, got %s", idx, type_name(el));
-			r = -EBADMSG;
-			goto out;
-		}
-		r = check_element(el, &x, why, sizeof(why));
-		if (r == 0)
-			r = apply_element(cfg, &x, &last, why, sizeof(why));
-		if (r == -ENOMEM) {
-			seterr(err, "out of memory");
-			goto out;
-		}
-		if (r < 0) {
-			if (x.has_mac)
-				seterr(err, "element %zu (%02X%02X%02X%02X%02X%02X): %s", idx,
-				       x.mac[0], x.mac[1], x.mac[2], x.mac[3], x.mac[4], x.mac[5],
-				       why);
-			else
-				seterr(err, "element %zu: %s", idx, why);
-			goto out;
-		}
-	}
-out:
-	cJSON_Delete(root);
 	if (r < 0) {
 		mi32cfg_free(cfg);
 		return r;
 	}
 	*out = cfg;
 	return 0;
-}
-
-static int read_all(int fd, char **out, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-
-	*out = NULL;
-	*len = 0;
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			char *b;
-
-			cap *= 2;
-			b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = b;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = -errno;
-
-			free(buf);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-int mi32cfg_load(const char *path, struct mi32cfg **out, char err[MI32CFG_ERR_LEN])
-{
-	char why[MI32CFG_ERR_LEN];
-	char *text;
-	size_t len;
-	int fd, r;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -ENOENT)
-			seterr(err, "%s: no such file, starting with an empty sensor list", path);
-		else
-			seterr(err, "%s: cannot open: %s", path, strerror(-r));
-		return r;
-	}
-	r = read_all(fd, &text, &len);
-	close(fd);
-	if (r < 0) {
-		seterr(err, "%s: cannot read: %s", path, strerror(-r));
-		return r;
-	}
-	why[0] = '\0';
-	r = mi32cfg_parse(text, len, out, why);
-	free(text);
-	if (r < 0)
-		seterr(err, "%s: %s", path, why);
-	return r;
 }
 
 /* ---- writing ---- */
@@ -595,108 +773,4 @@ int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* fsync the directory holding @path so the rename itself is durable. */
-static int sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	size_t n;
-	int fd, r = 0;
-
-	if (!slash)
-		n = 0; /* "." */
-	else if (slash == path)
-		n = 1; /* "/" */
-	else
-		n = (size_t)(slash - path);
-	dir = malloc(n + 2);
-	if (!dir)
-		return -ENOMEM;
-	if (n)
-		memcpy(dir, path, n);
-	else
-		dir[n++] = '.';
-	dir[n] = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -errno;
-	/* Some file systems cannot sync a directory; that is no reason to fail a save. */
-	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-int mi32cfg_save(const char *path, const struct mi32cfg *cfg, char err[MI32CFG_ERR_LEN])
-{
-	struct stat st;
-	mode_t mode = 0600;
-	size_t len, tmplen = strlen(path) + 32;
-	char *text = NULL, *tmp;
-	int fd, r;
-
-	tmp = malloc(tmplen);
-	if (!tmp || mi32cfg_format(cfg, &text, &len) < 0) {
-		free(tmp);
-		seterr(err, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	snprintf(tmp, tmplen, "%s.tmp.%ld", path, (long)getpid());
-	/* Keys are secrets: a new file is 0600; an existing one keeps its mode. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		mode = st.st_mode & 07777;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a crash of this pid */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		seterr(err, "%s: cannot create %s: %s", path, tmp, strerror(-r));
-		goto out;
-	}
-	r = write_all(fd, text, len);
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r < 0) {
-		seterr(err, "%s: cannot write %s: %s; the old file is unchanged", path, tmp,
-		       strerror(-r));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		seterr(err, "%s: cannot replace it with %s: %s; the old file is unchanged", path,
-		       tmp, strerror(-r));
-		unlink(tmp);
-		goto out;
-	}
-	r = sync_dir(path);
-	if (r < 0)
-		seterr(err, "%s: written, but syncing its directory failed: %s", path,
-		       strerror(-r));
-out:
-	free(text);
-	free(tmp);
-	return r;
 }

@@ -14,6 +14,10 @@ struct mi32cfg; /* opaque growable list of entries, at most one per MAC */
 #define MI32CFG_NAME_MAX 63	/* bytes of a name, without the NUL */
 #define MI32CFG_PID_BTHOME 0xB770	/* fake PID of BTHome records (SPEC §1.3) */
 #define MI32CFG_ERR_LEN 256
+/* The largest file mi32cfg_load() reads: about 10,000 sensors at ~100 bytes each, far past
+ * any real list (Tasmota's ESP32 kept 2 KB), and small enough that a wrong file (a disk
+ * image, /dev/zero) is refused at once instead of filling memory. */
+#define MI32CFG_FILE_MAX (1024u * 1024u)
 
 /* One element of the file. @mac in display order (A4:C1:38:… → a4 c1 38 …). @pid as written,
  * MSB-first ("055b" = 0x055B); 0 = generic/RPA device, whose @key is an IRK (the store should
@@ -46,17 +50,21 @@ void mi32cfg_free(struct mi32cfg *cfg); /* NULL is a no-op */
  * Accepted, beyond Tasmota's writer: MAC in any case and with colons ("A4:C1:38:A1:B2:C3"),
  * PID in any case, unknown keys (ignored, as is "Alias"), a leading UTF-8 BOM.
  * Kept from Tasmota (SPEC §13.3 #14): an element without MAC and PID applies its
- * key/name/feat to the element before it; an element whose MAC was already seen updates that
- * entry (PID replaced, key/name/feat applied when present, an empty key ignored).
- * Refused, where Tasmota read garbage or stopped silently: MAC without PID or PID without
- * MAC, an element with no MAC/PID/key/name/feat at all, non-hex digits, wrong lengths, a name
- * longer than 63 bytes (never truncated), feat that is not an integer in 0..4294967295. */
+ * key/name/feat to the element before it (an empty key is ignored).
+ * Refused, where Tasmota read garbage, merged or stopped silently: MAC without PID or PID
+ * without MAC, an element with no MAC/PID/key/name/feat at all, a MAC given by two elements,
+ * non-hex digits, wrong lengths, a name longer than 63 bytes (never truncated) or that is not
+ * clean UTF-8 text (name_check(): no control characters), a "\u0000" escape anywhere (it
+ * would cut the string short), feat that is not an integer in 0..4294967295.
+ * Time and memory are linear in @len: each element is a cJSON tree of its own. */
 int mi32cfg_parse(const char *text, size_t len, struct mi32cfg **out,
 		  char err[MI32CFG_ERR_LEN]);
 
 /* Read and parse the file at @path. Returns 0, -ENOENT when the file does not exist (the
- * daemon then starts with an empty list; @err still says so), another -errno when it cannot
- * be read, or what mi32cfg_parse() returns. Messages start with @path. */
+ * daemon then starts with an empty list; @err still says so), -EISDIR or -EINVAL when it is
+ * not a regular file (a FIFO is refused without waiting for a writer), -EFBIG past
+ * MI32CFG_FILE_MAX bytes, another -errno when it cannot be read, or what mi32cfg_parse()
+ * returns. Messages start with @path. */
 int mi32cfg_load(const char *path, struct mi32cfg **out, char err[MI32CFG_ERR_LEN]);
 
 /* Format @cfg exactly as Tasmota's MI32Cfg writes it (SPEC §7.3), no spaces, no newline:
@@ -67,12 +75,20 @@ int mi32cfg_load(const char *path, struct mi32cfg **out, char err[MI32CFG_ERR_LE
  * string the caller frees, *@len (if not NULL) its length. Returns 0 or -ENOMEM. */
 int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len);
 
-/* Write mi32cfg_format() to @path atomically: a temporary "<path>.tmp.<pid>" in the same
- * directory (mode 0600, or the old file's mode), fsync, rename over @path, fsync the directory.
- * On any failure before the rename the old file is untouched and the temporary removed; the
- * return is -errno with a sentence in @err. Writes "[]" for an empty list (Tasmota wrote
- * nothing; callers wanting that check mi32cfg_count() first). */
+/* Write mi32cfg_format() to @path atomically: when @path is a symbolic link (or a chain),
+ * to the file it leads to, so the link stays a link; a temporary "<file>.tmp.<pid>" next to
+ * that file (mode 0600), fsync, rename over it, fsync the directory. The result is mode 0600
+ * whatever the old file's mode was: it holds keys. On any failure before the rename the old
+ * file is untouched and the temporary removed; the return is -errno with a sentence in @err.
+ * Writes "[]" for an empty list (Tasmota wrote nothing; callers wanting that check
+ * mi32cfg_count() first). */
 int mi32cfg_save(const char *path, const struct mi32cfg *cfg, char err[MI32CFG_ERR_LEN]);
+
+/* Remove the "<file>.tmp.<pid>" copies that saves killed mid-way left next to @path (and
+ * next to the file a link @path leads to), each holding the keys, unless their process is
+ * still running. Call at start, before any save. *@removed counts them. Returns 0, or -errno
+ * with a sentence in @err (copies that could be removed are gone anyway). */
+int mi32cfg_clean_stale(const char *path, unsigned int *removed, char err[MI32CFG_ERR_LEN]);
 
 size_t mi32cfg_count(const struct mi32cfg *cfg);
 /* The entry at @i in file order, or NULL past the end. Borrowed: valid until the list is

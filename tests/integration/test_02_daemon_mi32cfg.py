@@ -100,5 +100,6 @@ def test_sigkill_during_saves_never_leaves_a_broken_file(mi32_bin, demo, tmp_pat
     assert rounds >= 5
     assert saved_this_round, "no save finished before a kill: the test proved nothing"
     leftovers = [f for f in os.listdir(tmp_path) if f.startswith("mi32cfg.tmp")]
-    # a temporary file of a killed writer may stay behind, but never replaces the list
-    assert len(leftovers) <= rounds
+    # a temporary file of a killed writer may stay behind, but never replaces the list, and
+    # the next start sweeps it: only the last round's can be left (issue 10 #7)
+    assert len(leftovers) <= 1
