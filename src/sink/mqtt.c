@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -421,6 +422,28 @@ static int app_subscribe(struct app *app, const char *topic,
 	return mqtt__subscribe(app->mqtt, topic, NULL, cb, ud);
 }
 
+/* A TLS file option that names nothing readable: log the option, the path and why. */
+static bool tls_file_missing(const char *option, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		log_err("MQTT: %s %s: %s", option, path, strerror(errno));
+		return true;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		log_err("MQTT: %s %s: it is a directory, not a PEM file", option, path);
+		return true;
+	}
+	close(fd);
+	return false;
+}
+
 static int configure(struct mqtt_sink *m)
 {
 	const struct config *c = m->cfg;
@@ -470,6 +493,11 @@ static int configure(struct mqtt_sink *m)
 		log_err("MQTT: a client certificate needs mqtt-cafile (TLS)");
 		return -EINVAL;
 	}
+	/* libmosquitto says only "Invalid function arguments" for a file it cannot open */
+	if (tls_file_missing("mqtt-cafile", c->mqtt_cafile) ||
+	    tls_file_missing("mqtt-certfile", c->mqtt_certfile) ||
+	    tls_file_missing("mqtt-keyfile", c->mqtt_keyfile))
+		return -EINVAL;
 	if (c->mqtt_cafile) {
 		rc = mosquitto_tls_set(m->mosq, c->mqtt_cafile, NULL, c->mqtt_certfile,
 				       c->mqtt_keyfile, NULL);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@
 #include "app/config.h"
 #include "util/log.h"
 #include "sink/mqtt_int.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 /* ---- the socket on the loop ------------------------------------------------------------- */
 
@@ -30,6 +34,7 @@ void mqtt__drop_io(struct mqtt_sink *m)
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *user_data);
+static void say_failure(struct mqtt_sink *m, int key, const char *what, const char *why);
 
 /* Follow libmosquitto's socket: (re)register it and ask for EPOLLOUT only while it has
  * bytes to write. Called after every call into libmosquitto. */
@@ -87,8 +92,25 @@ int mqtt__on_misc(sd_event_source *s, uint64_t usec, void *user_data)
 {
 	struct mqtt_sink *m = user_data;
 
-	/* keepalive: PINGREQ when due, and a broker that stopped answering is dropped */
-	if (m->active && mosquitto_socket(m->mosq) >= 0) {
+	/* an attempt with no CONNACK in time is given up, and said why, once; then keepalive:
+	 * PINGREQ when due, and a broker that stopped answering is dropped */
+	if (m->active && !m->connected && mosquitto_socket(m->mosq) >= 0 &&
+	    usec >= m->attempt_us + CONNACK_TIMEOUT_S * 1000000ull) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+
+		if (getpeername(mosquitto_socket(m->mosq), (struct sockaddr *)&peer, &plen) < 0)
+			say_failure(m, 400001, "no connection to",
+				    "the TCP connection was not established within "
+				    STRINGIFY(CONNACK_TIMEOUT_S) " s (host down, or a firewall "
+				    "dropping packets?)");
+		else
+			say_failure(m, 400000, "no answer from",
+				    "it accepted the TCP connection but sent no CONNACK within "
+				    STRINGIFY(CONNACK_TIMEOUT_S) " s (is it an MQTT broker? does that "
+				    "port want TLS, or plain MQTT?)");
+		mqtt__lost(m, MOSQ_ERR_KEEPALIVE); /* the next attempt closes this socket */
+	} else if (m->active && mosquitto_socket(m->mosq) >= 0) {
 		int rc = mosquitto_loop_misc(m->mosq);
 
 		if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN)
@@ -164,6 +186,7 @@ static void connect_to(struct mqtt_sink *m, const char *host)
 
 	mqtt__drop_io(m);
 	m->active = true;
+	sd_event_now(m->app->ev, CLOCK_MONOTONIC, &m->attempt_us);
 	rc = mosquitto_connect_async(m->mosq, host, (int)m->cfg->mqtt_port, KEEPALIVE_S);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		m->active = false;

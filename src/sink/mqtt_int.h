@@ -19,6 +19,10 @@
 #define KEEPALIVE_S 30          /* Tasmota's MqttKeepAlive default */
 #define RETRY_MIN_MS 1000u
 #define RETRY_MAX_MS 10000u     /* Tasmota's MqttRetry default */
+/* A server that accepts TCP but never answers CONNECT (not a broker, a TLS port spoken to in
+ * plain text, a hung broker) is given up on after this, and said so; libmosquitto alone
+ * would wait out the keepalive and retry in silence. */
+#define CONNACK_TIMEOUT_S 10
 #define QUEUE_MAX_BYTES (16u << 20)
 #define TOPIC_MAX 192
 #define SUBS_MAX 16
@@ -46,6 +50,7 @@ struct mqtt_sink {
 	bool offline_acked;
 	bool tls;
 	unsigned int retry_ms;
+	uint64_t attempt_us; /* CLOCK_MONOTONIC start of the connection attempt under way */
 	int last_err;     /* the last failure logged, so a broker that stays away is said once */
 
 	/* host name resolution off the loop (getaddrinfo_a) */

@@ -357,8 +357,9 @@ static void node_facts(struct web *w, struct web_node *n)
 	/* whether the MQTT sink is connected to its broker right now */
 	n->mqtt_connected = w->app->mqtt ? mqtt_sink_connected(w->app->mqtt) : -1;
 	n->start_us = w->app->start_us;
-	n->uptime_s = timefmt_now_us() > w->app->start_us
-			      ? (timefmt_now_us() - w->app->start_us) / 1000000u
+	/* app_now(): under --replay --fast both ends are capture time, never wall time */
+	n->uptime_s = app_now(w->app) > w->app->start_us
+			      ? (app_now(w->app) - w->app->start_us) / 1000000u
 			      : 0;
 	n->adverts_per_s = w->rate;
 }
