@@ -57,14 +57,24 @@ static int cmd_mi32key(void *ctx, const struct cmd_req *req, struct jw *w, const
 	struct commands_ctx *c = ctx;
 	char hex[64];
 	uint8_t raw[22], key[16];
-	size_t n = 0;
-	int slot, klen, err;
+	size_t n = 0, len = strlen(req->payload);
+	int slot, klen, err, check;
+	bool force = false;
 	const struct sensor *s;
 
+	/* "<key><mac> force": set a key even though it fails the last frame heard */
+	while (len && isspace((unsigned char)req->payload[len - 1]))
+		len--;
+	if (len > 5 && !strncasecmp(req->payload + len - 5, "force", 5) &&
+	    isspace((unsigned char)req->payload[len - 6])) {
+		force = true;
+		len -= 5;
+	}
 	/* spaces and colons are what people paste; the digits are what counts */
-	for (const char *p = req->payload; *p && n < sizeof(hex) - 1; p++)
-		if (*p != ' ' && *p != ':' && *p != '-')
-			hex[n++] = *p;
+	for (size_t i = 0; i < len && n < sizeof(hex) - 1; i++)
+		if (!isspace((unsigned char)req->payload[i]) && req->payload[i] != ':' &&
+		    req->payload[i] != '-')
+			hex[n++] = req->payload[i];
 	hex[n] = '\0';
 	if (n != 44 && n != 36) {
 		*why = "give the 32-hex-digit bind key followed by the 12-hex-digit MAC (44 digits),"
@@ -94,19 +104,28 @@ static int cmd_mi32key(void *ctx, const struct cmd_req *req, struct jw *w, const
 	} else {
 		memcpy(key, raw, 16);
 	}
+	/* Keys that just work: check it against the last encrypted frame heard before it
+	 * replaces anything, so a typo cannot break a sensor that decodes (issue 17 #3) */
+	check = store_try_key(c->store, (unsigned int)slot, key);
+	if (check == -EKEYREJECTED && !force) {
+		*why = "wrong key: it does not decrypt the last encrypted frame heard from this "
+		       "sensor, so the key in use is kept (add \" force\" after the MAC to set it "
+		       "anyway)";
+		return check;
+	}
 	err = store_set_key(c->store, (unsigned int)slot, key);
 	if (err < 0) {
 		*why = "the key could not be prepared";
 		return err;
 	}
 	reply_str(w, "MI32Key", "Done");
-	/* Keys that just work: check it at once against the last encrypted frame heard */
-	switch (store_try_key(c->store, (unsigned int)slot, key)) {
+	switch (check) {
 	case 0:
 		reply_str(w, "Check", "decrypts");
 		break;
 	case -EKEYREJECTED:
-		reply_str(w, "Check", "wrong key: it does not decrypt the last frame");
+		reply_str(w, "Check", "wrong key: it does not decrypt the last frame; set anyway "
+				      "(force)");
 		break;
 	case -ENODATA:
 		reply_str(w, "Check", "no encrypted frame heard yet");

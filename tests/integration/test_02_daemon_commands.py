@@ -3,10 +3,11 @@
 state change on an error, no crash; MI32Name and MI32Option3 seen in the SENSOR lines."""
 import json
 import shutil
+import time
 
 import pytest
 
-from test_02_daemon_helpers import Daemon, base_args, is_sensor, wait_replayed
+from test_02_daemon_helpers import TIMEOUT, Daemon, base_args, is_sensor, wait_replayed
 
 ADVERTS = 1890  # the demo capture's records, 600 s of the simulated fleet
 
@@ -97,7 +98,10 @@ def test_mi32key(replayed):
     assert "MAC" in error_of(d.cmd("MI32Key " + "00" * 16 + "112233445566"), "MI32Key")
     # still decrypts: no error changed the key
     assert d.cmd("MI32Key " + good)["Check"] == "decrypts"
+    # a wrong key is refused and the working one kept (issue 17 #3), unless forced
     wrong = d.cmd("MI32Key " + "FF" * 16 + lyw["MAC"])
+    assert wrong["MI32Key"] == "Error" and wrong["Reason"].startswith("wrong key"), wrong
+    wrong = d.cmd("MI32Key " + "FF" * 16 + lyw["MAC"] + " force")
     assert wrong["MI32Key"] == "Done" and wrong["Check"].startswith("wrong key"), wrong
     assert d.cmd("MI32Key " + good)["Check"] == "decrypts"
     assert sns(d) == before
@@ -196,5 +200,56 @@ def test_option3_and_name_in_the_sensor_lines(mi32_bin, demo, tmp_path):
         m = d.wait_for(lambda o: is_sensor(o) and "Kitchen" in o, what="Kitchen")
         assert m["Kitchen"]["MAC"] == entries[0]["MAC"]
         assert not [k for k in m if k.startswith("Flora-")]
+    finally:
+        d.kill()
+
+
+def test_a_wrong_key_never_replaces_a_working_one(mi32_bin, demo, tmp_path):
+    """issue 17 #3: MI32Key with a key that fails the last encrypted frame heard is refused
+    (the sensor goes on decoding), unless forced; the reply says which case applied."""
+    fleet = json.loads(demo["mi32cfg"].read_text())
+    lyw = next(e for e in fleet if e["PID"] == "055b")
+    cfg = tmp_path / "mi32cfg"
+    cfg.write_text(json.dumps(fleet))
+    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--loop",
+                         "--json", "--mi32cfg", cfg, "--teleperiod", "0"))
+
+    def decodes(timeout=TIMEOUT):
+        """The next SENSOR object of the LYWSD03 carries a temperature."""
+        obj = d.wait_for(lambda o: any(isinstance(v, dict) and v.get("MAC") == lyw["MAC"]
+                                       for v in o.values()), timeout, "a LYWSD03 SENSOR")
+        return any("Temperature" in v for v in obj.values()
+                   if isinstance(v, dict) and v.get("MAC") == lyw["MAC"])
+
+    try:
+        # wait until an encrypted frame of it was heard: it decodes
+        end = time.monotonic() + TIMEOUT
+        while not decodes():
+            assert time.monotonic() < end
+        wrong = "FF" * 16 + lyw["MAC"]
+        r = d.cmd("MI32Key " + wrong)
+        assert r["MI32Key"] == "Error" and "Done" not in json.dumps(r), r
+        assert r["Reason"].startswith("wrong key: it does not decrypt the last encrypted "
+                                      "frame heard from this sensor, so the key in use is "
+                                      "kept"), r
+        assert '" force"' in r["Reason"]
+        for _ in range(3):  # still decoding, with the old key
+            assert decodes()
+        bad = "LYWSD03-" + lyw["MAC"][-6:].lower() + ": the key does not decrypt"
+        assert not any(bad in x for x in d.err)
+        # forced: set, and the reply says it was wrong
+        r = d.cmd(f"MI32Key {wrong} force")
+        assert r == {"MI32Key": "Done",
+                     "Check": "wrong key: it does not decrypt the last frame; set anyway "
+                              "(force)"}, r
+        end = time.monotonic() + TIMEOUT
+        while not any(bad in x for x in d.err):  # the next encrypted frame fails
+            assert time.monotonic() < end, "the forced key was not used"
+            time.sleep(0.05)
+        # the right key again, checked against the frame just heard
+        assert d.cmd("MI32Key " + lyw["key"] + lyw["MAC"] + "  FORCE") == \
+            {"MI32Key": "Done", "Check": "decrypts"}
+        assert d.cmd("MI32Key " + lyw["key"] + lyw["MAC"]) == \
+            {"MI32Key": "Done", "Check": "decrypts"}
     finally:
         d.kill()
