@@ -538,9 +538,8 @@ static int load_mi32cfg(struct daemon *d)
 	}
 	if (r < 0) {
 		/* refused whole, left untouched; MI32Cfg will overwrite it only when asked */
-		log_err("%s: %s. The file is left as it is and not used; fix it, or save the "
-			"current list over it with MI32Cfg",
-			d->cfg.mi32cfg, err);
+		log_err("%s. The file is left as it is and not used; fix it, or save the "
+			"current list over it with MI32Cfg", err); /* @err starts with the path */
 		d->cmd.mi32cfg_broken = true;
 		return 0;
 	}

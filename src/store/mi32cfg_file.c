@@ -117,7 +117,7 @@ int mi32cfg_load(const char *path, struct mi32cfg **out, char err[MI32CFG_ERR_LE
 	}
 	if (r == -EFBIG) {
 		snprintf(err, MI32CFG_ERR_LEN, "%s: larger than %u bytes, the most a sensor list "
-			 "may hold (about 10,000 sensors); is it the right file?", path,
+			 "may hold (about 10,000 sensors): not a sensor list", path,
 			 MI32CFG_FILE_MAX);
 		return r;
 	}
