@@ -67,6 +67,8 @@ static const struct opt opts[] = {
 	  "scan through a raw HCI socket, beside BlueZ" },
 	{ "hci-user", OPT_KIND_BOOL, F(hci_user), "no", 0, 0, 0, NULL,
 	  "scan through the HCI user channel (takes the adapter from BlueZ)" },
+	{ "wait-adapter", OPT_KIND_BOOL, F(wait_adapter), "no", 0, 0, 0, NULL,
+	  "no Bluetooth adapter at start: keep running and pick it up when it appears" },
 	{ "hci-uart", OPT_KIND_UART, F(hci_uart), NULL, 0, 0, 0, "DEV[,BAUD]",
 	  "HCI controller on a serial port (H4)" },
 	{ "replay", OPT_KIND_STR, F(replay), NULL, 0, 0, 0, "FILE",

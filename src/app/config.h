@@ -33,6 +33,7 @@ struct config {
 	int hci;		/* adapter index of --hci hciN, -1 = not given */
 	bool hci_raw;		/* raw HCI socket beside BlueZ */
 	bool hci_user;		/* HCI user channel (exclusive use of the adapter) */
+	bool wait_adapter;	/* no adapter at start: keep running and wait for one */
 	char *hci_uart;		/* DEV of --hci-uart DEV[,BAUD] */
 	unsigned int hci_uart_baud; /* BAUD of --hci-uart, 0 = not given */
 	char *replay;		/* capture file to replay */

@@ -31,7 +31,9 @@
 #include "app/config.h"
 #include "app/daemon.h"
 #include "util/log.h"
+#include "app/notify.h"
 #include "app/radio.h"
+#include "util/clock.h"
 
 #define MSG_MAX (1u << 20) /* one SENSOR message; 1,000 sensors take ~200 kB */
 #define REPLAY_BATCH 256   /* records per loop turn under --fast: other events get a turn */
@@ -59,6 +61,7 @@ struct daemon {
 	bool have_next;
 
 	struct radio *radio;
+	struct notify notify;
 	struct capture_writer *rec;
 
 	/* console */
@@ -462,8 +465,14 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user_data)
 
 	if (!d->virtual_time)
 		clock_advance(d, timefmt_now_us());
-	if (d->radio)
-		radio_tick(d->radio, now(d));
+	if (d->radio) {
+		char status[256];
+
+		radio_tick(d->radio, clock_mono_us());
+		radio_describe(d->radio, status, sizeof(status));
+		notify_status(&d->notify, status);
+	}
+	notify_watchdog(&d->notify);
 	fflush(stdout);
 	/* relative timers are one-shot: re-arm for the next second */
 	sd_event_source_set_time(s, usec + 1000000u);
@@ -710,10 +719,18 @@ int daemon_main(int argc, char **argv)
 		return 0;
 	}
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	notify_init(&d.notify);
 	r = setup(&d);
-	if (r >= 0)
+	if (r >= 0) {
+		char status[256];
+
+		if (d.radio)
+			radio_describe(d.radio, status, sizeof(status));
+		else
+			snprintf(status, sizeof(status), "replaying %s", d.cfg.replay);
+		notify_ready(&d.notify, status);
 		r = sd_event_loop(d.ev);
-	else if (r == -ENOMEM)
+	} else if (r == -ENOMEM)
 		log_err("out of memory");
 	if (r >= 0 && d.exit_code == 0)
 		r = 0;

@@ -690,6 +690,28 @@ static int ops_input(struct source *s, const uint8_t *pkt, size_t len)
 		snprintf(m->src.error, sizeof(m->src.error),
 			 "Bluetooth adapter hci%u was removed", m->index);
 		return -ENODEV;
+	case MGMT_EV_NEW_SETTINGS: {
+		uint32_t settings = rd_le32(&r);
+
+		if (!rd_ok(&r)) {
+			m->stats.malformed++;
+			return 0;
+		}
+		if (idx != m->index)
+			return 0;
+		m->settings = settings;
+		/* Powered off under us (bluetoothctl power off, an rfkill block): scanning
+		 * stopped without a word, so re-arm and power it on again; when rfkill
+		 * refuses, Set Powered fails and says so. */
+		if (!(settings & MGMT_SETTING_POWERED) &&
+		    m->src.state == SOURCE_STATE_RUNNING) {
+			snprintf(m->note, sizeof(m->note),
+				 "hci%u was powered off; powering it on again", m->index);
+			source__begin(&m->src, true);
+			return advance(m, STEP_STOP_DISCOVERY);
+		}
+		return 0;
+	}
 	case MGMT_EV_INDEX_ADDED:
 		if (idx != m->index || m->src.state != SOURCE_STATE_GONE)
 			return 0;

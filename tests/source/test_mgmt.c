@@ -423,6 +423,51 @@ static void test_error_status_is_named(void **state)
 			    "hci0: Read Controller Information failed: RFKilled (0x12)");
 }
 
+/* The kernel reports the adapter powered off; the source removes its monitor, re-reads
+ * the controller and sends Set Powered, which the kernel answers with @status. */
+static int power_off_under(struct fixture *f, uint8_t status)
+{
+	struct mgmt_info info;
+	uint8_t r[300], p[4] = { 0 };
+
+	put16(p, LE);
+	send_ev(f->kfd, MGMT_EV_NEW_SETTINGS, 0, p, 4);
+	assert_int_equal(mgmt_process(f->m), 0);
+	mgmt_get_info(f->m, &info);
+	assert_int_equal(info.state, MGMT_STATE_STARTING);
+	assert_string_equal(info.note, "hci0 was powered off; powering it on again");
+	expect(f, MGMT_OP_REMOVE_ADV_MONITOR, 0, NULL, 0, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_READ_INFO, 0, r, info_reply(r, LE), NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_SET_POWERED, status, p, 4, NULL);
+	return mgmt_process(f->m);
+}
+
+/* Someone powers the adapter off while we scan: the source re-arms and powers it on. */
+static void test_powered_off_is_powered_on_again(void **state)
+{
+	struct fixture *f = *state;
+	struct mgmt_info info;
+	uint8_t r[2] = { 0x02, 0x00 };
+
+	run_to_running(f, false);
+	assert_int_equal(power_off_under(f, 0), 0);
+	expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, 0, r, 2, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	mgmt_get_info(f->m, &info);
+	assert_int_equal(info.state, MGMT_STATE_RUNNING);
+	assert_int_equal(info.monitor_handle, 2);
+	/* powered off again, but the power-on is refused: rfkill */
+	assert_int_equal(power_off_under(f, 0x12), -ERFKILL);
+	mgmt_get_info(f->m, &info);
+	assert_int_equal(info.state, MGMT_STATE_FAILED);
+	assert_string_equal(info.error, "hci0: Set Powered failed: RFKilled (0x12)");
+	seqpair_quiet(f->kfd);
+}
+
 static void test_malformed_events_are_counted(void **state)
 {
 	struct fixture *f = *state;
@@ -646,6 +691,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_adapter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_status_is_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_powered_off_is_powered_on_again, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_events_are_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_eir_is_skipped, setup, teardown),
