@@ -8,7 +8,7 @@ CMAKE_FLAGS = -DMI32_SHARED_DIR=$(SHARED)
 FUZZ_SECONDS ?= 20
 
 .PHONY: all build deps deps-test run test test-unit test-asan test-vectors test-integration \
-	test-browser \
+	test-browser test-realstack \
 	fuzz bench demo clean
 
 all: build
@@ -88,7 +88,14 @@ test-browser: build-test
 	MI32_BIN=$(abspath build/mi32) MI32_SCREENSHOTS=$(abspath build/screenshots) \
 		node tests/browser/run.js
 
-test: test-unit test-asan test-vectors test-integration test-browser
+# Linux's own Bluetooth stack (btvirt's virtual controllers, bluetoothd, D-Bus) in one QEMU
+# VM on the software CPU, with the mi32 just built; the guest kernel is unpacked once into
+# build/vm/. RS_PYTEST_ARGS picks tests ("-k watchdog"); MI32_NO_VM=1 skips, saying so.
+test-realstack: build-test
+	@scripts/deps.sh realstack
+	@MI32_BIN=$(abspath build/mi32) MI32_SHARED=$(SHARED) tests/realstack/run.sh
+
+test: test-unit test-asan test-vectors test-integration test-browser test-realstack
 
 # Bounded coverage-guided fuzzing with clang's libFuzzer. The growing corpus stays in
 # build-fuzz/corpus/; a crash lands in fuzz/corpus/<target>/crash-* and `make test` replays it

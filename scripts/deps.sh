@@ -1,15 +1,19 @@
 #!/bin/sh
 # deps.sh — install the Debian packages mi32 needs, only those missing.
-# Usage: scripts/deps.sh [build|test|all]. Called by `make`; safe to run twice.
+# Usage: scripts/deps.sh [build|test|realstack|all]. Called by `make`; safe to run twice.
 set -e
 
 build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev libmosquitto-dev"
 test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark chromium nodejs npm python3-jinja2 mosquitto mosquitto-clients python3-paho-mqtt openssl"
+# the real-stack VM (tests/realstack): QEMU, busybox for its initramfs, and BlueZ's btvirt,
+# btmon, bluetoothd and D-Bus, run inside the guest from the host's own root
+realstack_pkgs="qemu-system-x86 busybox-static bluez bluez-test-tools dbus python3-dbus kmod xz-utils rfkill tshark python3-pytest"
 
 case "${1:-build}" in
 build) pkgs="$build_pkgs" ;;
-test|all) pkgs="$build_pkgs $test_pkgs" ;;
-*) echo "deps.sh: unknown set '$1' (build, test, all)" >&2; exit 2 ;;
+test|all) pkgs="$build_pkgs $test_pkgs $realstack_pkgs" ;;
+realstack) pkgs="$build_pkgs $realstack_pkgs" ;;
+*) echo "deps.sh: unknown set '$1' (build, test, realstack, all)" >&2; exit 2 ;;
 esac
 
 missing=""
