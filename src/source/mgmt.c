@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/clock.h"
@@ -157,12 +159,31 @@ int mgmt_index_from_name(const char *name)
 	return (int)v;
 }
 
+/* The kernel trusts a control socket (lets it power an adapter, add a monitor, discover)
+ * only if its opener had CAP_NET_ADMIN at bind(); without it the bind still succeeds and
+ * each of those commands is refused later, one by one. So ask first. */
+static bool have_net_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return true; /* cannot tell: the kernel decides */
+	return d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN);
+}
+
 int mgmt_open_socket(char err[static 256])
 {
 	struct mi32_sockaddr_hci sa;
 	int fd, e;
 
 	err[0] = '\0';
+	if (!have_net_admin()) {
+		snprintf(err, 256, "the Bluetooth management socket needs CAP_NET_ADMIN: run as "
+				   "root or setcap cap_net_admin,cap_net_raw+eip build/mi32");
+		return -EPERM;
+	}
 	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, MI32_BTPROTO_HCI);
 	if (fd < 0) {
 		e = errno;
@@ -668,8 +689,10 @@ static int ops_input(struct source *s, const uint8_t *pkt, size_t len)
 			m->stats.malformed++;
 			return 0;
 		}
-		/* Another client (bluetoothd restarting) removed it: add it again. */
-		if (idx == m->index && m->have_monitor && h == m->monitor_handle) {
+		/* Another client removed it: add it again. Handle 0 is "every monitor":
+		 * bluetoothd removes them all this way each time it starts, and the kernel
+		 * echoes the 0 in this event rather than naming each monitor. */
+		if (idx == m->index && m->have_monitor && (h == m->monitor_handle || h == 0)) {
 			m->have_monitor = false;
 			if (m->src.state == SOURCE_STATE_RUNNING) {
 				m->src.state = SOURCE_STATE_STARTING;
