@@ -47,6 +47,8 @@ struct mi32_sockaddr_hci {
 
 #define MGMT_PATTERN_SIZE 34 /* AD_Type, Offset, Length, Value[31] */
 #define MGMT_CMD_TIMEOUT_US 3000000u
+#define MGMT_MONITOR_RETRY_US 500000u
+#define MGMT_MONITOR_BUSY_TRIES 5
 #define MGMT_READS_PER_PROCESS 256
 /* A Device Found carries at most 65535 bytes of EIR; one read is one event, and a short
  * buffer would truncate it, so the buffer holds the largest one. */
@@ -85,6 +87,8 @@ struct mgmt {
 	struct source src; /* first: the shared part (fd, callback, sequence, buffer) */
 	uint16_t index;
 	bool monitor_unsupported; /* fall back to discovery */
+	uint64_t monitor_retry_us; /* CLOCK_MONOTONIC µs to ask again after Busy; 0: none */
+	unsigned int monitor_busy;  /* Busy answers in a row */
 
 	uint8_t version;
 	uint16_t revision;
@@ -476,6 +480,15 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		return advance(m, s + 1);
 	}
 	if (s == STEP_ADD_MONITOR) {
+		/* Busy is the kernel still settling the scan of a monitor just removed (mi32
+		 * restarted, bluetoothd starting): ask again from the tick, a few times,
+		 * rather than fall back to a discovery that is refused as Busy too. */
+		if (status == MGMT_STATUS_BUSY && m->monitor_busy < MGMT_MONITOR_BUSY_TRIES) {
+			m->monitor_busy++;
+			m->monitor_retry_us = clock_mono_us() + MGMT_MONITOR_RETRY_US;
+			return 0;
+		}
+		m->monitor_busy = 0;
 		if (status != MGMT_STATUS_SUCCESS) {
 			m->monitor_unsupported = true;
 			snprintf(m->note, sizeof(m->note),
@@ -691,12 +704,17 @@ static int ops_input(struct source *s, const uint8_t *pkt, size_t len)
 		}
 		/* Another client removed it: add it again. Handle 0 is "every monitor":
 		 * bluetoothd removes them all this way each time it starts, and the kernel
-		 * echoes the 0 in this event rather than naming each monitor. */
+		 * echoes the 0 in this event rather than naming each monitor. A restarting
+		 * bluetoothd has powered the adapter down on its way out, and the kernel
+		 * refuses a monitor then (Failed): so power and scan settings first. */
 		if (idx == m->index && m->have_monitor && (h == m->monitor_handle || h == 0)) {
 			m->have_monitor = false;
 			if (m->src.state == SOURCE_STATE_RUNNING) {
 				m->src.state = SOURCE_STATE_STARTING;
-				return advance(m, STEP_ADD_MONITOR);
+				if (h != 0)
+					return advance(m, STEP_ADD_MONITOR);
+				m->src.restarting = true;
+				return advance(m, STEP_READ_INFO);
 			}
 		}
 		return 0;
@@ -751,6 +769,12 @@ static int ops_input(struct source *s, const uint8_t *pkt, size_t len)
 
 static int ops_tick(struct source *s, uint64_t now_us)
 {
+	struct mgmt *m = of(s);
+
+	if (m->monitor_retry_us && now_us >= m->monitor_retry_us) {
+		m->monitor_retry_us = 0;
+		return advance(m, STEP_ADD_MONITOR);
+	}
 	if (!source__overdue(s, now_us, MGMT_CMD_TIMEOUT_US))
 		return 0;
 	return source__fail(s, -ETIMEDOUT, "hci%u: no answer from the kernel to %s",

@@ -354,6 +354,41 @@ static void test_monitor_refused_falls_back_to_discovery(void **state)
 	assert_non_null(strstr(info.note, "Invalid Parameters"));
 }
 
+/* Seen on the real stack when mi32 starts right after another mi32 (or bluetoothd) removed
+ * a monitor: Add Advertisement Patterns Monitor answers Busy, and Start Discovery too. A
+ * Busy monitor is asked for again from the tick, not traded for a discovery. */
+static void test_busy_monitor_is_asked_again(void **state)
+{
+	struct fixture *f = *state;
+	struct mgmt_info info;
+	uint8_t r[300];
+	size_t n;
+
+	assert_int_equal(mgmt_start(f->m, false), 0);
+	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_READ_INDEX_LIST, 0, index_list_0, 4, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	n = info_reply(r, POWERED | LE);
+	expect(f, MGMT_OP_READ_INFO, 0, r, n, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, MGMT_STATUS_BUSY, NULL, 0, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	seqpair_quiet(f->kfd);
+	assert_int_equal(mgmt_tick(f->m, UINT64_MAX / 2), 0);
+	r[0] = 2;
+	r[1] = 0;
+	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, 0, r, 2, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	seqpair_quiet(f->kfd);
+	mgmt_get_info(f->m, &info);
+	assert_int_equal(info.state, MGMT_STATE_RUNNING);
+	assert_true(info.monitor);
+	assert_false(info.discovery);
+}
+
 static void test_old_kernel_and_refused_config(void **state)
 {
 	struct fixture *f = *state;
@@ -617,16 +652,28 @@ static void test_monitor_removed_by_other_is_readded(void **state)
 }
 
 /* bluetoothd starting (or restarting under us) sends Remove Advertisement Monitor with
- * handle 0, "all monitors"; the kernel's Adv Monitor Removed event then says 0 too. */
+ * handle 0, "all monitors"; the kernel's Adv Monitor Removed event then says 0 too. Seen on
+ * the real stack: the old bluetoothd powered the adapter down on its way out, and the kernel
+ * refuses a monitor on a powered-down adapter, so mi32 powers it up again first. */
 static void test_all_monitors_removed_is_readded(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t p[2] = { 0, 0 }, r[2] = { 5, 0 };
+	uint8_t p[2] = { 0, 0 }, r[300];
 	struct mgmt_info info;
+	size_t n;
 
 	run_to_running(f, false);
 	send_ev(f->kfd, MGMT_EV_ADV_MONITOR_REMOVED, 0, p, 2);
 	assert_int_equal(mgmt_process(f->m), 0);
+	n = info_reply(r, LE);
+	expect(f, MGMT_OP_READ_INFO, 0, r, n, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_SET_POWERED, 0, NULL, 0, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, NULL);
+	assert_int_equal(mgmt_process(f->m), 0);
+	r[0] = 5;
+	r[1] = 0;
 	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, 0, r, 2, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
 	seqpair_quiet(f->kfd);
@@ -756,6 +803,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_all_monitors_removed_is_readded, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_busy_monitor_is_asked_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_inside_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_closed, setup, teardown),
