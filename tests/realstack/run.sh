@@ -52,7 +52,7 @@ timeout --foreground -k 10 "${RS_VM_TIMEOUT:-1200}" \
 	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
 	-fsdev local,id=o,path="$OUT",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=o,mount_tag=rsout \
-	< /dev/null 2>&1 | tr -d '\r' | tee "$OUT/console.log" | grep --line-buffered -v '^\s*$'
+	< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$OUT/console.log" | grep --line-buffered -v '^\s*$'
 qrc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - t0))
 
