@@ -3,9 +3,10 @@
 the kernel's back) is restarted, and adverts flow again."""
 import rs
 
-# two frames of one pvvx sensor: a repeated frame counter is dropped as a duplicate, so
-# the frame after the restart must be another one
-FRAMES = ["theengs:LYWSD03MMC_PVVX:5601cf38c1a44008", "theengs:LYWSD03MMC_PVVX:5601cf38c1a462"]
+# two frames of one ATC sensor with different frame counters: a repeated counter is
+# dropped as a duplicate, so the frame after the restart must be a new one
+FRAMES = ["theengs:Qingping round sensor ATC441:582d341233dc00e03e490b2c2e",
+          "theengs:Qingping round sensor ATC441:582d341233dc00e13e4a0b353b"]
 
 
 def test_watchdog_restarts_a_silent_scan(env):
