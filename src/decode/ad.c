@@ -35,35 +35,24 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+int ad__stop(const uint8_t *p, const uint8_t *end)
+{
+	return p[0] == 0 && all_zero(p + 1, (size_t)(end - p - 1)) ? 0 : -EBADMSG;
+}
+
 int ad_parse(const uint8_t *data, size_t len, struct ad_info *ad)
 {
-	struct rd r = rd_init(data, len);
+	struct ad_iter it;
+	struct ad_elem e;
 
 	memset(ad, 0, sizeof(*ad));
-	while (rd_left(&r) > 0) {
-		size_t at = r.off;
-		uint8_t elen = rd_u8(&r);
-		const uint8_t *p;
-		uint8_t type, n;
+	ad_iter_init(&it, data, len);
+	while (ad_next(&it, &e)) {
+		const uint8_t *p = e.data;
+		uint8_t n = e.len;
 
-		if (elen == 0) {
-			if (all_zero(data + r.off, rd_left(&r)))
-				return 0;
-			ad->err = -EBADMSG;
-			ad->err_off = (uint8_t)at;
-			return ad->err;
-		}
-		p = rd_take(&r, elen);
-		if (!p) {
-			ad->err = -EBADMSG;
-			ad->err_off = (uint8_t)at;
-			return ad->err;
-		}
-		type = p[0];
-		n = (uint8_t)(elen - 1);
-		p++;
 		ad->n_elements++;
-		switch (type) {
+		switch (e.type) {
 		case AD_TYPE_FLAGS:
 			if (n >= 1) {
 				ad->has_flags = true;
@@ -73,10 +62,10 @@ int ad_parse(const uint8_t *data, size_t len, struct ad_info *ad)
 		case AD_TYPE_NAME_SHORT:
 		case AD_TYPE_NAME_COMPLETE:
 			/* a complete name wins over a shortened one, whichever comes first */
-			if (!ad->name || (type == AD_TYPE_NAME_COMPLETE && !ad->name_complete)) {
+			if (!ad->name || (e.type == AD_TYPE_NAME_COMPLETE && !ad->name_complete)) {
 				ad->name = p;
 				ad->name_len = n;
-				ad->name_complete = type == AD_TYPE_NAME_COMPLETE;
+				ad->name_complete = e.type == AD_TYPE_NAME_COMPLETE;
 			}
 			break;
 		case AD_TYPE_TX_POWER:
@@ -105,7 +94,9 @@ int ad_parse(const uint8_t *data, size_t len, struct ad_info *ad)
 			break;
 		}
 	}
-	return 0;
+	ad->err = it.err;
+	ad->err_off = it.err_off;
+	return it.err;
 }
 
 const struct ad_svc *ad_find_svc(const struct ad_info *ad, uint16_t uuid)

@@ -3,7 +3,7 @@
 #ifndef MI32_ATC_H
 #define MI32_ATC_H
 
-#include "decode/decode.h"
+#include "decode/decoded.h"
 
 #define ATC_LEN 13
 

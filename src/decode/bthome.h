@@ -5,7 +5,9 @@
 #ifndef MI32_BTHOME_H
 #define MI32_BTHOME_H
 
-#include "decode/decode.h"
+#include "decode/ad.h"
+#include "decode/aes.h"
+#include "decode/decoded.h"
 
 /* BTHome v2 device-information byte (https://bthome.io/format/) */
 #define BTHOME_INFO_ENCRYPTED 0x01

@@ -8,109 +8,113 @@
 #include "decode/bthome.h"
 #include "decode/decode.h"
 #include "decode/mibeacon.h"
-#include "util/rd.h"
 #include "decode/pvvx.h"
 #include "decode/qingping.h"
 #include "decode/xiaomi.h"
+#include "util/rd.h"
 
-static bool known_uuid(uint16_t uuid)
+typedef int (*svc_decode_fn)(uint16_t uuid, const uint8_t *data, size_t len,
+			     const uint8_t addr[6], const struct aes_key *key,
+			     struct decoded *out);
+
+/* Adapters to one signature: each decoder takes only what its format needs. */
+static int dec_mibeacon(uint16_t uuid, const uint8_t *data, size_t len, const uint8_t addr[6],
+			const struct aes_key *key, struct decoded *out)
 {
-	switch (uuid) {
-	case UUID_MIBEACON:
-	case UUID_BTHOME_V2:
-	case UUID_BTHOME_V1:
-	case UUID_BTHOME_V1_ENC:
-	case UUID_QINGPING:
-	case UUID_ENV_SENSING:
-	case UUID_XIAOMI_FD50:
-	case UUID_WEIGHT_SCALE:
-	case UUID_BODY_COMP:
-		return true;
-	default:
-		return false;
-	}
+	(void)uuid;
+	return mibeacon_decode(data, len, addr, key, out);
+}
+
+static int dec_bthome(uint16_t uuid, const uint8_t *data, size_t len, const uint8_t addr[6],
+		      const struct aes_key *key, struct decoded *out)
+{
+	return bthome_decode(uuid, data, len, addr, key, out);
+}
+
+static int dec_qingping(uint16_t uuid, const uint8_t *data, size_t len, const uint8_t addr[6],
+			const struct aes_key *key, struct decoded *out)
+{
+	(void)uuid, (void)addr, (void)key;
+	return qingping_decode(data, len, out);
+}
+
+/* 0x181A carries two firmwares: ATC1441's 13-byte frame, every other length is pvvx's */
+static int dec_env_sensing(uint16_t uuid, const uint8_t *data, size_t len,
+			   const uint8_t addr[6], const struct aes_key *key, struct decoded *out)
+{
+	(void)uuid;
+	if (len == ATC_LEN)
+		return atc_decode(data, len, out);
+	return pvvx_decode(data, len, addr, key, out);
+}
+
+static int dec_xiaomi(uint16_t uuid, const uint8_t *data, size_t len, const uint8_t addr[6],
+		      const struct aes_key *key, struct decoded *out)
+{
+	(void)addr, (void)key;
+	return xiaomi_decode(uuid, data, len, out);
+}
+
+/* The one place that says which service data is a sensor and who decodes it. Ordered by
+ * how often each is heard, since the hot path scans it for every service-data element. */
+static const struct {
+	uint16_t uuid;
+	svc_decode_fn decode;
+} decoders[] = {
+	{ UUID_MIBEACON, dec_mibeacon },
+	{ UUID_ENV_SENSING, dec_env_sensing },
+	{ UUID_BTHOME_V2, dec_bthome },
+	{ UUID_QINGPING, dec_qingping },
+	{ UUID_BTHOME_V1, dec_bthome },
+	{ UUID_BTHOME_V1_ENC, dec_bthome },
+	{ UUID_XIAOMI_FD50, dec_xiaomi },
+	{ UUID_WEIGHT_SCALE, dec_xiaomi },
+	{ UUID_BODY_COMP, dec_xiaomi },
+};
+
+static svc_decode_fn decoder_of(uint16_t uuid)
+{
+	for (size_t i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
+		if (decoders[i].uuid == uuid)
+			return decoders[i].decode;
+	return NULL;
 }
 
 int decode_service_data(uint16_t uuid, const uint8_t *data, size_t len, const uint8_t addr[6],
 			const struct aes_key *key, struct decoded *out)
 {
+	svc_decode_fn decode = decoder_of(uuid);
+
 	decoded_reset(out);
-	switch (uuid) {
-	case UUID_MIBEACON:
-		return mibeacon_decode(data, len, addr, key, out);
-	case UUID_BTHOME_V2:
-	case UUID_BTHOME_V1:
-	case UUID_BTHOME_V1_ENC:
-		return bthome_decode(uuid, data, len, addr, key, out);
-	case UUID_QINGPING:
-		return qingping_decode(data, len, out);
-	case UUID_ENV_SENSING:
-		if (len == ATC_LEN)
-			return atc_decode(data, len, out);
-		return pvvx_decode(data, len, addr, key, out);
-	case UUID_XIAOMI_FD50:
-	case UUID_WEIGHT_SCALE:
-	case UUID_BODY_COMP:
-		return xiaomi_decode(uuid, data, len, out);
-	default:
-		return -ENOMSG;
-	}
-}
-
-/* Without an ad_info to fill, find the first known 16-bit service data in one pass over the
- * bytes: most adverts in the air (phones, tags, TVs) are not sensors, and this is the whole
- * cost of rejecting them. */
-static int decode_fast(const struct adv *adv, const struct aes_key *key, struct decoded *out)
-{
-	const uint8_t *p = adv->data, *end = adv->data + adv->len;
-	bool bad = false;
-
-	while (p < end && *p) {
-		uint8_t elen = p[0];
-
-		if ((size_t)(end - p) < (size_t)elen + 1) {
-			bad = true;
-			break;
-		}
-		if (p[1] == AD_TYPE_SVC_DATA16 && elen >= 3) {
-			uint16_t uuid = get_le16(p + 2);
-
-			if (known_uuid(uuid))
-				return decode_service_data(uuid, p + 4, elen - 3u, adv->addr, key,
-							   out);
-		}
-		p += elen + 1;
-	}
-	return bad && p == adv->data ? -EBADMSG : -ENOMSG;
+	return decode ? decode(uuid, data, len, addr, key, out) : -ENOMSG;
 }
 
 int decode_adv(const struct adv *adv, const struct aes_key *key, struct decoded *out,
 	       struct ad_info *ad)
 {
+	struct ad_iter it;
+	struct ad_elem e;
+
 	decoded_reset(out);
-	if (!ad)
-		return decode_fast(adv, key, out);
-	(void)ad_parse(adv->data, adv->len, ad);
+	/* The AD walk into @ad is for callers that want the name or manufacturer data; the
+	 * hot path passes NULL and pays only for the one walk below. */
+	if (ad)
+		(void)ad_parse(adv->data, adv->len, ad);
 	/* A malformed tail does not void the elements before it: sensors that pad badly
 	 * still decode, and the walk error stays visible in ad->err. */
-	for (unsigned int i = 0; i < ad->n_svc; i++) {
-		const struct ad_svc *s = &ad->svc[i];
+	ad_iter_init(&it, adv->data, adv->len);
+	while (ad_next(&it, &e)) {
+		svc_decode_fn decode;
+		uint16_t uuid;
 
-		if (s->bits == 16 && known_uuid(s->uuid16))
-			return decode_service_data(s->uuid16, s->data, s->len, adv->addr, key,
-						   out);
+		if (e.type != AD_TYPE_SVC_DATA16 || e.len < 2)
+			continue;
+		uuid = get_le16(e.data);
+		decode = decoder_of(uuid);
+		if (decode)
+			return decode(uuid, e.data + 2, e.len - 2u, adv->addr, key, out);
 	}
-	if (ad->err && ad->n_elements == 0)
-		return -EBADMSG;
-	return -ENOMSG;
-}
-
-const struct reading *decoded_find(const struct decoded *d, unsigned int type)
-{
-	for (unsigned int i = 0; i < d->n; i++)
-		if (d->r[i].type == type)
-			return &d->r[i];
-	return NULL;
+	return it.err && it.n == 0 ? -EBADMSG : -ENOMSG;
 }
 
 const char *decode_format_name(unsigned int format)

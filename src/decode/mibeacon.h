@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decode/decode.h"
+#include "decode/aes.h"
+#include "decode/decoded.h"
 
 /* Frame control bits (SPEC §3.1) */
 #define MIBEACON_FC_ENCRYPTED 0x0008

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "decode/ad.h"
 #include "decode/pvvx.h"
 #include "util/rd.h"
 #include "decode/registry.h"

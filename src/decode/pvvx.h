@@ -4,7 +4,8 @@
 #ifndef MI32_PVVX_H
 #define MI32_PVVX_H
 
-#include "decode/decode.h"
+#include "decode/aes.h"
+#include "decode/decoded.h"
 
 #define PVVX_LEN 15          /* "custom" format, plain */
 #define PVVX_ENC_LEN 11      /* "custom" format, encrypted */

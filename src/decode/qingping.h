@@ -3,7 +3,7 @@
 #ifndef MI32_QINGPING_H
 #define MI32_QINGPING_H
 
-#include "decode/decode.h"
+#include "decode/decoded.h"
 
 /*
  * Product ids. Where the same model also speaks MiBeacon its MiBeacon pid is used (CGG1

@@ -4,7 +4,8 @@
 #ifndef MI32_XIAOMI_H
 #define MI32_XIAOMI_H
 
-#include "decode/decode.h"
+#include "decode/ad.h"
+#include "decode/decoded.h"
 
 #define XIAOMI_SCALE1_LEN 10
 #define XIAOMI_SCALE2_LEN 13

@@ -116,6 +116,58 @@ static void more_services_than_kept(void **state)
 }
 
 /* Every prefix of a valid advertisement: never a crash, never an element past the end. */
+/* The iterator itself: elements in order, then a stop that says where and why. */
+static void next_yields_then_stops(void **state)
+{
+	static const struct {
+		const char *hex;
+		unsigned int n;
+		int err;
+		uint8_t err_off;
+	} rows[] = {
+		{ "", 0, 0, 0 },
+		{ "020106" "0316" "95FE", 2, 0, 0 },
+		{ "020106" "01FF" "000000", 2, 0, 0 },  /* a one-byte element, then padding */
+		{ "00", 0, 0, 0 },                      /* padding only */
+		{ "0002", 0, -EBADMSG, 0 },             /* a zero length before data */
+		{ "020106" "0516" "95", 1, -EBADMSG, 3 }, /* a length past the end */
+		{ "FF", 0, -EBADMSG, 0 },
+	};
+	uint8_t b[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int n = hex_decode(rows[i].hex, b, sizeof(b));
+		struct ad_iter it;
+		struct ad_elem e;
+		unsigned int got = 0;
+
+		assert_true(n >= 0);
+		ad_iter_init(&it, b, (size_t)n);
+		while (ad_next(&it, &e)) {
+			assert_true(e.data + e.len <= b + n);
+			got++;
+		}
+		assert_int_equal(got, rows[i].n);
+		assert_int_equal(it.n, rows[i].n);
+		assert_int_equal(it.err, rows[i].err);
+		assert_int_equal(it.err_off, rows[i].err_off);
+		assert_false(ad_next(&it, &e)); /* stopped stays stopped */
+	}
+	/* the element's fields point into the buffer */
+	assert_int_equal(hex_decode("0316" "95FE", b, sizeof(b)), 4);
+	{
+		struct ad_iter it;
+		struct ad_elem e;
+
+		ad_iter_init(&it, b, 4);
+		assert_true(ad_next(&it, &e));
+		assert_int_equal(e.type, AD_TYPE_SVC_DATA16);
+		assert_int_equal(e.len, 2);
+		assert_ptr_equal(e.data, b + 2);
+	}
+}
+
 static void every_truncation(void **state)
 {
 	uint8_t b[255];
@@ -141,6 +193,7 @@ int main(void)
 		cmocka_unit_test(overlong_length),
 		cmocka_unit_test(short_service_data_ignored),
 		cmocka_unit_test(more_services_than_kept),
+		cmocka_unit_test(next_yields_then_stops),
 		cmocka_unit_test(every_truncation),
 	};
 	return cmocka_run_group_tests_name("ad", tests, NULL, NULL);

@@ -3,7 +3,6 @@
  * length (SPEC decision 7), truncation at every byte, encoder round trip. The published
  * ATC frames run through test_vectors.c. */
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,26 +12,10 @@
 #include <cmocka.h>
 
 #include "decode/atc.h"
+#include "decode/decode.h"
 #include "decode/registry.h"
 #include "util/hex.h"
-
-/* cmocka before 1.1.6 has no assert_double_equal */
-#define assert_near(got, want, eps) near_((got), (want), (eps), __FILE__, __LINE__)
-
-static void near_(double got, double want, double eps, const char *file, int line)
-{
-	if (!(fabs(got - want) <= eps))
-		fail_msg("%s:%d: got %.9g, want %.9g", file, line, got, want);
-}
-
-static double value_of(const struct decoded *d, unsigned int type)
-{
-	const struct reading *r = decoded_find(d, type);
-
-	if (!r)
-		fail_msg("reading type %u missing", type);
-	return r->value;
-}
+#include "../util/decoded_assert.h"
 
 /* A hand-built frame: MAC 11:22:33:44:55:66, -12.3 °C, 45 %, 67 %, 2.999 V, counter 0xA5 */
 static const char frame_hex[] = "112233445566ff852d430bb7a5";

@@ -4,7 +4,6 @@
  * and wrong keys, a flipped MIC/nonce/ciphertext byte, encoder round trips. The published
  * pvvx frames (plain and encrypted) run through test_vectors.c. */
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,31 +12,15 @@
 
 #include <cmocka.h>
 
+#include "decode/decode.h"
 #include "decode/pvvx.h"
 #include "decode/registry.h"
 #include "util/hex.h"
+#include "../util/decoded_assert.h"
 
 static const uint8_t addr[6] = { 0xA4, 0xC1, 0x38, 0x01, 0x02, 0x03 };
 static const uint8_t key_raw[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 				     0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-
-/* cmocka before 1.1.6 has no assert_double_equal */
-#define assert_near(got, want, eps) near_((got), (want), (eps), __FILE__, __LINE__)
-
-static void near_(double got, double want, double eps, const char *file, int line)
-{
-	if (!(fabs(got - want) <= eps))
-		fail_msg("%s:%d: got %.9g, want %.9g", file, line, got, want);
-}
-
-static double value_of(const struct decoded *d, unsigned int type)
-{
-	const struct reading *r = decoded_find(d, type);
-
-	if (!r)
-		fail_msg("reading type %u missing", type);
-	return r->value;
-}
 
 static int setup_key(void **state)
 {

@@ -13,27 +13,11 @@
 
 #include <cmocka.h>
 
+#include "decode/decode.h"
 #include "decode/qingping.h"
 #include "decode/registry.h"
 #include "util/hex.h"
-
-/* cmocka before 1.1.6 has no assert_double_equal */
-#define assert_near(got, want, eps) near_((got), (want), (eps), __FILE__, __LINE__)
-
-static void near_(double got, double want, double eps, const char *file, int line)
-{
-	if (!(fabs(got - want) <= eps))
-		fail_msg("%s:%d: got %.9g, want %.9g", file, line, got, want);
-}
-
-static double value_of(const struct decoded *d, unsigned int type)
-{
-	const struct reading *r = decoded_find(d, type);
-
-	if (!r)
-		fail_msg("reading type %u missing", type);
-	return r->value;
-}
+#include "../util/decoded_assert.h"
 
 static int decode_hex(const char *hex, struct decoded *d)
 {
