@@ -13,6 +13,7 @@
 #include "decode/decode.h"
 #include "decode/mibeacon.h"
 #include "decode/pvvx.h"
+#include "decode/registry.h"
 #include "bench.h"
 
 struct bench_case {
@@ -72,7 +73,7 @@ static int build(struct bench_case *c)
 		bool enc = c->name[8] != '\0';
 		/* temperature 21.4 °C + humidity 48.5 % in one 0x100D object */
 		const uint8_t th[4] = { 0xD6, 0x00, 0xE5, 0x01 };
-		struct mibeacon_frame f = { .version = enc ? 5 : 3, .pid = enc ? 0x055B : 0x01AA,
+		struct mibeacon_frame f = { .version = enc ? 5 : 3, .pid = enc ? PID_LYWSD03 : PID_MJ_HT_V1,
 					    .counter = 9, .ext_counter = 1, .mac = mac };
 
 		mibeacon_put_object(obj, sizeof(obj), &olen, MIBEACON_OBJ_TEMP_HUM, th, 4);

@@ -24,7 +24,7 @@
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
 static bool uses_beaconkey(uint16_t pid)
 {
-	return pid == 0x03B6; /* YLKG07YL / YLKG08YL */
+	return pid == PID_YLKG08;
 }
 
 static uint64_t now(struct commands_ctx *c)

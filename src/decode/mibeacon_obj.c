@@ -11,18 +11,6 @@
 #include "util/rd.h"
 #include "decode/registry.h"
 
-/* Product ids whose objects mean something device specific. */
-#define PID_LYWSDCGQ 0x01AA   /* MJ_HT_V1, one AAA cell */
-#define PID_LYWSD03MMC 0x055B
-#define PID_MHOC401 0x0387
-#define PID_MJYD02YL 0x07F6
-#define PID_MCCGQ02HL 0x098B
-#define PID_RTCGQ02LM 0x0A8D
-#define PID_XMWXKG01YL 0x1949 /* two-button wall switch */
-#define PID_K9B_1BTN 0x1568
-#define PID_K9B_2BTN 0x1569
-#define PID_K9B_3BTN 0x0DFD
-
 /* Temperatures at or above this are dropped (SPEC §3.2: Tasmota ignores 0x1004 ≥ 60 °C, a
  * value stock thermometers send while their sensor is not ready). Kettles (0x1005) and
  * body thermometers are not room sensors and are not limited. */
@@ -75,7 +63,7 @@ static void add_battery(struct obj_ctx *c, unsigned int pct, bool with_voltage)
 {
 	/* SPEC decision 5: the stock LYWSD03MMC and MHO-C401 firmware send a battery value
 	 * that does not track the cell; Tasmota ignores it, so do we. */
-	if (c->pid == PID_LYWSD03MMC || c->pid == PID_MHOC401) {
+	if (c->pid == PID_LYWSD03 || c->pid == PID_MHOC401) {
 		c->out->flags |= DECODED_F_BOGUS_BATTERY;
 		return;
 	}
@@ -88,7 +76,7 @@ static void add_battery(struct obj_ctx *c, unsigned int pct, bool with_voltage)
 	 * line over the cell's range (2.2-3.1 V for a CR2032; 0.8-1.6 V for the one AAA of
 	 * the LYWSDCGQ), and Home Assistant setups migrating from it expect the sensor, so
 	 * we derive it the same way (pvvx.c does likewise). */
-	if (c->pid == PID_LYWSDCGQ)
+	if (c->pid == PID_MJ_HT_V1)
 		add(c, READING_VOLTAGE, 0, 3, 0.8 + 0.8 * pct / 100.0);
 	else
 		add(c, READING_VOLTAGE, 0, 3, 2.2 + 0.9 * pct / 100.0);
@@ -196,7 +184,7 @@ static void o_motion_lux(struct obj_ctx *c, struct rd *r, size_t len, uint16_t i
 	(void)len, (void)id;
 	add(c, READING_MOTION, 0, 0, 1);
 	add(c, READING_NMT, 0, 0, 0);
-	if (c->pid == PID_MJYD02YL || c->pid == PID_RTCGQ02LM)
+	if (c->pid == PID_MJYD2S || c->pid == PID_RTCGQ02LM)
 		add(c, READING_LIGHT, 0, 0, v >= 100);
 	if (c->pid != PID_RTCGQ02LM)
 		add(c, READING_ILLUMINANCE, 0, 0, v);
@@ -293,7 +281,7 @@ static void o_lux(struct obj_ctx *c, struct rd *r, size_t len, uint16_t id)
 
 	(void)len, (void)id;
 	add(c, READING_ILLUMINANCE, 0, 0, v);
-	if (c->pid == PID_MJYD02YL || c->pid == PID_MCCGQ02HL)
+	if (c->pid == PID_MJYD2S || c->pid == PID_MCCGQ02)
 		add(c, READING_LIGHT, 0, 0, v == 100);
 }
 

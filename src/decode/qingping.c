@@ -29,16 +29,16 @@ static const struct {
 	uint16_t pid;
 	const char *type;
 } devices[] = {
-	{ 0x01, PID_QP_CGG1, "CGG1" },
+	{ 0x01, PID_CGG1, "CGG1" },
 	{ 0x04, PID_QP_CGH1, "CGH1" },
-	{ 0x07, PID_QP_CGG1, "CGG1" },
+	{ 0x07, PID_CGG1, "CGG1" },
 	{ 0x09, PID_QP_CGP1W, "CGP1W" },
 	{ 0x0C, PID_CGD1, "CGD1" },
 	{ 0x0E, PID_QP_CGDN1, "CGDN1" },
 	{ 0x0F, PID_QP_CGM1, "CGM1" },
 	{ 0x12, PID_QP_CGPR1, "CGPR1" },
 	{ 0x15, PID_QP_CGF1W, "CGF1W" },
-	{ 0x16, PID_QP_CGG1, "CGG1" },      /* "Temp RH M", a CGG1 variant */
+	{ 0x16, PID_CGG1, "CGG1" },      /* "Temp RH M", a CGG1 variant */
 	{ 0x18, PID_QP_CGP23W, "CGP23W" },
 	{ 0x1E, PID_QP_CGC1, "CGC1" },
 	{ 0x24, PID_QP_CGDN1, "CGDN1" },

@@ -11,15 +11,6 @@
 #define XIAOMI_SCALE2_LEN 13
 #define XIAOMI_HHCC_LEN 9
 
-/*
- * Fake product ids: none of these frames carries one (xiaomi-ble's "device id" for the
- * scales is two bytes of the weight and year, not an id). 0xD8xx / 0xDD50 follow the
- * service UUID and sit above every MiBeacon pid seen so far (< 0x4000).
- */
-#define PID_MISCALE 0xD81D  /* Mi Smart Scale XMTZC01HM / XMTZC04HM, UUID 0x181D */
-#define PID_MIBCS 0xD81B    /* Mi Body Composition Scale XMTZC02HM / XMTZC05HM, 0x181B */
-#define PID_HHCCJCY10 0xDD50 /* HHCC plant sensor, pink version, UUID 0xFD50 */
-
 /* Decode one of the three formats by its service @uuid. Weight is reported in kg
  * (pound and catty frames converted, as xiaomi-ble does) and only once the scale says the
  * weight is stable and still on it; impedance only when that is stable too.

@@ -158,11 +158,11 @@ static size_t add(struct hass__ent *e, size_t n, unsigned int type, unsigned int
 static unsigned int default_buttons(uint16_t pid)
 {
 	switch (pid) {
-	case 0x0153: /* YLYK01: six keys */
+	case PID_YLYK01: /* six keys */
 		return 6;
-	case 0x03B6: /* YLKG07/08 */
-	case 0x07BF: /* YLAI003 */
-	case 0x0863: /* SJWS01L */
+	case PID_YLKG08:
+	case PID_YLAI003:
+	case PID_SJWS01L:
 		return 1;
 	default:
 		return 0;

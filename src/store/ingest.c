@@ -15,10 +15,6 @@
 #define REBOOT_SILENCE_US (600 * US_PER_S) /* a counter going back after 10 min: reboot */
 #define REBOOT_BACK 1000                   /* ... or going back by this much */
 
-#define PID_LYWSD03 0x055B
-#define PID_MHOC401 0x0387
-#define PID_MJYD2S 0x07F6
-
 /* ---- applying readings ---- */
 
 static void set_bit(uint64_t *set, unsigned int t)

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "decode/registry.h"
 #include "util/jw.h"
 #include "util/hex.h"
 #include "util/name.h"
@@ -757,7 +758,7 @@ int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len)
 			jw_strn(&w, e->name, strnlen(e->name, MI32CFG_NAME_MAX));
 		}
 		/* Tasmota persists learned features only for named records and BTHome ones. */
-		if (named || e->pid == MI32CFG_PID_BTHOME) {
+		if (named || e->pid == PID_BTHOME) {
 			jw_key(&w, "feat");
 			jw_uint(&w, e->has_feat ? e->feat : 0);
 		}

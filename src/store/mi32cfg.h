@@ -12,7 +12,6 @@
 struct mi32cfg; /* opaque growable list of entries, at most one per MAC */
 
 #define MI32CFG_NAME_MAX 63	/* bytes of a name, without the NUL */
-#define MI32CFG_PID_BTHOME 0xB770	/* fake PID of BTHome records (SPEC §1.3) */
 #define MI32CFG_ERR_LEN 256
 /* The largest file mi32cfg_load() reads: about 10,000 sensors at ~100 bytes each, far past
  * any real list (Tasmota's ESP32 kept 2 KB), and small enough that a wrong file (a disk

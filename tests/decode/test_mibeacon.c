@@ -300,11 +300,11 @@ static void test_bogus_battery(void **state)
 	struct fx *fx = *state;
 	const uint8_t b = 90;
 
-	assert_int_equal(decode_one(fx, 0x055B, 0x100A, &b, 1), 0);
+	assert_int_equal(decode_one(fx, PID_LYWSD03, 0x100A, &b, 1), 0);
 	assert_true(fx->d.flags & DECODED_F_BOGUS_BATTERY);
-	assert_int_equal(decode_one(fx, 0x0387, 0x4803, &b, 1), 0);
+	assert_int_equal(decode_one(fx, PID_MHOC401, 0x4803, &b, 1), 0);
 	assert_true(fx->d.flags & DECODED_F_BOGUS_BATTERY);
-	assert_int_equal(decode_one(fx, 0x0098, 0x100A, &b, 1), 2); /* battery + voltage */
+	assert_int_equal(decode_one(fx, PID_FLORA, 0x100A, &b, 1), 2); /* battery + voltage */
 	assert_false(fx->d.flags & DECODED_F_BOGUS_BATTERY);
 }
 
@@ -316,26 +316,26 @@ static void test_device_specific(void **state)
 	const uint8_t k9b_long[3] = { 1, 0, 1 }, both = 3, btn[1] = { 1 };
 
 	/* YLKG07/08 (knob in the registry): 3 presses, hold value (SPEC §3.3) */
-	assert_int_equal(decode_one(fx, 0x03B6, 0x1001, press, 3), 1);
+	assert_int_equal(decode_one(fx, PID_YLKG08, 0x1001, press, 3), 1);
 	expect_reading(&fx->d, READING_BUTTON, 0, 3);
-	assert_int_equal(decode_one(fx, 0x03B6, 0x1001, hold, 3), 1);
+	assert_int_equal(decode_one(fx, PID_YLKG08, 0x1001, hold, 3), 1);
 	expect_reading(&fx->d, READING_HOLD, 0, 5);
 	/* K9B switches swap double and long */
-	assert_int_equal(decode_one(fx, 0x1568, 0x1001, k9b_long, 3), 1);
+	assert_int_equal(decode_one(fx, PID_K9B_1BTN, 0x1001, k9b_long, 3), 1);
 	expect_reading(&fx->d, READING_BUTTON, 1, 3);
 	/* MJYD02YL 0x000F: light flag plus lux (Tasmota) */
-	assert_true(decode_one(fx, 0x07F6, 0x000F, light, 3) > 0);
+	assert_true(decode_one(fx, PID_MJYD2S, 0x000F, light, 3) > 0);
 	expect_reading(&fx->d, READING_LIGHT, 0, 1);
 	expect_reading(&fx->d, READING_ILLUMINANCE, 0, 100);
 	/* RTCGQ02LM: no lux */
-	assert_true(decode_one(fx, 0x0A8D, 0x000F, light, 3) > 0);
+	assert_true(decode_one(fx, PID_RTCGQ02LM, 0x000F, light, 3) > 0);
 	assert_null(find(&fx->d, READING_ILLUMINANCE, 0));
 	/* XMWXKG01YL: 3 = both buttons */
-	assert_int_equal(decode_one(fx, 0x1949, 0x4E0C, &both, 1), 2);
+	assert_int_equal(decode_one(fx, PID_XMWXKG01YL, 0x4E0C, &both, 1), 2);
 	expect_reading(&fx->d, READING_BUTTON, 1, 1);
 	expect_reading(&fx->d, READING_BUTTON, 2, 1);
 	/* a thermometer without buttons: press objects ignored */
-	assert_int_equal(decode_one(fx, 0x01AA, 0x560D, btn, 1), 0);
+	assert_int_equal(decode_one(fx, PID_MJ_HT_V1, 0x560D, btn, 1), 0);
 }
 
 static void test_header_fields(void **state)
@@ -343,7 +343,7 @@ static void test_header_fields(void **state)
 	struct fx *fx = *state;
 	const uint8_t t[2] = { 0xe2, 0x00 };
 	struct mibeacon_frame f = {
-		.version = 5, .pid = 0x055B, .counter = 7, .ext_counter = 0x030201,
+		.version = 5, .pid = PID_LYWSD03, .counter = 7, .ext_counter = 0x030201,
 		.mac = MAC, .has_capability = true, .capability = 0x28, .io_cap = 0xBEEF,
 		.fc_extra = MIBEACON_FC_REGISTERED,
 	};
@@ -358,7 +358,7 @@ static void test_header_fields(void **state)
 	assert_int_equal(mibeacon_decode(fx->frame, (size_t)n, NULL, &fx->key, &fx->d), 1);
 	assert_int_equal(fx->d.format, DECODE_FORMAT_MIBEACON);
 	assert_int_equal(fx->d.version, 5);
-	assert_int_equal(fx->d.pid, 0x055B);
+	assert_int_equal(fx->d.pid, PID_LYWSD03);
 	assert_true(fx->d.has_counter);
 	assert_int_equal(fx->d.counter, 0x03020107);
 	assert_true(fx->d.encrypted);
@@ -382,7 +382,7 @@ static void test_no_objects_unbound(void **state)
 {
 	struct fx *fx = *state;
 	struct mibeacon_frame f = {
-		.version = 5, .pid = 0x055B, .counter = 1, .mac = MAC,
+		.version = 5, .pid = PID_LYWSD03, .counter = 1, .mac = MAC,
 		.has_capability = true, .capability = 0x28,
 	};
 	int n = mibeacon_encode(&f, NULL, NULL, fx->frame, sizeof(fx->frame));
@@ -413,7 +413,7 @@ static void test_versions_rejected(void **state)
 	assert_int_equal(mibeacon_decode(v1, sizeof(v1), ADDR, NULL, &fx->d), -ENOTSUP);
 	assert_int_equal(mibeacon_decode(mesh, sizeof(mesh), ADDR, NULL, &fx->d), -ENOTSUP);
 	assert_int_equal(mibeacon_decode(v6, sizeof(v6), ADDR, NULL, &fx->d), -ENOTSUP);
-	assert_int_equal(fx->d.pid, 0x01aa); /* header fields survive errors */
+	assert_int_equal(fx->d.pid, PID_MJ_HT_V1); /* header fields survive errors */
 	assert_int_equal(mibeacon_decode(v1, 4, ADDR, NULL, &fx->d), -EBADMSG);
 	assert_int_equal(mibeacon_decode(NULL, 0, ADDR, NULL, &fx->d), -EBADMSG);
 }
@@ -502,7 +502,7 @@ static void test_legacy_beaconkey(void **state)
 
 	fx->objs_len = 0;
 	obj(fx, 0x1001, rotate, 3);
-	n = build(fx, 3, 0x03B6, &bk);
+	n = build(fx, 3, PID_YLKG08, &bk);
 	assert_int_equal(n, 5 + 6 + 6 + 4);
 	assert_int_equal(mibeacon_decode(fx->frame, (size_t)n, ADDR, &bk, &fx->d), 1);
 	assert_true(fx->d.encrypted);

@@ -57,7 +57,7 @@ static void qingping_every_tlv(void **state)
 	(void)state;
 	assert_int_equal(decode_hex(all_hex, &d), 13);
 	assert_int_equal(d.format, DECODE_FORMAT_QINGPING);
-	assert_int_equal(d.pid, PID_QP_CGG1);
+	assert_int_equal(d.pid, PID_CGG1);
 	assert_true(d.has_mac);
 	assert_memory_equal(d.mac, mac, 6);
 	assert_true(d.has_counter);
@@ -126,8 +126,8 @@ static void qingping_pids(void **state)
 	struct decoded d;
 
 	(void)state;
-	assert_int_equal(qingping_pid(0x01), PID_QP_CGG1);
-	assert_int_equal(qingping_pid(0x07), 0x0347);
+	assert_int_equal(qingping_pid(0x01), PID_CGG1);
+	assert_int_equal(qingping_pid(0x07), PID_CGG1);
 	assert_int_equal(qingping_pid(0x0C), PID_CGD1);
 	assert_int_equal(qingping_pid(0x09), PID_QP_CGP1W);
 	assert_int_equal(qingping_pid(0x12), PID_QP_CGPR1);

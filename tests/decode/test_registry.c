@@ -28,22 +28,31 @@ static void unique_pids(void **state)
 	}
 }
 
+/* The seed's types by SPEC §1.3's numbers (literals on purpose: this is where the names of
+ * registry.h are checked against the numbers Tasmota uses). */
 static void seed_types(void **state)
 {
 	static const struct {
 		uint16_t pid;
+		uint16_t named;
 		const char *type;
-	} seed[] = { { 0x0098, "Flora" },   { 0x01AA, "MJ_HT_V1" }, { 0x045B, "LYWSD02" },
-		     { 0x055B, "LYWSD03" }, { 0x0347, "CGG1" },     { 0x0576, "CGD1" },
-		     { 0x03DD, "NLIGHT" },  { 0x07F6, "MJYD2S" },   { 0x0153, "YLYK01" },
-		     { 0x0387, "MHOC401" }, { 0x06D3, "MHOC303" },  { 0x0A1C, "ATC" },
-		     { 0x098B, "MCCGQ02" }, { 0x0863, "SJWS01L" },  { 0x944A, "PVVX" },
-		     { 0x03B6, "YLKG08" },  { 0x07BF, "YLAI003" } };
+	} seed[] = {
+		{ 0x0098, PID_FLORA, "Flora" },     { 0x01AA, PID_MJ_HT_V1, "MJ_HT_V1" },
+		{ 0x045B, PID_LYWSD02, "LYWSD02" }, { 0x055B, PID_LYWSD03, "LYWSD03" },
+		{ 0x0347, PID_CGG1, "CGG1" },       { 0x0576, PID_CGD1, "CGD1" },
+		{ 0x03DD, PID_NLIGHT, "NLIGHT" },   { 0x07F6, PID_MJYD2S, "MJYD2S" },
+		{ 0x0153, PID_YLYK01, "YLYK01" },   { 0x0387, PID_MHOC401, "MHOC401" },
+		{ 0x06D3, PID_MHOC303, "MHOC303" }, { 0x0A1C, PID_ATC, "ATC" },
+		{ 0x098B, PID_MCCGQ02, "MCCGQ02" }, { 0x0863, PID_SJWS01L, "SJWS01L" },
+		{ 0x944A, PID_PVVX, "PVVX" },       { 0x03B6, PID_YLKG08, "YLKG08" },
+		{ 0x07BF, PID_YLAI003, "YLAI003" }, { 0xB770, PID_BTHOME, "BTHOME" },
+	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(seed) / sizeof(seed[0]); i++) {
 		const struct device_info *d = registry_find(seed[i].pid);
 
+		assert_int_equal(seed[i].named, seed[i].pid);
 		assert_non_null(d);
 		assert_string_equal(d->type, seed[i].type);
 	}

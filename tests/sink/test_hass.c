@@ -186,7 +186,7 @@ static void test_flora(void **state)
 {
 	static const uint8_t mac[6] = { 0xC4, 0x7C, 0x8D, 0x6A, 0x1B, 0x01 };
 	struct store *s = store_new(NULL);
-	unsigned int slot = add_sensor(s, mac, 0x0098);
+	unsigned int slot = add_sensor(s, mac, PID_FLORA);
 	cJSON *j;
 
 	(void)state;
@@ -210,8 +210,8 @@ static void test_binary(void **state)
 	static const uint8_t m2[6] = { 0x54, 0xEF, 0x44, 0x01, 0x0E, 0x14 };
 	static const uint8_t m3[6] = { 0xE4, 0xAA, 0xEC, 0x02, 0x0C, 0x13 };
 	struct store *s = store_new(NULL);
-	unsigned int a = add_sensor(s, m1, 0x07F6), b = add_sensor(s, m2, 0x0863),
-		     c = add_sensor(s, m3, 0x098B);
+	unsigned int a = add_sensor(s, m1, PID_MJYD2S), b = add_sensor(s, m2, PID_SJWS01L),
+		     c = add_sensor(s, m3, PID_MCCGQ02);
 	cJSON *j;
 
 	(void)state;
@@ -247,7 +247,7 @@ static void test_buttons_knob(void **state)
 	static const uint8_t m1[6] = { 0xF8, 0x24, 0x41, 0xAA, 0xBB, 0x09 };
 	static const uint8_t m2[6] = { 0xF8, 0x24, 0x41, 0xC5, 0x98, 0x16 };
 	struct store *s = store_new(NULL);
-	unsigned int a = add_sensor(s, m1, 0x0153), b = add_sensor(s, m2, 0x03B6);
+	unsigned int a = add_sensor(s, m1, PID_YLYK01), b = add_sensor(s, m2, PID_YLKG08);
 	cJSON *j;
 
 	(void)state;

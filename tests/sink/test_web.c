@@ -98,11 +98,11 @@ static struct store *fleet(void)
 	struct decoded d;
 
 	assert_non_null(st);
-	assert_int_equal(store_add_sensor(st, a, 0x055B, NULL), 0);
-	assert_int_equal(store_add_sensor(st, b, 0x055B, NULL), 0);
+	assert_int_equal(store_add_sensor(st, a, PID_LYWSD03, NULL), 0);
+	assert_int_equal(store_add_sensor(st, b, PID_LYWSD03, NULL), 0);
 	decoded_reset(&d);
 	d.format = DECODE_FORMAT_MIBEACON;
-	d.pid = 0x055B;
+	d.pid = PID_LYWSD03;
 	d.n = 2;
 	d.r[0] = (struct reading){ .type = READING_TEMPERATURE, .decimals = 1, .value = 21.4 };
 	d.r[1] = (struct reading){ .type = READING_HUMIDITY, .decimals = 1, .value = 48.0 };

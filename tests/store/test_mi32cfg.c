@@ -95,16 +95,16 @@ static void spec_example_byte_exact(void **state)
 	assert_int_equal(mi32cfg_count(cfg), 4);
 	e = mi32cfg_get(cfg, 0);
 	assert_memory_equal(e->mac, "\xA4\xC1\x38\xA1\xB2\xC3", 6);
-	assert_int_equal(e->pid, 0x055B);
+	assert_int_equal(e->pid, PID_LYWSD03);
 	assert_true(e->has_key);
 	assert_memory_equal(e->key, key0, 16);
 	assert_false(e->has_name);
 	assert_false(e->has_feat);
 	e = mi32cfg_get(cfg, 1);
-	assert_int_equal(e->pid, 0x0098);
+	assert_int_equal(e->pid, PID_FLORA);
 	assert_false(e->has_key);
 	e = mi32cfg_get(cfg, 2);
-	assert_int_equal(e->pid, 0xB770);
+	assert_int_equal(e->pid, PID_BTHOME);
 	assert_true(e->has_feat);
 	assert_int_equal(e->feat, 134);
 	e = mi32cfg_get(cfg, 3);
@@ -137,18 +137,18 @@ static void round_trip(void **state)
 	char *s1, *s2;
 
 	(void)state;
-	e = entry("A4C138000001", 0x055B);
+	e = entry("A4C138000001", PID_LYWSD03);
 	e.has_key = true;
 	memcpy(e.key, "\x01\x23\x45\x67\x89\xab\xcd\xef\xfe\xdc\xba\x98\x76\x54\x32\x10", 16);
 	assert_int_equal(mi32cfg_put(cfg, &e), 0);
 	/* a name needing escapes, and UTF-8 (control characters are refused, issue 10 #9) */
-	e = entry("A4C138000002", 0x0098);
+	e = entry("A4C138000002", PID_FLORA);
 	strcpy(e.name, "Küche \"Nord\" \\ a/b 温度 😀");
 	e.has_name = true;
 	e.has_feat = true;
 	e.feat = 4294967295u;
 	assert_int_equal(mi32cfg_put(cfg, &e), 1);
-	e = entry("E8AAEC000001", MI32CFG_PID_BTHOME);
+	e = entry("E8AAEC000001", PID_BTHOME);
 	e.has_feat = true;
 	e.feat = 134;
 	e.has_key = true;
@@ -179,16 +179,16 @@ static void round_trip(void **state)
 static void format_feat_rules(void **state)
 {
 	struct mi32cfg *cfg = mi32cfg_new();
-	struct mi32cfg_entry e = entry("A4C138000001", 0x055B);
+	struct mi32cfg_entry e = entry("A4C138000001", PID_LYWSD03);
 	char *s;
 
 	(void)state;
 	e.has_feat = true;
 	e.feat = 143;
 	mi32cfg_put(cfg, &e);
-	e = entry("E8AAEC000001", MI32CFG_PID_BTHOME); /* no feat known: written as 0 */
+	e = entry("E8AAEC000001", PID_BTHOME); /* no feat known: written as 0 */
 	mi32cfg_put(cfg, &e);
-	e = entry("A4C138000002", 0x0098); /* an empty name is no name */
+	e = entry("A4C138000002", PID_FLORA); /* an empty name is no name */
 	e.has_name = true;
 	e.has_feat = true;
 	mi32cfg_put(cfg, &e);
@@ -338,10 +338,10 @@ static void accepted_variants(void **state)
 	assert_int_equal(mi32cfg_count(cfg), 2);
 	e = mi32cfg_get(cfg, 0);
 	assert_memory_equal(e->mac, "\xA4\xC1\x38\xA1\xB2\xC3", 6);
-	assert_int_equal(e->pid, 0x055B);
+	assert_int_equal(e->pid, PID_LYWSD03);
 	assert_int_equal(e->key[15], 0xFF);
 	e = mi32cfg_get(cfg, 1);
-	assert_int_equal(e->pid, 0x0A1C);
+	assert_int_equal(e->pid, PID_ATC);
 	assert_string_equal(e->name, "Bad");
 	s = format_ok(cfg);
 	assert_string_equal(s, "[{\"MAC\":\"A4C138A1B2C3\",\"PID\":\"055b\",\"key\":"
@@ -371,7 +371,7 @@ static void tasmota_quirks(void **state)
 	assert_string_equal(e->name, "Flora");
 	assert_int_equal(e->feat, 113);
 	e = mi32cfg_get(cfg, 2);
-	assert_int_equal(e->pid, 0x0387);
+	assert_int_equal(e->pid, PID_MHOC401);
 	assert_false(e->has_key); /* an empty key leaves the entry's key alone */
 	assert_false(e->has_name); /* the last element cleared the name */
 	mi32cfg_free(cfg);

@@ -117,7 +117,7 @@ static void test_triggered_atc_advert(void **state)
 static void test_triggered_not_aggregated(void **state)
 {
 	struct store *s = store_new(NULL);
-	unsigned int slot = add_sensor(s, MAC_LYW, 0x055B);
+	unsigned int slot = add_sensor(s, MAC_LYW, PID_LYWSD03);
 
 	(void)state;
 	store_set_option(s, STORE_OPTION_AGGREGATE, 0);
@@ -147,7 +147,7 @@ static void motions(struct store *s, unsigned int slot, int n)
 static void test_motion(void **state)
 {
 	struct store *s = store_new(NULL);
-	unsigned int slot = add_sensor(s, MAC_MJY, 0x07F6);
+	unsigned int slot = add_sensor(s, MAC_MJY, PID_MJYD2S);
 
 	(void)state;
 	motions(s, slot, 5);
@@ -188,9 +188,9 @@ static void test_buttons_knob_door_name(void **state)
 	static const uint8_t mac_kg[6] = { 0xF8, 0x24, 0x41, 0x11, 0x22, 0x33 };
 	static const uint8_t mac_door[6] = { 0x11, 0x22, 0x33, 0xAA, 0xBB, 0xCC };
 	struct store *s = store_new(NULL);
-	unsigned int yl = add_sensor(s, MAC_YLYK, 0x0153);
-	unsigned int kg = add_sensor(s, mac_kg, 0x03B6);
-	unsigned int door = add_sensor(s, mac_door, 0x098B);
+	unsigned int yl = add_sensor(s, MAC_YLYK, PID_YLYK01);
+	unsigned int kg = add_sensor(s, mac_kg, PID_YLKG08);
+	unsigned int door = add_sensor(s, mac_door, PID_MCCGQ02);
 
 	(void)state;
 	store_set_option(s, STORE_OPTION_NO_SUMMARY, 1); /* not needed, must not matter */
@@ -258,8 +258,8 @@ static void test_buttons_knob_door_name(void **state)
  * TelePeriod message is Tasmota's byte for byte. */
 static void tele_fleet(struct store *s)
 {
-	unsigned int lyw = add_sensor(s, MAC_LYW, 0x055B);
-	unsigned int mjy = add_sensor(s, MAC_MJY, 0x07F6);
+	unsigned int lyw = add_sensor(s, MAC_LYW, PID_LYWSD03);
+	unsigned int mjy = add_sensor(s, MAC_MJY, PID_MJYD2S);
 	unsigned int atc = add_sensor(s, MAC_ATC, PID_ATC);
 
 	frame(DECODE_FORMAT_MIBEACON);
@@ -298,7 +298,7 @@ static void test_tele_latest_values(void **state)
 	unsigned int atc = add_sensor(s, MAC_ATC, PID_ATC);
 
 	(void)state;
-	add_sensor(s, mac_never, 0x0098);
+	add_sensor(s, mac_never, PID_FLORA);
 	frame(DECODE_FORMAT_ATC);
 	add(READING_TEMPERATURE, 0, 1, 21.4);
 	add(READING_HUMIDITY, 0, 0, 48);
@@ -319,7 +319,7 @@ static void test_tele_latest_values(void **state)
 static void test_tele_keeps_trigger(void **state)
 {
 	struct store *s = store_new(NULL);
-	unsigned int yl = add_sensor(s, MAC_YLYK, 0x0153);
+	unsigned int yl = add_sensor(s, MAC_YLYK, PID_YLYK01);
 	unsigned int atc = add_sensor(s, MAC_ATC, PID_ATC);
 
 	(void)state;
@@ -345,7 +345,7 @@ static void test_leak_and_extras(void **state)
 {
 	static const uint8_t mac[6] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
 	struct store *s = store_new(NULL);
-	unsigned int sj = add_sensor(s, mac, 0x0863);
+	unsigned int sj = add_sensor(s, mac, PID_SJWS01L);
 	unsigned int bt = add_sensor(s, MAC_ATC, PID_BTHOME);
 
 	(void)state;
@@ -421,7 +421,7 @@ static void test_generic_payload(void **state)
 static void test_overflow_keeps_pending(void **state)
 {
 	struct store *s = store_new(NULL);
-	unsigned int yl = add_sensor(s, MAC_YLYK, 0x0153);
+	unsigned int yl = add_sensor(s, MAC_YLYK, PID_YLYK01);
 	char small[32];
 	struct jw w;
 

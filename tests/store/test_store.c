@@ -122,14 +122,14 @@ static void test_add_find_names(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	assert_int_equal(store_add_sensor(s, m[0], 0x055B, &slot), 0);
+	assert_int_equal(store_add_sensor(s, m[0], PID_LYWSD03, &slot), 0);
 	assert_int_equal(slot, 0);
 	assert_null(registry_find(0x7FFE));
 	assert_int_equal(store_add_sensor(s, m[1], 0x7FFE, &slot), 0);
 	assert_int_equal(store_add_sensor(s, m[2], 0x0000, &slot), 0);
 	assert_int_equal(store_add_sensor(s, m[3], 0x0000, &slot), 0);
 	assert_int_equal(slot, 3);
-	assert_int_equal(store_add_sensor(s, m[1], 0x055B, &slot), -EEXIST);
+	assert_int_equal(store_add_sensor(s, m[1], PID_LYWSD03, &slot), -EEXIST);
 	assert_int_equal(slot, 1);
 	assert_int_equal(store_sensor_count(s), 4);
 	assert_int_equal(store_find(s, m[2]), 2);
@@ -276,7 +276,7 @@ static void test_option3_and_cap(void **state)
 	(void)state;
 	cfg.max_auto = 2;
 	s = store_new(&cfg);
-	assert_int_equal(store_add_sensor(s, MAC_LYW, 0x055B, &slot), 0); /* not counted */
+	assert_int_equal(store_add_sensor(s, MAC_LYW, PID_LYWSD03, &slot), 0); /* not counted */
 	store_set_option(s, STORE_OPTION_AUTO_ADD, 0);
 	adv_atc(&a, MAC_ATC, 214, 48, 87, 7);
 	assert_int_equal(store_handle_adv(s, &a, T0), -EPERM);
@@ -327,7 +327,7 @@ static void test_replay(void **state)
 	uint64_t t = T0;
 
 	(void)state;
-	store_add_sensor(s, MAC_LYW, 0x055B, &slot);
+	store_add_sensor(s, MAC_LYW, PID_LYWSD03, &slot);
 	/* 8-bit counters */
 	enc(&d, 100);
 	assert_int_equal(store_apply_decoded(s, slot, &d, -70, t += SEC), 0);
@@ -436,7 +436,7 @@ static void test_try_key_nodata(void **state)
 	struct store *s = store_new(NULL);
 
 	(void)state;
-	store_add_sensor(s, MAC_LYW, 0x055B, NULL);
+	store_add_sensor(s, MAC_LYW, PID_LYWSD03, NULL);
 	assert_int_equal(store_try_key(s, 0, raw), -ENODATA);
 	store_free(s);
 }
@@ -541,7 +541,7 @@ static void test_triggers(void **state)
 	unsigned int slot, num, kind;
 
 	(void)state;
-	store_add_sensor(s, MAC_LYW, 0x055B, &slot);
+	store_add_sensor(s, MAC_LYW, PID_LYWSD03, &slot);
 	store_subscribe(s, STORE_EVENT_UPDATE, rec_cb, &r, NULL);
 	decoded_one(&d, READING_TEMPERATURE, 0, 21.0);
 	store_apply_decoded(s, slot, &d, -70, T0);
@@ -586,7 +586,7 @@ static void test_motion_nmt_tick(void **state)
 	unsigned int slot;
 
 	(void)state;
-	store_add_sensor(s, mac, 0x07F6, &slot);
+	store_add_sensor(s, mac, PID_MJYD2S, &slot);
 	store_tick(s, T0);
 	store_tick(s, T0 + 1 * SEC);
 	store_tick(s, T0 + 3 * SEC); /* a late tick still counts two seconds */
@@ -615,7 +615,7 @@ static void test_stale(void **state)
 	cfg.stale_s = 60;
 	s = store_new(&cfg);
 	store_subscribe(s, STORE_EVENT_STALE, rec_cb, &r, NULL);
-	store_add_sensor(s, MAC_LYW, 0x055B, NULL); /* never seen: never stale */
+	store_add_sensor(s, MAC_LYW, PID_LYWSD03, NULL); /* never seen: never stale */
 	adv_atc(&a, MAC_ATC, 214, 48, 87, 1);
 	store_handle_adv(s, &a, T0);
 	store_tick(s, T0 + 60 * SEC);
@@ -641,7 +641,7 @@ static void test_bogus_battery(void **state)
 	unsigned int slot;
 
 	(void)state;
-	store_add_sensor(s, MAC_LYW, 0x055B, &slot);
+	store_add_sensor(s, MAC_LYW, PID_LYWSD03, &slot);
 	decoded_one(&d, READING_BATTERY, 0, 5);
 	store_apply_decoded(s, slot, &d, -70, T0);
 	assert_false(sensor_value(store_sensor(s, slot), READING_BATTERY, NULL, NULL));
@@ -657,8 +657,8 @@ static void test_set_value(void **state)
 	double v;
 
 	(void)state;
-	store_add_sensor(s, MAC_LYW, 0x055B, NULL);
-	store_add_sensor(s, MAC_BTH, 0x0153, NULL); /* YLYK01: no temperature */
+	store_add_sensor(s, MAC_LYW, PID_LYWSD03, NULL);
+	store_add_sensor(s, MAC_BTH, PID_YLYK01, NULL); /* YLYK01: no temperature */
 	assert_int_equal(store_set_value(s, 0, READING_BATTERY, 77), 0);
 	assert_true(sensor_value(store_sensor(s, 0), READING_BATTERY, &v, NULL));
 	assert_true(v == 77);
@@ -740,7 +740,7 @@ static void test_reentrancy(void **state)
 
 	/* unsubscribe self: called once, destroy runs, later subscribers still called */
 	re.s = store_new(NULL);
-	store_add_sensor(re.s, MAC_LYW, 0x055B, NULL);
+	store_add_sensor(re.s, MAC_LYW, PID_LYWSD03, NULL);
 	re.mode = 0;
 	re.self = store_subscribe(re.s, STORE_EVENT_UPDATE, reent_cb, &re, NULL);
 	store_subscribe(re.s, STORE_EVENT_UPDATE, rec_cb, &other, rec_destroy);
@@ -755,7 +755,7 @@ static void test_reentrancy(void **state)
 	memset(&other, 0, sizeof(other));
 	memset(&re, 0, sizeof(re));
 	re.s = store_new(NULL);
-	store_add_sensor(re.s, MAC_LYW, 0x055B, NULL);
+	store_add_sensor(re.s, MAC_LYW, PID_LYWSD03, NULL);
 	re.mode = 1;
 	re.self = store_subscribe(re.s, STORE_EVENT_UPDATE, reent_cb, &re, NULL);
 	re.other = store_subscribe(re.s, STORE_EVENT_UPDATE, rec_cb, &other, rec_destroy);
@@ -768,7 +768,7 @@ static void test_reentrancy(void **state)
 	/* subscribe during a dispatch: the new one sees the next event, not this one */
 	memset(&re, 0, sizeof(re));
 	re.s = store_new(NULL);
-	store_add_sensor(re.s, MAC_LYW, 0x055B, NULL);
+	store_add_sensor(re.s, MAC_LYW, PID_LYWSD03, NULL);
 	re.mode = 2;
 	re.rec = &added;
 	re.self = store_subscribe(re.s, STORE_EVENT_UPDATE, reent_cb, &re, NULL);
@@ -782,7 +782,7 @@ static void test_reentrancy(void **state)
 	memset(&other, 0, sizeof(other));
 	memset(&re, 0, sizeof(re));
 	re.s = store_new(NULL);
-	store_add_sensor(re.s, MAC_LYW, 0x055B, NULL);
+	store_add_sensor(re.s, MAC_LYW, PID_LYWSD03, NULL);
 	re.mode = 3;
 	re.self = store_subscribe(re.s, STORE_EVENT_UPDATE, reent_cb, &re, NULL);
 	store_subscribe(re.s, STORE_EVENT_UPDATE, rec_cb, &other, rec_destroy);
@@ -806,7 +806,7 @@ static void test_reentrancy(void **state)
 	/* add a sensor (grows the table) from a callback */
 	memset(&re, 0, sizeof(re));
 	re.s = store_new(NULL);
-	store_add_sensor(re.s, MAC_LYW, 0x055B, NULL);
+	store_add_sensor(re.s, MAC_LYW, PID_LYWSD03, NULL);
 	re.mode = 4;
 	store_subscribe(re.s, STORE_EVENT_UPDATE | STORE_EVENT_NEW, reent_cb, &re, NULL);
 	assert_int_equal(store_apply_decoded(re.s, 0, &d, -70, T0), 0);
