@@ -45,10 +45,63 @@ static void put_svc(struct adv *a, uint16_t uuid, const uint8_t *sd, int n)
 	a->len = (uint8_t)(p + (size_t)n);
 }
 
+/*
+ * The MiBeacon cases. The first two are the frames stock devices send: an LYWSDCGQ
+ * (MJ_HT_V1) speaks v2 in the clear, with its MAC and one object (0x100D temperature +
+ * humidity, or 0x1004 / 0x1006 / 0x100A alone); a stock LYWSD03MMC speaks v5, encrypted,
+ * with one 0x1004, 0x1006 or 0x100A object per frame (never 0x100D: ESPHome's parser
+ * rejects it from that product). The _extra cases keep what this bench measured before:
+ * v3 and v5 frames with a 0x100D object, which no stock device sends.
+ */
+static int build_mibeacon(struct bench_case *c, uint8_t *sd, size_t size)
+{
+	static const struct {
+		const char *name;
+		uint8_t version;
+		uint16_t pid;
+		bool encrypted;
+		uint16_t obj;
+		uint8_t len;
+		uint8_t data[4];
+	} rows[] = {
+		/* 21.4 °C + 48.5 % */
+		{ "mibeacon", 2, PID_MJ_HT_V1, false, MIBEACON_OBJ_TEMP_HUM, 4,
+		  { 0xD6, 0x00, 0xE5, 0x01 } },
+		/* 21.4 °C */
+		{ "mibeacon_v5_encrypted", 5, PID_LYWSD03, true, MIBEACON_OBJ_TEMPERATURE, 2,
+		  { 0xD6, 0x00 } },
+		{ "mibeacon_v3_100d_extra", 3, PID_MJ_HT_V1, false, MIBEACON_OBJ_TEMP_HUM, 4,
+		  { 0xD6, 0x00, 0xE5, 0x01 } },
+		{ "mibeacon_v5_100d_encrypted_extra", 5, PID_LYWSD03, true, MIBEACON_OBJ_TEMP_HUM,
+		  4, { 0xD6, 0x00, 0xE5, 0x01 } },
+	};
+	uint8_t obj[32];
+	size_t olen = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mibeacon_frame f = { .version = rows[i].version, .pid = rows[i].pid,
+					    .counter = 9, .ext_counter = 1, .mac = mac };
+
+		if (strcmp(c->name, rows[i].name) != 0)
+			continue;
+		if (mibeacon_put_object(obj, sizeof(obj), &olen, rows[i].obj, rows[i].data,
+					rows[i].len) < 0)
+			return -EINVAL;
+		f.objects = obj;
+		f.objects_len = olen;
+		if (rows[i].encrypted) {
+			if (aes_key_set(&c->key, bindkey))
+				return -EIO;
+			c->has_key = true;
+		}
+		return mibeacon_encode(&f, c->has_key ? &c->key : NULL, mac, sd, size);
+	}
+	return -EINVAL;
+}
+
 static int build(struct bench_case *c)
 {
-	uint8_t sd[64], obj[32];
-	size_t olen = 0;
+	uint8_t sd[64];
 	int n = -EINVAL;
 
 	memset(&c->adv, 0, sizeof(c->adv));
@@ -68,23 +121,8 @@ static int build(struct bench_case *c)
 		n = pvvx_encode(PVVX_VARIANT_CUSTOM, &f, mac, NULL, sd, sizeof(sd));
 		if (n > 0)
 			put_svc(&c->adv, UUID_ENV_SENSING, sd, n);
-	} else if (strcmp(c->name, "mibeacon") == 0 ||
-		   strcmp(c->name, "mibeacon_v5_encrypted") == 0) {
-		bool enc = c->name[8] != '\0';
-		/* temperature 21.4 °C + humidity 48.5 % in one 0x100D object */
-		const uint8_t th[4] = { 0xD6, 0x00, 0xE5, 0x01 };
-		struct mibeacon_frame f = { .version = enc ? 5 : 3, .pid = enc ? PID_LYWSD03 : PID_MJ_HT_V1,
-					    .counter = 9, .ext_counter = 1, .mac = mac };
-
-		mibeacon_put_object(obj, sizeof(obj), &olen, MIBEACON_OBJ_TEMP_HUM, th, 4);
-		f.objects = obj;
-		f.objects_len = olen;
-		if (enc) {
-			if (aes_key_set(&c->key, bindkey))
-				return -EIO;
-			c->has_key = true;
-		}
-		n = mibeacon_encode(&f, c->has_key ? &c->key : NULL, mac, sd, sizeof(sd));
+	} else if (strncmp(c->name, "mibeacon", 8) == 0) {
+		n = build_mibeacon(c, sd, sizeof(sd));
 		if (n > 0)
 			put_svc(&c->adv, UUID_MIBEACON, sd, n);
 	} else if (strcmp(c->name, "bthome") == 0 || strcmp(c->name, "bthome_encrypted") == 0) {
@@ -157,7 +195,9 @@ static double run_case(struct bench_case *c, unsigned long iters, int *expect)
 int bench_main(int argc, char **argv)
 {
 	static const char *names[] = { "atc", "pvvx", "mibeacon", "mibeacon_v5_encrypted",
-				       "bthome", "bthome_encrypted", "unrelated" };
+				       "bthome", "bthome_encrypted", "unrelated",
+				       "mibeacon_v3_100d_extra",
+				       "mibeacon_v5_100d_encrypted_extra" };
 	unsigned long iters = 20000;
 	const char *only = NULL;
 	int rc = 0;
@@ -170,7 +210,8 @@ int bench_main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: mi32 bench [--case NAME] [--iterations N]\n"
 					"cases: atc pvvx mibeacon mibeacon_v5_encrypted bthome "
-					"bthome_encrypted unrelated\n");
+					"bthome_encrypted unrelated mibeacon_v3_100d_extra "
+					"mibeacon_v5_100d_encrypted_extra\n");
 			return strcmp(argv[i], "--help") == 0 ? 0 : 2;
 		}
 	}

@@ -40,15 +40,17 @@ static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
 /* ---- publishing ------------------------------------------------------------------------- */
 
 /* Publish now when connected; else keep it in the queue when @queue (SENSOR messages).
- * Returns 0 when handed to libmosquitto or queued. */
+ * SENSOR messages also wait there, behind what already waits, while libmosquitto holds
+ * PENDING_MAX unwritten ones (a stalled broker). Returns 0 when handed over or queued. */
 static int publish(struct mqtt_sink *m, const char *topic, const void *p, size_t len,
 		   int qos, bool retain, bool queue)
 {
-	if (m->connected) {
+	if (m->connected && (!queue || (m->pending < PENDING_MAX && !mqtt_queue_len(m->queue)))) {
 		int rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, p, qos, retain);
 
 		if (rc == MOSQ_ERR_SUCCESS) {
 			m->sent++;
+			m->pending++;
 			mqtt__sync_io(m);
 			return 0;
 		}
@@ -70,15 +72,30 @@ static void flush_queue(struct mqtt_sink *m)
 	size_t len;
 	bool retain;
 
-	while (m->connected && mqtt_queue_peek(m->queue, &topic, &p, &len, &retain)) {
+	while (m->connected && m->pending < PENDING_MAX &&
+	       mqtt_queue_peek(m->queue, &topic, &p, &len, &retain)) {
 		int rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, p, 0, retain);
 
 		if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST)
 			return; /* still queued, in order */
-		if (rc == MOSQ_ERR_SUCCESS)
+		if (rc == MOSQ_ERR_SUCCESS) {
 			m->sent++;
+			m->pending++;
+		}
 		mqtt_queue_pop(m->queue);
 	}
+}
+
+/* libmosquitto wrote some out (on_publish): the queue's turn, from the loop rather than
+ * from inside libmosquitto's write. */
+static int on_drain(sd_event_source *s, void *user_data)
+{
+	struct mqtt_sink *m = user_data;
+
+	(void)s;
+	flush_queue(m);
+	mqtt__sync_io(m);
+	return 0;
 }
 
 int mqtt_sink_publish(struct mqtt_sink *m, const char *topic, const void *payload, size_t len,
@@ -125,7 +142,9 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 		mosquitto_subscribe(mosq, NULL, m->subs[i].pattern, 0);
 	/* after the subscriptions: the broker handles a client's packets in order, so whoever
 	 * sees "Online" can send commands at once */
-	mosquitto_publish(mosq, NULL, m->t_lwt, 6, "Online", 1, true);
+	m->pending = 0; /* a (re)connect starts libmosquitto's buffer afresh */
+	if (mosquitto_publish(mosq, NULL, m->t_lwt, 6, "Online", 1, true) == MOSQ_ERR_SUCCESS)
+		m->pending++;
 	flush_queue(m);
 	if (m->on_connect_fn)
 		m->on_connect_fn(m->on_connect_data);
@@ -269,7 +288,7 @@ static void out_adv(void *sink, const struct adv *adv)
 		relay_seen(m->relay, adv, app_now(m->app)); /* heard here first: drop relayed copies */
 	if (!m->cfg->mqtt_raw_out)
 		return;
-	if (!m->connected) {
+	if (!m->connected || m->pending >= PENDING_MAX) {
 		m->raw_unsent++;
 		return;
 	}
@@ -320,6 +339,36 @@ static bool written(const struct mqtt_sink *m)
 	return !mosquitto_want_write(m->mosq);
 }
 
+static bool has_room(const struct mqtt_sink *m)
+{
+	return m->pending < PENDING_MAX;
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* At stop: what waits in the queue goes out, PENDING_MAX at a time, within STOP_QUEUE_MS. */
+static void drain_at_stop(struct mqtt_sink *m)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (m->connected && mqtt_queue_len(m->queue) && mosquitto_socket(m->mosq) >= 0 &&
+	       elapsed_ms(&t0) < STOP_QUEUE_MS) {
+		unsigned int before = mqtt_queue_len(m->queue);
+
+		flush_queue(m);
+		if (mqtt_queue_len(m->queue) == before && has_room(m))
+			break; /* libmosquitto refuses: nothing more to do */
+		drive(m, has_room, &t0, STOP_QUEUE_MS);
+	}
+}
+
 static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 {
 	struct mqtt_sink *m = obj;
@@ -327,6 +376,10 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 	(void)mosq;
 	if (mid == m->offline_mid)
 		m->offline_acked = true;
+	if (m->pending)
+		m->pending--;
+	if (m->drain && mqtt_queue_len(m->queue) && m->pending < PENDING_MAX)
+		sd_event_source_set_enabled(m->drain, SD_EVENT_ONESHOT);
 }
 
 /* Last words, the loop having stopped: "Offline" on the LWT topic (a clean disconnect does
@@ -344,13 +397,28 @@ static void out_stop(void *sink)
 		sd_event_source_set_enabled(m->retry, SD_EVENT_OFF);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	drive(m, is_connected, &t0, STOP_FLUSH_MS);
-	if (!m->connected)
+	if (!m->connected) {
+		if (mqtt_queue_len(m->queue) || mqtt_queue_dropped(m->queue))
+			log_warn("MQTT: stopped: %llu sent, %llu dropped (queue full), %u never "
+				 "sent (no connection)", (unsigned long long)m->sent,
+				 (unsigned long long)mqtt_queue_dropped(m->queue),
+				 mqtt_queue_len(m->queue));
 		return;
+	}
+	drain_at_stop(m);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (mosquitto_publish(m->mosq, &m->offline_mid, m->t_lwt, 7, "Offline", 1, true) ==
 	    MOSQ_ERR_SUCCESS)
 		drive(m, offline_acked, &t0, 2 * STOP_FLUSH_MS);
 	mosquitto_disconnect(m->mosq);
 	drive(m, written, &t0, 2 * STOP_FLUSH_MS + 200);
+	/* said once, at the end, with what got lost on the way: the queue's overflow, what
+	 * the stop could not hand over in time, what the broker never acknowledged */
+	if (mqtt_queue_dropped(m->queue) || mqtt_queue_len(m->queue) || !m->offline_acked)
+		log_warn("MQTT: stopped: %llu sent, %llu dropped (queue full), %u not sent and "
+			 "%u unconfirmed (stop timed out)", (unsigned long long)m->sent,
+			 (unsigned long long)mqtt_queue_dropped(m->queue),
+			 mqtt_queue_len(m->queue), m->offline_acked ? 0 : m->pending);
 	m->connected = false;
 	m->active = false;
 	mqtt__drop_io(m);
@@ -378,6 +446,8 @@ static void state_extra(void *data, struct jw *w)
 	jw_uint(w, m->sent);
 	jw_key(w, "Queued");
 	jw_uint(w, mqtt_queue_len(m->queue));
+	jw_key(w, "Pending");
+	jw_uint(w, m->pending);
 	jw_key(w, "Dropped");
 	jw_uint(w, mqtt_queue_dropped(m->queue));
 	if (m->cfg->mqtt_raw_out) {
@@ -560,6 +630,10 @@ int mqtt_sink_start(struct app *app, struct mqtt_sink **out)
 	if (r < 0)
 		goto fail;
 	sd_event_source_set_enabled(m->misc, SD_EVENT_ON);
+	r = sd_event_add_defer(app->ev, &m->drain, on_drain, m);
+	if (r < 0)
+		goto fail;
+	sd_event_source_set_enabled(m->drain, SD_EVENT_OFF);
 	r = app_add_output(app, &mqtt_output, m);
 	if (r < 0)
 		goto fail;
@@ -602,6 +676,7 @@ void mqtt_sink_free(struct mqtt_sink *m)
 	}
 	mqtt__drop_io(m);
 	sd_event_source_disable_unref(m->misc);
+	sd_event_source_disable_unref(m->drain);
 	sd_event_source_disable_unref(m->retry);
 	sd_event_source_disable_unref(m->dns_src);
 	if (m->dns_pipe[0] >= 0)
@@ -664,4 +739,14 @@ void mqtt_sink_on_connect(struct mqtt_sink *m, void (*fn)(void *data), void *dat
 bool mqtt_sink_connected(const struct mqtt_sink *m)
 {
 	return m && m->connected;
+}
+
+uint64_t mqtt_sink_dropped(const struct mqtt_sink *m)
+{
+	return m ? mqtt_queue_dropped(m->queue) : 0;
+}
+
+unsigned int mqtt_sink_pending(const struct mqtt_sink *m)
+{
+	return m ? m->pending : 0;
 }

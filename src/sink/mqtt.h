@@ -6,14 +6,16 @@
  * libmosquitto runs in "bring your own loop" mode on the daemon's sd-event loop: its socket
  * is an io source (EPOLLOUT only while it has something to write), keepalive a 1 s timer.
  * Connecting never blocks the loop: host names are resolved by getaddrinfo_a() off the loop,
- * the TCP connect is non-blocking. While the broker is away SENSOR messages wait in a bounded
- * queue (mqtt-queue messages, oldest dropped and counted) and go out in order on reconnect;
+ * the TCP connect is non-blocking. While the broker is away, or stalls so that libmosquitto
+ * holds 1,000 unwritten messages, SENSOR messages wait in a bounded queue (mqtt-queue
+ * messages, oldest dropped and counted) and go out in order once it takes them again;
  * reconnects back off from 1 s to 10 s (Tasmota's MqttRetry). */
 #ifndef MI32_MQTT_H
 #define MI32_MQTT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct app;
 struct mqtt_sink;
@@ -45,5 +47,10 @@ int mqtt_sink_subscribe(struct mqtt_sink *m, const char *pattern,
  * One hook; a second call replaces it. */
 void mqtt_sink_on_connect(struct mqtt_sink *m, void (*fn)(void *data), void *data);
 bool mqtt_sink_connected(const struct mqtt_sink *m);
+/* SENSOR messages dropped since start (the queue full: the broker away or stalled), and
+ * messages in libmosquitto's buffer now (at most PENDING_MAX of mqtt_int.h, plus the few
+ * that bypass the bound: State, replies, discovery). 0 for NULL. */
+uint64_t mqtt_sink_dropped(const struct mqtt_sink *m);
+unsigned int mqtt_sink_pending(const struct mqtt_sink *m);
 
 #endif

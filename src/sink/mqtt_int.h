@@ -27,6 +27,13 @@
 #define TOPIC_MAX 192
 #define SUBS_MAX 16
 #define STOP_FLUSH_MS 1000
+#define STOP_QUEUE_MS 3000      /* at stop, for what still waits in the queue */
+/* Messages handed to libmosquitto and not yet written out (QoS 0) or acknowledged (QoS 1).
+ * libmosquitto's own buffer has no bound: while a broker stalls (stopped, overloaded, a
+ * full TCP window) the connection still looks up and every publish adds to it. Past this
+ * many, SENSOR messages wait in the bounded queue (oldest dropped and counted, as while
+ * disconnected) and raw adverts are counted unsent. */
+#define PENDING_MAX 1000u
 
 struct sub {
 	char *pattern;
@@ -63,6 +70,8 @@ struct mqtt_sink {
 	bool resolving;
 
 	struct mqtt_queue *queue;
+	unsigned int pending;     /* in libmosquitto's buffer, see PENDING_MAX */
+	sd_event_source *drain;   /* flushes the queue once libmosquitto wrote some out */
 	struct relay *relay;      /* raw-in only */
 
 	struct sub subs[SUBS_MAX];

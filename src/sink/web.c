@@ -356,6 +356,8 @@ static void node_facts(struct web *w, struct web_node *n)
 	n->mqtt = w->mqtt;
 	/* whether the MQTT sink is connected to its broker right now */
 	n->mqtt_connected = w->app->mqtt ? mqtt_sink_connected(w->app->mqtt) : -1;
+	n->mqtt_dropped = mqtt_sink_dropped(w->app->mqtt);
+	n->mqtt_pending = mqtt_sink_pending(w->app->mqtt);
 	n->start_us = w->app->start_us;
 	/* app_now(): under --replay --fast both ends are capture time, never wall time */
 	n->uptime_s = app_now(w->app) > w->app->start_us

@@ -72,6 +72,8 @@ struct web_node {
 	const char *version;
 	const char *mqtt;      /* broker "host:port", or "off" */
 	int mqtt_connected;    /* -1 no MQTT, 0 disconnected, 1 connected */
+	uint64_t mqtt_dropped; /* SENSOR messages the MQTT sink dropped (queue full) */
+	unsigned int mqtt_pending; /* messages in libmosquitto's buffer */
 	uint64_t start_us;
 	uint64_t uptime_s;     /* wall-clock seconds running (replay time does not count) */
 	double adverts_per_s;

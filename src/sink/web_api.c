@@ -539,6 +539,12 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 	     n->mqtt && strcmp(n->mqtt, "off") ? n->mqtt : "", n->mqtt && strcmp(n->mqtt, "off"));
 	metric_head(&o, "mi32_mqtt_connected", "gauge", "1 while connected to the broker.");
 	outf(&o, "mi32_mqtt_connected %d\n", n->mqtt_connected > 0);
+	metric_head(&o, "mi32_mqtt_pending", "gauge",
+		    "Messages handed to libmosquitto and not yet written (bounded).");
+	outf(&o, "mi32_mqtt_pending %u\n", n->mqtt_pending);
+	metric_head(&o, "mi32_mqtt_dropped_total", "counter",
+		    "SENSOR messages dropped: queue full while the broker was away or stalled.");
+	outf(&o, "mi32_mqtt_dropped_total %llu\n", (unsigned long long)n->mqtt_dropped);
 	metric_head(&o, "mi32_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	outf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
 
