@@ -167,9 +167,10 @@ def fleet_capture(path, sensors=1000, rounds=200):
 
 
 class SysCounters:
-    """The broker's $SYS publish counters (sys_interval 1; a value is sent when it changes)."""
+    """The broker's $SYS publish counters (sys_interval 1; a value is sent when it changes).
+    Not "sent": the $SYS updates to this very client move it every second."""
 
-    TOPICS = ("received", "sent", "dropped")
+    TOPICS = ("received", "dropped")
 
     def __init__(self, port):
         self.v, self.at, self.lock = {}, time.monotonic(), threading.Lock()
@@ -180,9 +181,11 @@ class SysCounters:
         self.c.loop_start()
 
     def _msg(self, c, u, m):
-        with self.lock:
-            self.v[m.topic.rsplit("/", 1)[-1]] = int(m.payload)
-            self.at = time.monotonic()
+        k = m.topic.rsplit("/", 1)[-1]
+        if k in self.TOPICS:
+            with self.lock:
+                self.v[k] = int(m.payload)
+                self.at = time.monotonic()
 
     def settled(self, quiet=2.5):
         """The counters once none moved for @quiet seconds (the broker is idle)."""

@@ -49,15 +49,17 @@ def test_stalled_broker_is_bounded_and_counted(mi32_bin, demo, broker, tmp_path)
         wait_online(sub, "st1")
         sub.wait_topic("tele/st1/SENSOR", 1)
         assert wait_port(web)
-        assert metrics(web)["mi32_mqtt_dropped_total"] == 0
+        # a flood may overflow the queue of 100 even before the stall (a busy machine)
+        d0 = metrics(web)["mi32_mqtt_dropped_total"]
         os.kill(broker.proc.pid, signal.SIGSTOP)
         stopped = True
-        # the kernel's socket buffers fill, then the node's bound holds and the queue's
-        # overflow is counted
-        m = await_metrics(web, lambda m: m["mi32_mqtt_dropped_total"] > 0, 25)
-        assert m["mi32_mqtt_connected"] == 1 and m["mi32_mqtt_pending"] >= PENDING_MAX, m
+        # the kernel's socket buffers fill, then libmosquitto's buffer reaches the bound
+        # and holds there; what does not fit is counted
+        m = await_metrics(web, lambda m: m["mi32_mqtt_pending"] >= PENDING_MAX and
+                          m["mi32_mqtt_dropped_total"] > d0, 25)
+        assert m["mi32_mqtt_connected"] == 1, m
         # it stays bounded while the stall goes on
-        await_metrics(web, lambda m: m["mi32_mqtt_dropped_total"] > 2 * PENDING_MAX, 25)
+        await_metrics(web, lambda m: m["mi32_mqtt_dropped_total"] > d0 + 2 * PENDING_MAX, 25)
         n = len(sub.payloads("tele/st1/SENSOR"))
         os.kill(broker.proc.pid, signal.SIGCONT)
         stopped = False
