@@ -619,7 +619,7 @@ static void parse_is_linear(void **state)
 		e.mac[3] = (uint8_t)(i >> 16);
 		e.mac[4] = (uint8_t)(i >> 8);
 		e.mac[5] = (uint8_t)i;
-		e.pid = 0x055B;
+		e.pid = PID_LYWSD03;
 		e.has_key = true;
 		assert_int_equal(mi32cfg_put(cfg, &e), (int)i);
 	}
