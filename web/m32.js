@@ -260,7 +260,9 @@
       f.querySelector('.kmsg').textContent = 'checking…';
       const r = await M.command('MI32Key ' + key + f.dataset.mac);
       const b = r.body || {};
-      const text = b.Check ? b.MI32Key + ' — ' + b.Check : (b.MI32Key || b.Command || b.error || ('HTTP ' + r.status));
+      /* Done with its Check, or Error with the Reason (a key that fails the last frame is refused) */
+      const why = b.Check || b.Reason;
+      const text = (b.MI32Key || b.Command || b.error || ('HTTP ' + r.status)) + (why ? ' — ' + why : '');
       const cls = 'kmsg ' + (r.ok && /^Done/.test(b.MI32Key || '') && !/wrong/i.test(b.Check || '') ? 'ok' : 'bad');
       keyReply.set(slot, [cls, text]);
       /* the widget may have been redrawn meanwhile (the key changed it): write into the current one */

@@ -240,7 +240,8 @@ test('frozen: a widget without its key takes one (MI32Key by POST with the CSRF 
   eq(decodeURIComponent(posts[0][2].replace(/\+/g, ' ')), 'cmnd=MI32Key ' + ctx.mjyd2sKey + MAC.MJYD2S, 'the command');
   const after = (await ctx.frozen.json('/api/sensors')).body.sensors.find(s => s.mac === MAC.MJYD2S);
   assert(after.flags.has_key, 'the daemon has the key');
-  /* a key that does not decrypt the last frame is said to be wrong */
+  /* a key that does not decrypt the last frame is refused, and the reason is shown
+   * (the working key stays: MI32Key needs " force" to replace it) */
   const sl = '#box' + (lyw.slot + 1);
   await p.fill(sl + ' .keyf input', 'FFEEDDCCBBAA99887766554433221100');
   await p.click(sl + ' .keyf button');
