@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/exe.h"
 #include "util/rd.h"
 #include "util/wr.h"
 #include "source/hci.h"
@@ -171,13 +172,15 @@ int hci_open_socket(uint16_t dev, int channel, char err[static 256])
 	sa.hci_dev = dev;
 	sa.hci_channel = (unsigned short)channel;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		char exe[160];
+
 		e = errno;
 		close(fd);
 		if (e == EPERM || e == EACCES)
 			snprintf(err, 256, "the HCI %s channel needs CAP_NET_ADMIN and "
 					   "CAP_NET_RAW: run as root or setcap "
-					   "cap_net_admin,cap_net_raw+eip build/mi32",
-				 channel ? "user" : "raw");
+					   "cap_net_admin,cap_net_raw+eip %s",
+				 channel ? "user" : "raw", exe_path(exe, sizeof(exe)));
 		else if (e == ENODEV)
 			snprintf(err, 256, "no Bluetooth adapter hci%u", dev);
 		else if (e == EBUSY || e == EALREADY)

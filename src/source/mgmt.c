@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/exe.h"
 #include "util/rd.h"
 #include "util/wr.h"
 #include "source/mgmt.h"
@@ -204,12 +205,14 @@ int mgmt_open_socket(char err[static 256])
 	sa.hci_dev = MI32_HCI_DEV_NONE;
 	sa.hci_channel = MI32_HCI_CHANNEL_CONTROL;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		char exe[160];
+
 		e = errno;
 		close(fd);
 		if (e == EPERM || e == EACCES)
 			snprintf(err, 256, "the Bluetooth management socket needs CAP_NET_ADMIN: "
-					   "run as root or setcap cap_net_admin,cap_net_raw+eip "
-					   "build/mi32");
+					   "run as root or setcap cap_net_admin,cap_net_raw+eip %s",
+				 exe_path(exe, sizeof(exe)));
 		else
 			snprintf(err, 256, "cannot bind the Bluetooth management socket: %s",
 				 strerror(e));
