@@ -839,3 +839,25 @@ void config_usage(FILE *f)
 		fputc('\n', f);
 	}
 }
+
+int config_doc_row(unsigned int i, struct config_doc *d)
+{
+	const struct opt *o;
+
+	if (i >= N_OPTS)
+		return -1;
+	o = &opts[i];
+	memset(d, 0, sizeof(*d));
+	if (o->kind == OPT_KIND_HEADING) {
+		d->heading = o->help;
+		return 0;
+	}
+	d->name = o->name;
+	d->arg = o->arg;
+	d->help = o->help;
+	d->def = o->def;
+	if (o->def && o->kind == OPT_KIND_BOOL)
+		d->def = strcmp(o->def, "no") ? "yes" : "no";
+	d->cli_only = o->flags & OPT_CLI_ONLY;
+	return 0;
+}

@@ -113,4 +113,16 @@ void config_usage(FILE *f);
 /* Name of the @i-th option of the table, or NULL past the end (for tests and completion). */
 const char *config_option_name(unsigned int i);
 
+/* One row of the option table, for the man pages (src/app/manpage.c): a heading (only
+ * @heading set) or an option; @def is the default as written in the file (booleans as yes/no),
+ * NULL when none. */
+struct config_doc {
+	const char *heading;
+	const char *name, *arg, *def, *help;
+	bool cli_only;		/* not a key of the file */
+};
+
+/* Fill @d with row @i of the table. Returns 0, or -1 past the end. */
+int config_doc_row(unsigned int i, struct config_doc *d);
+
 #endif

@@ -6,6 +6,7 @@
 #include "../../bench/bench.h"
 #include "app/daemon.h"
 #include "app/decode_line.h"
+#include "app/manpage.h"
 #include "app/simulate.h"
 
 #ifndef MI32_VERSION
@@ -26,18 +27,35 @@ static int version_main(int argc, char **argv)
 	return 0;
 }
 
+static int man_main(int argc, char **argv);
+
 static const struct subcommand subcommands[] = {
 	{ "run", daemon_main, "the daemon: listen, keep the sensor list, answer commands" },
 	{ "decode", decode_line_main, "decode advertisements from stdin, one JSON line each" },
 	{ "simulate", simulate_main, "write advertisements of a simulated sensor fleet" },
 	{ "bench", bench_main, "measure the decoders: <case> <ns per advert> <adverts/s>" },
 	{ "version", version_main, "print the version" },
+	{ "man", man_main, "print the man page mi32(8) or mi32.conf(5) in roff" },
 };
+
+#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+/* The pages list the subcommands of the table above. */
+static int man_main(int argc, char **argv)
+{
+	struct manpage_cmd cmds[N_SUBCOMMANDS];
+
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+		cmds[i].name = subcommands[i].name;
+		cmds[i].help = subcommands[i].help;
+	}
+	return manpage_main(argc, argv, cmds, N_SUBCOMMANDS);
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mi32 <command> [options]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(f, "\n`mi32 <command> --help` tells more.\n");
 }
@@ -55,7 +73,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--version") == 0)
 		return version_main(argc, argv);
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
 		if (strcmp(argv[1], subcommands[i].name) == 0)
 			return subcommands[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "mi32: unknown command '%s'\n", argv[1]);
