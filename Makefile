@@ -8,7 +8,7 @@ CMAKE_FLAGS = -DMI32_SHARED_DIR=$(SHARED)
 FUZZ_SECONDS ?= 20
 
 .PHONY: all build deps deps-test run test test-unit test-asan test-vectors test-integration \
-	test-browser test-realstack \
+	test-browser test-realstack test-deb install deb \
 	fuzz bench demo clean
 
 all: build
@@ -95,7 +95,34 @@ test-realstack: build-test
 	@scripts/deps.sh realstack
 	@MI32_BIN=$(abspath build/mi32) MI32_SHARED=$(SHARED) tests/realstack/run.sh
 
-test: test-unit test-asan test-vectors test-integration test-browser test-realstack
+
+# The Debian package, built from the tree (tracked and new files, not build output) copied
+# to build-deb/mi32/, so dpkg-buildpackage writes the .deb and its .changes into build-deb/.
+DEB_DIR := build-deb
+deb:
+	@scripts/deps.sh deb
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/mi32
+	@git ls-files -z --cached --others --exclude-standard | \
+		tar -c --null --ignore-failed-read -T - -f - 2>/dev/null | tar -x -C $(DEB_DIR)/mi32
+	cd $(DEB_DIR)/mi32 && DEB_BUILD_OPTIONS="nocheck parallel=$(JOBS)" \
+		dpkg-buildpackage -us -uc -b
+
+# lintian, the files, modes, conffiles and maintainer scripts of the .deb, the unit
+# (systemd-analyze verify and security), the man pages (man --warnings) and bash completion.
+test-deb: deb build
+	@scripts/deps.sh test
+	tests/deb/check.sh $(DEB_DIR)
+
+# `make install PREFIX=/usr/local` (DESTDIR=… for a staging root): the binary, the unit, the
+# default /etc/mi32/mi32.conf (PREFIX/etc/mi32 unless PREFIX is /usr), the man pages, bash
+# completion and the examples.
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B build -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build build -j $(JOBS)
+	cmake --install build
+
+test: test-unit test-asan test-vectors test-integration test-browser test-realstack test-deb
 
 # Bounded coverage-guided fuzzing with clang's libFuzzer. The growing corpus stays in
 # build-fuzz/corpus/; a crash lands in fuzz/corpus/<target>/crash-* and `make test` replays it
@@ -119,4 +146,4 @@ demo: build
 	./build/mi32 simulate --samples > examples/sample.jsonl
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb

@@ -1,6 +1,6 @@
 #!/bin/sh
 # deps.sh — install the Debian packages mi32 needs, only those missing.
-# Usage: scripts/deps.sh [build|test|realstack|all]. Called by `make`; safe to run twice.
+# Usage: scripts/deps.sh [build|deb|test|realstack|all]. Called by `make`; safe to run twice.
 set -e
 
 build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev libmosquitto-dev"
@@ -9,11 +9,16 @@ test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 pytho
 # btmon, bluetoothd and D-Bus, run inside the guest from the host's own root
 realstack_pkgs="qemu-system-x86 busybox-static bluez bluez-test-tools dbus python3-dbus kmod xz-utils rfkill tshark python3-pytest"
 
+# the Debian package (make deb) and its checks (make test-deb)
+deb_pkgs="debhelper dpkg-dev fakeroot"
+deb_test_pkgs="lintian man-db groff-base systemd"
+
 case "${1:-build}" in
 build) pkgs="$build_pkgs" ;;
-test|all) pkgs="$build_pkgs $test_pkgs $realstack_pkgs" ;;
+deb) pkgs="$build_pkgs $deb_pkgs" ;;
+test|all) pkgs="$build_pkgs $test_pkgs $realstack_pkgs $deb_pkgs $deb_test_pkgs" ;;
 realstack) pkgs="$build_pkgs $realstack_pkgs" ;;
-*) echo "deps.sh: unknown set '$1' (build, test, realstack, all)" >&2; exit 2 ;;
+*) echo "deps.sh: unknown set '$1' (build, deb, test, realstack, all)" >&2; exit 2 ;;
 esac
 
 missing=""
