@@ -185,8 +185,11 @@ int mgmt_open_socket(char err[static 256])
 
 	err[0] = '\0';
 	if (!have_net_admin()) {
+		char exe[160];
+
 		snprintf(err, 256, "the Bluetooth management socket needs CAP_NET_ADMIN: run as "
-				   "root or setcap cap_net_admin,cap_net_raw+eip build/mi32");
+				   "root or setcap cap_net_admin,cap_net_raw+eip %s",
+			 exe_path(exe, sizeof(exe)));
 		return -EPERM;
 	}
 	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, MI32_BTPROTO_HCI);
