@@ -10,6 +10,7 @@
 
 #include "decode/rpa.h"
 #include "store/store_int.h"
+#include "util/name.h"
 
 #define US_PER_S 1000000ull
 #define REBOOT_SILENCE_US (600 * US_PER_S) /* a counter going back after 10 min: reboot */
@@ -394,6 +395,9 @@ static int handle_generic(struct store *s, const struct adv *adv, const struct a
 	if (ad->name_len && !se->name[0]) {
 		size_t n = ad->name_len < STORE_NAME_MAX - 1 ? ad->name_len : STORE_NAME_MAX - 1;
 
+		/* up to a control character or a UTF-8 sequence the limit cut: a name the
+		 * mi32cfg file can hold (a saved list must load again) */
+		n = name_valid_prefix((const char *)ad->name, n);
 		store__copy_name(se, (const char *)ad->name, n);
 		se->name_from_adv = true;
 	}
@@ -475,6 +479,7 @@ int store_handle_adv(struct store *s, const struct adv *adv, uint64_t now_us)
 	    (ad_parse(adv->data, adv->len, &ad), ad.name_len)) {
 		size_t n = ad.name_len < STORE_NAME_MAX - 1 ? ad.name_len : STORE_NAME_MAX - 1;
 
+		n = name_valid_prefix((const char *)ad.name, n); /* as above */
 		store__copy_name(se, (const char *)ad.name, n);
 		se->name_from_adv = true;
 	}

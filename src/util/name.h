@@ -15,4 +15,9 @@
  * @why naming the byte offset and what is wrong, e.g. "byte 3 is a control character (0x0A)". */
 int name_check(const char *s, size_t len, char why[NAME_WHY_LEN]);
 
+/* The length of the longest prefix of the @len bytes at @s that name_check() accepts: what
+ * a name learned from a device's advertised local name keeps (a control character or a UTF-8
+ * sequence cut by the length limit ends it), so a saved list always loads again. */
+size_t name_valid_prefix(const char *s, size_t len);
+
 #endif

@@ -483,6 +483,12 @@ static void test_generic_public(void **state)
 	sensor_json_key(se, buf, sizeof(buf));
 	assert_string_equal(buf, "Tag");
 	assert_int_equal(store_stats(s)->generic, 2);
+	/* an advertised name keeps what mi32cfg can hold: up to a control character or bad
+	 * UTF-8 (a saved list must load again; issue 10 #9) */
+	a.addr[5] ^= 2;
+	adv_plain(&a, a.addr, ADV_ADDR_PUBLIC, "Ti\xC3\xA9\x01rs\xFF");
+	assert_int_equal(store_handle_adv(s, &a, T0), 0);
+	assert_string_equal(sensor_name_override(store_sensor(s, 1)), "Ti\xC3\xA9");
 	/* random address without IRKs: ignored */
 	a.addr_type = ADV_ADDR_RANDOM;
 	a.addr[5] ^= 1;

@@ -68,11 +68,25 @@ static void refused(void **state)
 	}
 }
 
+static void valid_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(name_valid_prefix("Tag", 3), 3);
+	assert_int_equal(name_valid_prefix("", 0), 0);
+	assert_int_equal(name_valid_prefix("Ta\x01g", 4), 2);
+	assert_int_equal(name_valid_prefix("\n", 1), 0);
+	assert_int_equal(name_valid_prefix("K\xC3\xBC" "che", 6), 6);
+	assert_int_equal(name_valid_prefix("ab\xE6\xB8", 4), 2);	/* cut by a length limit */
+	assert_int_equal(name_valid_prefix("ab\xE6\xB8\xA9" "x\xFF", 7), 6);
+	assert_int_equal(name_valid_prefix("x\xC2\x85", 3), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepted),
 		cmocka_unit_test(refused),
+		cmocka_unit_test(valid_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
