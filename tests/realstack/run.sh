@@ -8,12 +8,16 @@
 #      RS_TIMEOUT_SCALE (stretches every wait in the guest), RS_VM_TIMEOUT (s, default 1200).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+ROOT=$(cd "$HERE/../.." && pwd -P)
 BUILD=$ROOT/build
 OUT=$BUILD/realstack
 VMD=$BUILD/vm
 MI32_BIN=${MI32_BIN:-$BUILD/mi32}
-MI32_SHARED=${MI32_SHARED:-$(cd "$ROOT/../shared" 2>/dev/null && pwd)}
+MI32_SHARED=${MI32_SHARED:-$ROOT/../shared}
+# real paths: the guest sees the host's / but puts tmpfs over /tmp, /root, /home …, so the
+# project and shared/ are also shared on their own and mounted back at these paths
+MI32_SHARED=$(cd "$MI32_SHARED" 2>/dev/null && pwd -P || echo "$MI32_SHARED")
+MI32_BIN=$(realpath -m "$MI32_BIN")
 
 if [ "${MI32_NO_VM:-}" = 1 ]; then
 	echo "realstack: not run (MI32_NO_VM=1): the real Bluetooth stack was NOT tested"
@@ -47,9 +51,13 @@ timeout --foreground -k 10 "${RS_VM_TIMEOUT:-1200}" \
 	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none \
 	-kernel "$VMD/vmlinux" -initrd "$VMD/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rs_kdir=$VMD/k rs_out=$OUT rs_run=$HERE/guest/boot.sh" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off rs_kdir=$VMD/k rs_out=$OUT rs_run=$HERE/guest/boot.sh rs_proj=$ROOT rs_shared=$MI32_SHARED" \
 	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
+	-fsdev local,id=p,path="$ROOT",security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=p,mount_tag=proj \
+	-fsdev local,id=s,path="$MI32_SHARED",security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=s,mount_tag=shared \
 	-fsdev local,id=o,path="$OUT",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=o,mount_tag=rsout \
 	< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$OUT/console.log" | grep --line-buffered -v '^\s*$'
