@@ -17,8 +17,8 @@ deb=$(ls "$dir"/mi32_*_*.deb | head -n 1)
 changes=$(ls "$dir"/mi32_*.changes | head -n 1)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $*"; }
+fails=0 passes=0
+ok() { echo "ok   $*"; passes=$((passes + 1)); }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 check() { # check "what" command...
 	local what=$1
@@ -178,5 +178,5 @@ else
 	fail "make install: build/mi32 is missing (make build first)"
 fi
 
-echo "test-deb: $fails failed"
+echo "test-deb: $passes passed, $fails failed"
 [ "$fails" = 0 ]
