@@ -11,28 +11,6 @@
 
 #define US_PER_S 1000000ull
 
-long store__alloc_countdown = -1;
-
-static bool alloc_fails(void)
-{
-	if (store__alloc_countdown < 0)
-		return false;
-	if (store__alloc_countdown == 0)
-		return true;
-	store__alloc_countdown--;
-	return false;
-}
-
-void *store__calloc(size_t n, size_t size)
-{
-	return alloc_fails() ? NULL : calloc(n, size);
-}
-
-void *store__realloc(void *p, size_t size)
-{
-	return alloc_fails() ? NULL : realloc(p, size);
-}
-
 /* ---- MAC hash (open addressing, linear probing; sensors are never removed) ---- */
 
 static uint64_t mac_u64(const uint8_t m[6])
@@ -81,7 +59,7 @@ static int ht_reserve(struct store *s, unsigned int n)
 		return 0;
 	while (2 * n > size)
 		size *= 2;
-	ht = store__calloc(size, sizeof(*ht));
+	ht = calloc(size, sizeof(*ht));
 	if (!ht)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < s->n; i++)
@@ -180,7 +158,7 @@ unsigned int store_subscribe(struct store *s, uint32_t mask, store_event_fn cb, 
 		return 0;
 	if (s->n_subs == s->cap_subs) {
 		unsigned int cap = s->cap_subs ? 2 * s->cap_subs : 4;
-		struct store__sub *p = store__realloc(s->subs, cap * sizeof(*p));
+		struct store__sub *p = realloc(s->subs, cap * sizeof(*p));
 
 		if (!p)
 			return 0;
@@ -224,7 +202,7 @@ bool store_unsubscribe(struct store *s, unsigned int id)
 struct store *store_new(const struct store_config *cfg)
 {
 	static const struct store_config def = STORE_CONFIG_DEFAULT;
-	struct store *s = store__calloc(1, sizeof(*s));
+	struct store *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
@@ -232,8 +210,8 @@ struct store *store_new(const struct store_config *cfg)
 	s->opt[STORE_OPTION_AGGREGATE] = true;
 	s->opt[STORE_OPTION_AUTO_ADD] = true;
 	s->cap = 64;
-	s->slots = store__calloc(s->cap, sizeof(*s->slots));
-	s->ht = store__calloc(128, sizeof(*s->ht));
+	s->slots = calloc(s->cap, sizeof(*s->slots));
+	s->ht = calloc(128, sizeof(*s->ht));
 	if (!s->slots || !s->ht) {
 		free(s->slots);
 		free(s->ht);
@@ -264,7 +242,7 @@ static int add_sensor(struct store *s, const uint8_t mac[6], uint16_t pid, unsig
 
 	if (s->n == s->cap) {
 		unsigned int cap = 2 * s->cap;
-		struct sensor **p = store__realloc(s->slots, cap * sizeof(*p));
+		struct sensor **p = realloc(s->slots, cap * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
@@ -274,7 +252,7 @@ static int add_sensor(struct store *s, const uint8_t mac[6], uint16_t pid, unsig
 	err = ht_reserve(s, s->n + 1);
 	if (err)
 		return err;
-	se = store__calloc(1, sizeof(*se));
+	se = calloc(1, sizeof(*se));
 	if (!se)
 		return -ENOMEM;
 	store__sensor_init(se, s->n, mac, pid);
@@ -379,7 +357,7 @@ static int irk_add(struct store *s, unsigned int slot)
 			return 0;
 	if (s->n_irk == s->cap_irk) {
 		unsigned int cap = s->cap_irk ? 2 * s->cap_irk : 4;
-		unsigned int *p = store__realloc(s->irk, cap * sizeof(*p));
+		unsigned int *p = realloc(s->irk, cap * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;

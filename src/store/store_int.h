@@ -140,11 +140,6 @@ struct store {
 	struct decoded scratch;
 };
 
-/* Allocation indirection for OOM tests: fails when the countdown reaches 0 (-1 = off). */
-extern long store__alloc_countdown;
-void *store__calloc(size_t n, size_t size);
-void *store__realloc(void *p, size_t size);
-
 /* store.c */
 unsigned int store__mac_hash(const uint8_t m[6]);
 int store__ht_find(const struct store *s, const uint8_t mac[6]);
