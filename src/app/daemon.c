@@ -27,7 +27,6 @@
 #include "store/store.h"
 #include "util/jw.h"
 #include "util/timefmt.h"
-#include "app/app.h"
 #include "app/config.h"
 #include "app/daemon.h"
 #include "util/log.h"
@@ -39,8 +38,9 @@
 #define REPLAY_BATCH 256   /* records per loop turn under --fast: other events get a turn */
 #define LINE_MAX_ 4096
 
+#define SINKS_MAX 4
+
 struct daemon {
-	struct app app; /* first: sinks get &d->app, the daemon casts back */
 	struct config cfg;
 	sd_event *ev;
 	struct store *store;
@@ -82,6 +82,12 @@ struct daemon {
 	struct web *web;
 	struct mqtt_sink *mqtt;
 	struct hass *hass;
+	/* the sinks' outputs, called (and stopped) in this order */
+	struct {
+		const struct sink_ops *ops;
+		void *sink;
+	} out[SINKS_MAX];
+	unsigned int n_out;
 };
 
 static uint64_t now(struct daemon *d)
@@ -94,6 +100,11 @@ static uint64_t now_cb(void *host)
 	return now(host);
 }
 
+static uint64_t start_cb(void *host)
+{
+	return ((struct daemon *)host)->cmd.start_us;
+}
+
 /* ---- outputs ---------------------------------------------------------------------- */
 
 static void output_sensor(struct daemon *d, const char *json, enum report_kind kind)
@@ -102,9 +113,9 @@ static void output_sensor(struct daemon *d, const char *json, enum report_kind k
 		fputs(json, stdout);
 		fputc('\n', stdout);
 	}
-	for (unsigned int i = 0; i < d->app.n_out; i++)
-		if (d->app.out[i].ops->sensor)
-			d->app.out[i].ops->sensor(d->app.out[i].sink, json, kind);
+	for (unsigned int i = 0; i < d->n_out; i++)
+		if (d->out[i].ops->sensor)
+			d->out[i].ops->sensor(d->out[i].sink, json, kind);
 }
 
 /* tele/<topic>/STATE: what the State command answers, at every TelePeriod */
@@ -112,14 +123,14 @@ static void output_state(struct daemon *d)
 {
 	bool any = false;
 
-	for (unsigned int i = 0; i < d->app.n_out; i++)
-		any |= d->app.out[i].ops->state != NULL;
+	for (unsigned int i = 0; i < d->n_out; i++)
+		any |= d->out[i].ops->state != NULL;
 	if (!any)
 		return;
 	commands_exec(&d->cmd, "State", d->reply, sizeof(d->reply));
-	for (unsigned int i = 0; i < d->app.n_out; i++)
-		if (d->app.out[i].ops->state)
-			d->app.out[i].ops->state(d->app.out[i].sink, d->reply);
+	for (unsigned int i = 0; i < d->n_out; i++)
+		if (d->out[i].ops->state)
+			d->out[i].ops->state(d->out[i].sink, d->reply);
 }
 
 static void publish(struct daemon *d, enum report_kind kind)
@@ -204,13 +215,13 @@ static void process_adv(struct daemon *d, const struct adv *adv, bool own)
 		d->rec = NULL;
 	}
 	if (own)
-		for (unsigned int i = 0; i < d->app.n_out; i++)
-			if (d->app.out[i].ops->adv)
-				d->app.out[i].ops->adv(d->app.out[i].sink, adv);
+		for (unsigned int i = 0; i < d->n_out; i++)
+			if (d->out[i].ops->adv)
+				d->out[i].ops->adv(d->out[i].sink, adv);
 	if (d->virtual_time) {
 		/* replay time: uptime counts from the capture's first record */
 		if (!d->now_us)
-			d->cmd.start_us = d->app.start_us = t;
+			d->cmd.start_us = t;
 		d->now_us = t;
 	}
 	store_handle_adv(d->store, adv, t);
@@ -228,15 +239,12 @@ static void handle_adv(const struct adv *adv, void *user_data)
 	process_adv(user_data, adv, true);
 }
 
-static void inject_adv(struct app *app, const struct adv *adv, const char *node)
+/* An advertisement from elsewhere (another node's raw relay): decoded like our own, not
+ * recorded and not relayed again. */
+static void inject_adv(void *user_data, const struct adv *adv, const char *node)
 {
 	(void)node;
-	process_adv((struct daemon *)app, adv, false);
-}
-
-static uint64_t app_now_cb(struct app *app)
-{
-	return now((struct daemon *)app);
+	process_adv(user_data, adv, false);
 }
 
 /* ---- replay ------------------------------------------------------------------------- */
@@ -549,7 +557,7 @@ static int load_mi32cfg(struct daemon *d)
 		/* refused whole, left untouched; MI32Cfg will overwrite it only when asked */
 		log_err("%s. The file is left as it is and not used; fix it, or save the "
 			"current list over it with MI32Cfg", err); /* @err starts with the path */
-		d->cmd.mi32cfg_broken = true;
+		commands_set_mi32cfg_broken(&d->cmd, true);
 		return 0;
 	}
 	n = mi32cfg_count(cfg);
@@ -577,6 +585,69 @@ static int load_mi32cfg(struct daemon *d)
 		store_set_option(d->store, STORE_OPTION_AUTO_ADD, 0);
 	if (generic && d->cfg.option[5] == CONFIG_AUTO)
 		store_set_option(d->store, STORE_OPTION_GENERIC, 1);
+	return 0;
+}
+
+/* ---- sinks ----------------------------------------------------------------------------- */
+
+static void sink_add(struct daemon *d, const struct sink_ops *ops, void *sink)
+{
+	if (sink && d->n_out < SINKS_MAX) {
+		d->out[d->n_out].ops = ops;
+		d->out[d->n_out].sink = sink;
+		d->n_out++;
+	}
+}
+
+/* Each configured sink gets what it needs of the config, nothing more. The MQTT sink comes
+ * first (the others talk through it); the outputs then run in the order discovery, web,
+ * MQTT: discovery's last words (sensors unavailable) must leave before MQTT says Offline and
+ * disconnects. */
+static int sinks_start(struct daemon *d)
+{
+	const struct config *c = &d->cfg;
+	struct sink_clock clock = { now_cb, start_cb, d };
+	char addr[160];
+	int r;
+
+	if (c->mqtt_host) {
+		struct mqtt_opts mo = {
+			.host = c->mqtt_host, .port = c->mqtt_port,
+			.user = c->mqtt_user, .password = c->mqtt_password,
+			.client_id = c->mqtt_client_id, .cafile = c->mqtt_cafile,
+			.certfile = c->mqtt_certfile, .keyfile = c->mqtt_keyfile,
+			.topic = d->topic, .group_topic = c->group_topic, .queue = c->mqtt_queue,
+			.raw_out = c->mqtt_raw_out, .raw_in = c->mqtt_raw_in,
+			.clock = clock, .inject = inject_adv, .inject_data = d,
+		};
+
+		if ((r = mqtt_sink_new(d->ev, d->store, &d->cmd, &mo, &d->mqtt)) < 0)
+			return r;
+	}
+	if (c->web_port) {
+		struct web_opts wo = {
+			.port = c->web_port, .bind = c->web_bind, .password = c->web_password,
+			.mi32cfg = c->mi32cfg, .topic = d->topic, .version = MI32_VERSION,
+			.mqtt_addr = c->mqtt_host ? addr : NULL, .mqtt = d->mqtt, .clock = clock,
+		};
+
+		snprintf(addr, sizeof(addr), "%s:%u", c->mqtt_host ? c->mqtt_host : "",
+			 c->mqtt_port ? c->mqtt_port : 1883);
+		if ((r = web_new(d->ev, d->store, &d->cmd, &wo, &d->web)) < 0)
+			return r;
+	}
+	if (d->mqtt && c->hass) {
+		struct hass_opts ho = {
+			.prefix = c->hass_prefix, .topic = d->topic, .version = MI32_VERSION,
+			.stale_min_s = c->hass_stale_min, .stale_s = c->stale, .clock = clock,
+		};
+
+		if ((r = hass_new(d->ev, d->store, d->mqtt, &ho, &d->hass)) < 0)
+			return r;
+	}
+	sink_add(d, &hass_ops, d->hass);
+	sink_add(d, &web_ops, d->web);
+	sink_add(d, &mqtt_sink_ops, d->mqtt);
 	return 0;
 }
 
@@ -648,22 +719,8 @@ static int setup(struct daemon *d)
 	d->cmd.changed = on_changed;
 	d->cmd.host = d;
 
-	d->app.ev = d->ev;
-	d->app.store = d->store;
-	d->app.cmd = &d->cmd;
-	d->app.cfg = &d->cfg;
-	d->app.topic = d->topic;
-	d->app.version = MI32_VERSION;
-	d->app.start_us = d->cmd.start_us;
-	d->app.now_us = app_now_cb;
-	d->app.inject = inject_adv;
-
-	/* sinks: each starts here when configured and registers its outputs on d->app */
-	if (d->cfg.web_port && (r = web_start(&d->app, &d->web)) < 0)
-		return r;
-	if (d->cfg.mqtt_host && (r = mqtt_sink_start(&d->app, &d->mqtt)) < 0)
-		return r;
-	if (d->cfg.mqtt_host && d->cfg.hass && (r = hass_start(&d->app, &d->hass)) < 0)
+	r = sinks_start(d);
+	if (r < 0)
 		return r;
 
 	if (!d->virtual_time)
@@ -678,10 +735,10 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
-	for (unsigned int i = 0; i < d->app.n_out; i++)
-		if (d->app.out[i].ops->stop)
-			d->app.out[i].ops->stop(d->app.out[i].sink);
-	/* sinks: each is freed here */
+	for (unsigned int i = 0; i < d->n_out; i++)
+		if (d->out[i].ops->stop)
+			d->out[i].ops->stop(d->out[i].sink);
+	/* sinks: each is freed here, the MQTT sink last (the others hold it) */
 	hass_free(d->hass);
 	web_free(d->web);
 	mqtt_sink_free(d->mqtt);

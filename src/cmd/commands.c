@@ -449,3 +449,33 @@ int commands_exec(struct commands_ctx *ctx, const char *line, char *out, size_t 
 {
 	return cmd_exec(commands_table, commands_count, ctx, line, out, size);
 }
+
+int commands_exec_split(struct commands_ctx *ctx, const char *name, const char *payload,
+			char *out, size_t size)
+{
+	return cmd_exec_split(commands_table, commands_count, ctx, name, payload, out, size);
+}
+
+bool commands_writes(const char *line)
+{
+	struct cmd_req req;
+	char buf[CMD_LINE_MAX + 1];
+	const struct cmd_def *d;
+
+	if (strlen(line) > CMD_LINE_MAX)
+		return true;
+	d = cmd_lookup(commands_table, commands_count, line, &req, buf, sizeof(buf));
+	return d && (d->flags & CMD_F_WRITES);
+}
+
+void commands_set_state_extra(struct commands_ctx *ctx, void (*fn)(void *data, struct jw *w),
+			      void *data)
+{
+	ctx->state_extra = fn;
+	ctx->state_extra_data = data;
+}
+
+void commands_set_mi32cfg_broken(struct commands_ctx *ctx, bool broken)
+{
+	ctx->mi32cfg_broken = broken;
+}

@@ -5,6 +5,7 @@
 #ifndef MI32_COMMANDS_H
 #define MI32_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,23 @@ extern const size_t commands_count;
 
 /* Run one command line against @ctx; the JSON reply goes to @out. See cmd_exec(). */
 int commands_exec(struct commands_ctx *ctx, const char *line, char *out, size_t size);
+/* The same for a name and a payload arriving separately (MQTT topic + payload). */
+int commands_exec_split(struct commands_ctx *ctx, const char *name, const char *payload,
+			char *out, size_t size);
+
+/* Whether @line names a command that changes state (CMD_F_WRITES). A line longer than
+ * CMD_LINE_MAX counts as one: the caller refuses it anyway. */
+#define CMD_LINE_MAX 1024
+bool commands_writes(const char *line);
+
+/* Add more members at the end of the State reply (the MQTT sink's "MQTT"); @fn NULL removes
+ * them. One hook: a second call replaces the first. */
+void commands_set_state_extra(struct commands_ctx *ctx, void (*fn)(void *data, struct jw *w),
+			      void *data);
+
+/* The mi32cfg file on disk was refused at start (true), or has been written over since
+ * (false): MI32Cfg says so once. */
+void commands_set_mi32cfg_broken(struct commands_ctx *ctx, bool broken);
 
 /* Write the sensors' mi32cfg file (what MI32Cfg does). Returns 0 or -errno with @err set. */
 int commands_save_mi32cfg(struct commands_ctx *ctx, char err[256]);

@@ -15,8 +15,6 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
 
-#include "app/app.h"
-#include "app/config.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/jw.h"
@@ -46,7 +44,7 @@ static void announce_sensor(struct hass *h, const struct sensor *s)
  * ones), so the next run can delete the configs of those removed from mi32cfg */
 static void publish_inventory(struct hass *h)
 {
-	struct store *st = h->app->store;
+	struct store *st = h->store;
 	unsigned int n = store_sensor_count(st);
 	size_t size = 32 + (size_t)n * 16;
 	char *buf = malloc(size), t[HASS_TOPIC_MAX], id[13];
@@ -77,10 +75,11 @@ static void publish_inventory(struct hass *h)
 
 static void publish_stats(struct hass *h)
 {
-	struct store *st = h->app->store;
+	struct store *st = h->store;
 	unsigned int n = store_sensor_count(st), heard = 0;
-	uint64_t now = app_now(h->app);
-	uint64_t up = now > h->app->start_us ? (now - h->app->start_us) / 1000000u : 0;
+	uint64_t now = sink_now(&h->clock);
+	uint64_t start = sink_start(&h->clock);
+	uint64_t up = now > start ? (now - start) / 1000000u : 0;
 	char buf[192], t[HASS_TOPIC_MAX];
 	struct jw w;
 
@@ -113,7 +112,7 @@ static double timeout_s(struct hass *h, const struct sensor *s, const struct hs 
 /* Once a (store) second: sensors silent past their learned timeout go offline. */
 static void sweep(struct hass *h, uint64_t now)
 {
-	struct store *st = h->app->store;
+	struct store *st = h->store;
 	unsigned int n = store_sensor_count(st);
 
 	h->last_sweep_us = now;
@@ -137,7 +136,7 @@ static void sweep(struct hass *h, uint64_t now)
 /* Everything, again: on connect and on Home Assistant's birth message. */
 void hass__announce_all(struct hass *h)
 {
-	struct store *st = h->app->store;
+	struct store *st = h->store;
 	unsigned int n = store_sensor_count(st);
 
 	h->announced_mono = hass__mono_us();
@@ -252,7 +251,7 @@ static void on_old_config(void *ud, const char *topic, const void *payload, size
 	(void)payload;
 	if (!len || !p || strncmp(p + 6, "node_", 5) == 0 || hass__parse_mac(p + 6, 12, mac) < 0 || p[18] != '/')
 		return;
-	if (!hass__in_list(h->del, h->n_del, mac) || store_find(h->app->store, mac) >= 0)
+	if (!hass__in_list(h->del, h->n_del, mac) || store_find(h->store, mac) >= 0)
 		return;
 	obj = p + 19;
 	snprintf(own, sizeof(own), "rssi_%s/", h->node_id);
@@ -277,7 +276,7 @@ static void cleanup(struct hass *h)
 		char t[HASS_TOPIC_MAX];
 		uint8_t (*d)[6];
 
-		if (store_find(h->app->store, mac) >= 0 || hass__in_list(h->del, h->n_del, mac))
+		if (store_find(h->store, mac) >= 0 || hass__in_list(h->del, h->n_del, mac))
 			continue;
 		d = realloc(h->del, (h->n_del + 1) * sizeof(*d));
 		if (!d)
@@ -295,7 +294,7 @@ static void cleanup(struct hass *h)
 		char t[HASS_TOPIC_MAX];
 
 		snprintf(t, sizeof(t), "%s/+/+/+/config", h->ctx.prefix);
-		mqtt_sink_subscribe(h->app->mqtt, t, on_old_config, h);
+		mqtt_sink_subscribe(h->mqtt, t, on_old_config, h);
 	}
 }
 
@@ -321,7 +320,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *user_data)
 	if (h->connected && !h->cleanup_done && hass__mono_us() - h->connected_mono >= CLEANUP_DELAY_US)
 		cleanup(h);
 	if (h->connected)
-		sweep(h, app_now(h->app));
+		sweep(h, sink_now(&h->clock));
 	sd_event_source_set_time(s, usec + 1000000u);
 	return 0;
 }
@@ -329,8 +328,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *user_data)
 static void on_state(void *sink, const char *json)
 {
 	struct hass *h = sink;
-	uint64_t now = app_now(h->app);
-	uint64_t adverts = store_stats(h->app->store)->adverts;
+	uint64_t now = sink_now(&h->clock);
+	uint64_t adverts = store_stats(h->store)->adverts;
 
 	(void)json;
 	if (h->stat_us && now > h->stat_us)
@@ -346,7 +345,7 @@ static void on_state(void *sink, const char *json)
  * still hears it. */
 static void withdraw(struct hass *h)
 {
-	struct store *st = h->app->store;
+	struct store *st = h->store;
 
 	on_state(h, NULL);
 	for (unsigned int i = 0; i < store_sensor_count(st); i++)
@@ -370,13 +369,13 @@ static void on_connected(void *data)
 		withdraw(h);
 }
 
-/* Last words, before the MQTT sink says Offline (see hass_start). */
+/* Last words, before the MQTT sink says Offline (the daemon stops us first). */
 static void on_stop(void *sink)
 {
 	struct hass *h = sink;
 
 	h->stop_requested = true;
-	if (h->connected && !h->stopping && mqtt_sink_connected(h->app->mqtt))
+	if (h->connected && !h->stopping && mqtt_sink_connected(h->mqtt))
 		withdraw(h);
 }
 
@@ -385,82 +384,68 @@ static void on_mqtt(void *data, const char *topic, const void *payload, size_t l
 	hass__on_message(data, topic, payload, len);
 }
 
-static const struct app_output hass_output = {
+const struct sink_ops hass_ops = {
 	.state = on_state,
 	.stop = on_stop,
 };
 
-int hass_start(struct app *app, struct hass **out)
+int hass_new(sd_event *ev, struct store *store, struct mqtt_sink *mqtt,
+	     const struct hass_opts *opts, struct hass **out)
 {
 	static const char *const subs[] = { "tele/+/LWT", "tele/+/HASS", "tele/+/+/rssi",
 					    "tele/+/+/knob", "mi32/+/knob/set" };
-	const struct config *cfg = app->cfg;
 	struct hass *h;
 	char t[HASS_TOPIC_MAX];
-	int r;
+	int r = -ENOMEM;
 
 	*out = NULL;
-	if (!app->mqtt)
-		return -ENOTCONN;
+	if (!mqtt)
+		return -EINVAL;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->app = app;
-	h->ctx.prefix = cfg && cfg->hass_prefix ? cfg->hass_prefix : "homeassistant";
-	h->ctx.node = app->topic;
-	h->ctx.version = app->version;
-	snprintf(h->node_id, sizeof(h->node_id), "%s", app->topic);
+	h->store = store;
+	h->mqtt = mqtt;
+	h->clock = opts->clock;
+	h->ctx.prefix = opts->prefix ? opts->prefix : "homeassistant";
+	h->ctx.node = opts->topic;
+	h->ctx.version = opts->version;
+	snprintf(h->node_id, sizeof(h->node_id), "%s", opts->topic);
 	for (char *p = h->node_id; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
 		      *p == '-'))
 			*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : '_';
-	h->floor_s = cfg ? cfg->hass_stale_min : 300;
-	h->fallback_s = cfg && cfg->stale ? cfg->stale : 1800;
+	h->floor_s = opts->stale_min_s;
+	h->fallback_s = opts->stale_s ? opts->stale_s : 1800;
 	/* Home Assistant needs each packet's values at once and complete: direct bridging
 	 * (option 2) with aggregated objects (option 0), as disco.be set them */
-	store_set_option(app->store, STORE_OPTION_AGGREGATE, 1);
-	store_set_option(app->store, STORE_OPTION_DIRECT, 1);
-	for (unsigned int i = 0; i < store_sensor_count(app->store); i++) {
+	store_set_option(store, STORE_OPTION_AGGREGATE, 1);
+	store_set_option(store, STORE_OPTION_DIRECT, 1);
+	for (unsigned int i = 0; i < store_sensor_count(store); i++) {
 		struct hs *x = hass__hs_get(h, i);
 
 		if (!x)
-			goto nomem;
-		x->online = hass_event_only(store_sensor(app->store, i));
+			goto fail;
+		x->online = hass_event_only(store_sensor(store, i));
 	}
-	h->sub = store_subscribe(app->store, STORE_EVENT_NEW | STORE_EVENT_UPDATE |
+	h->sub = store_subscribe(store, STORE_EVENT_NEW | STORE_EVENT_UPDATE |
 				 STORE_EVENT_CONFIG, on_store, h, NULL);
 	if (!h->sub)
-		goto nomem;
-	if ((r = app_add_output(app, &hass_output, h)) < 0) {
-		hass_free(h);
-		return r;
-	}
-	/* The daemon calls the stops in registration order and the MQTT sink disconnects in
-	 * its own: our last words (sensors unavailable) must go first, so move ahead of it. */
-	if (app->n_out > 1) {
-		__typeof__(app->out[0]) mine = app->out[app->n_out - 1];
-
-		memmove(&app->out[1], &app->out[0], (app->n_out - 1) * sizeof(app->out[0]));
-		app->out[0] = mine;
-	}
+		goto fail;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if ((r = mqtt_sink_subscribe(app->mqtt, subs[i], on_mqtt, h)) < 0)
+		if ((r = mqtt_sink_subscribe(mqtt, subs[i], on_mqtt, h)) < 0)
 			goto fail;
 	snprintf(t, sizeof(t), "%s/status", h->ctx.prefix);
-	if ((r = mqtt_sink_subscribe(app->mqtt, t, on_mqtt, h)) < 0)
+	if ((r = mqtt_sink_subscribe(mqtt, t, on_mqtt, h)) < 0)
 		goto fail;
-	mqtt_sink_on_connect(app->mqtt, on_connected, h);
-	if (app->ev && sd_event_add_time_relative(app->ev, &h->timer, CLOCK_MONOTONIC, 1000000u,
-						  100000u, on_timer, h) >= 0)
+	mqtt_sink_on_connect(mqtt, on_connected, h);
+	if (ev && sd_event_add_time_relative(ev, &h->timer, CLOCK_MONOTONIC, 1000000u, 100000u,
+					     on_timer, h) >= 0)
 		sd_event_source_set_enabled(h->timer, SD_EVENT_ON);
 	*out = h;
 	return 0;
-nomem:
-	hass_free(h);
-	return -ENOMEM;
 fail:
-	/* registered already: the daemon frees us with the others (hass_free) */
-	*out = h;
+	hass_free(h);
 	return r;
 }
 
@@ -469,7 +454,8 @@ void hass_free(struct hass *h)
 	if (!h)
 		return;
 	if (h->sub)
-		store_unsubscribe(h->app->store, h->sub);
+		store_unsubscribe(h->store, h->sub);
+	mqtt_sink_forget(h->mqtt, h);
 	sd_event_source_unref(h->timer);
 	for (size_t i = 0; i < h->n_nodes; i++)
 		free(h->nodes[i].inv);

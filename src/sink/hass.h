@@ -5,7 +5,7 @@
  * sensor's own advertising interval, and the best-hearing node per sensor (room presence).
  * hass.c is the runtime (announcing, learning), hass_link.c the consensus between nodes;
  * hass_entity.c (which entities) and hass_config.c (their JSON) are pure, store in and JSON
- * out, so tests check them byte for byte. It talks MQTT through the MQTT sink (app->mqtt).
+ * out, so tests check them byte for byte. It talks MQTT through the MQTT sink it is given.
  *
  * Topics (<mac> = 12 lower-case hex digits, <node> = a node's MQTT topic):
  *   <prefix>/<component>/mi32_<mac>/<object>/config    the sensor's entities (retained)
@@ -24,7 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct app;
+#include <systemd/sd-event.h>
+
+#include "sink/sink.h"
+
+struct mqtt_sink;
+struct store;
 struct sensor;
 struct hass;
 
@@ -73,10 +78,26 @@ void hass_mac_id(const uint8_t mac[6], char out[13]);
 double hass_stale_timeout(const float *intervals, unsigned int n, double floor_s,
 			  double fallback_s);
 
-/* Start discovery on @app (needs app->mqtt, i.e. a running MQTT sink: mqtt_sink_start()).
- * Switches MI32Option0 and MI32Option2 on: Home Assistant needs every accepted packet's
- * values at once. Returns 0 (*@out set) or -ENOMEM / -ENOTCONN (no MQTT). */
-int hass_start(struct app *app, struct hass **out);
+/* What discovery needs to know, filled by the app layer. Strings are borrowed. */
+struct hass_opts {
+	const char *prefix;        /* discovery prefix; NULL = "homeassistant" */
+	const char *topic;         /* this node's MQTT topic */
+	const char *version;       /* mi32's version, for "origin" */
+	unsigned int stale_min_s;  /* floor of the learned unavailable timeout, 0 = never */
+	unsigned int stale_s;      /* the timeout while none is learned yet, 0 = 1800 s */
+	struct sink_clock clock;
+};
+
+/* The outputs of discovery, for the daemon's array. Its stop (sensors unavailable) must
+ * come before the MQTT sink's (Offline and disconnect). */
+extern const struct sink_ops hass_ops;
+
+/* Start discovery on @ev for the sensors of @store, talking through @mqtt (a running MQTT
+ * sink that outlives it). Switches MI32Option0 and MI32Option2 on: Home Assistant needs
+ * every accepted packet's values at once. Returns 0 (*@out set), -EINVAL (no @mqtt) or
+ * -ENOMEM / -ENOSPC (nothing left registered). */
+int hass_new(sd_event *ev, struct store *store, struct mqtt_sink *mqtt,
+	     const struct hass_opts *opts, struct hass **out);
 void hass_free(struct hass *h); /* NULL is a no-op */
 
 #endif

@@ -96,7 +96,9 @@ struct node { /* another node */
 };
 
 struct hass {
-	struct app *app;
+	struct store *store;     /* borrowed */
+	struct mqtt_sink *mqtt;  /* borrowed */
+	struct sink_clock clock;
 	struct hass_ctx ctx;
 	char node_id[NODE_MAX]; /* this node's topic as a unique-id part */
 	unsigned int sub;

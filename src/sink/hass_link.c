@@ -14,7 +14,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "app/app.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/jw.h"
@@ -34,7 +33,7 @@ uint64_t hass__mono_us(void)
 
 int hass__pub(struct hass *h, const char *topic, const char *payload, bool retain)
 {
-	return mqtt_sink_publish(h->app->mqtt, topic, payload, strlen(payload), retain);
+	return mqtt_sink_publish(h->mqtt, topic, payload, strlen(payload), retain);
 }
 
 int hass__parse_mac(const char *s, size_t len, uint8_t mac[6])
@@ -255,7 +254,7 @@ void hass__consensus(struct hass *h, const struct sensor *s, bool self_gone)
 void hass__publish_link(struct hass *h, const struct sensor *s, bool force)
 {
 	struct hs *x = hass__hs_get(h, sensor_slot(s));
-	uint64_t now = app_now(h->app);
+	uint64_t now = sink_now(&h->clock);
 	char t[HASS_TOPIC_MAX], buf[64];
 	struct jw w;
 
@@ -322,7 +321,7 @@ static size_t parse_inventory(const char *payload, size_t len, uint8_t (**out)[6
 
 static void node_gone(struct hass *h, const char *name)
 {
-	struct store *st = h->app->store;
+	struct store *st = h->store;
 	char t[HASS_TOPIC_MAX];
 
 	/* its retained consensus may name it best or say online; no one else will fix it */
@@ -370,14 +369,14 @@ void hass__on_message(void *ud, const char *topic, const char *payload, size_t l
 
 		if (hass__parse_mac(topic + 5, 12, mac) < 0 || strcmp(topic + 17, "/knob/set"))
 			return;
-		slot = store_find(h->app->store, mac);
+		slot = store_find(h->store, mac);
 		if (slot >= 0 && hass__hs_get(h, (unsigned int)slot)) {
 			struct hs *x = &h->hs[slot];
 			int v = atoi(pl);
 
 			x->knob = v < 0 ? 0 : v > 100 ? 100 : v;
 			x->knob_known = true;
-			hass__publish_knob(h, store_sensor(h->app->store, (unsigned int)slot));
+			hass__publish_knob(h, store_sensor(h->store, (unsigned int)slot));
 		}
 		return;
 	}
@@ -446,13 +445,13 @@ void hass__on_message(void *ud, const char *topic, const char *payload, size_t l
 		e->rssi = e->has_rssi ? (float)r->valuedouble : 0;
 		cJSON_Delete(j);
 		hass__node_get(h, node, true);
-		slot = store_find(h->app->store, mac);
+		slot = store_find(h->store, mac);
 		if (slot >= 0 && h->connected)
-			hass__consensus(h, store_sensor(h->app->store, (unsigned int)slot), false);
+			hass__consensus(h, store_sensor(h->store, (unsigned int)slot), false);
 		return;
 	}
 	if (strcmp(leaf, "knob") == 0 && len) {
-		int slot = store_find(h->app->store, mac);
+		int slot = store_find(h->store, mac);
 		struct hs *x = slot >= 0 ? hass__hs_get(h, (unsigned int)slot) : NULL;
 
 		if (!x)

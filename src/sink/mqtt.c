@@ -20,8 +20,6 @@
 #include <mosquitto.h>
 #include <systemd/sd-event.h>
 
-#include "app/app.h"
-#include "app/config.h"
 #include "util/log.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
@@ -30,12 +28,6 @@
 #include "sink/mqtt_int.h"
 
 static void on_publish(struct mosquitto *mosq, void *obj, int mid);
-static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
-			   void (*fn)(void *data, const char *topic, const void *payload,
-				      size_t len),
-			   void (*sfn)(void *data, const char *topic, const char *payload,
-				       size_t len),
-			   void *data);
 
 /* ---- publishing ------------------------------------------------------------------------- */
 
@@ -115,8 +107,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 	if (rc) {
 		/* the broker closes the connection next; the disconnect callback retries */
 		if (m->last_err != 300000 + rc)
-			log_warn("MQTT: %s:%u refused the connection: %s", m->cfg->mqtt_host,
-				 m->cfg->mqtt_port, mosquitto_connack_string(rc));
+			log_warn("MQTT: %s:%u refused the connection: %s", m->o.host,
+				 m->o.port, mosquitto_connack_string(rc));
 		m->last_err = 300000 + rc;
 		return;
 	}
@@ -124,8 +116,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 	m->connects++;
 	m->retry_ms = RETRY_MIN_MS;
 	m->last_err = 0;
-	log_info("MQTT: connected to %s:%u as %s", m->cfg->mqtt_host, m->cfg->mqtt_port,
-		 m->app->topic);
+	log_info("MQTT: connected to %s:%u as %s", m->o.host, m->o.port,
+		 m->o.topic);
 	{
 		char t[TOPIC_MAX + 2];
 
@@ -136,8 +128,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
 			mosquitto_subscribe(mosq, NULL, t, 0);
 		}
 	}
-	if (m->cfg->mqtt_raw_in)
-		mosquitto_subscribe(mosq, NULL, m->cfg->mqtt_raw_in, 0);
+	if (m->o.raw_in)
+		mosquitto_subscribe(mosq, NULL, m->o.raw_in, 0);
 	for (unsigned int i = 0; i < m->n_subs; i++)
 		mosquitto_subscribe(mosq, NULL, m->subs[i].pattern, 0);
 	/* after the subscriptions: the broker handles a client's packets in order, so whoever
@@ -175,7 +167,7 @@ static void handle_command(struct mqtt_sink *m, const char *name, const char *pa
 {
 	char topic[TOPIC_MAX + 32];
 
-	app_command_split(m->app, name, payload, m->reply, sizeof(m->reply));
+	commands_exec_split(m->cmds, name, payload, m->reply, sizeof(m->reply));
 	/* Tasmota answers Status <n> on stat/<topic>/STATUS<n>, everything else on RESULT */
 	if (strcasecmp(name, "Status") == 0) {
 		long n = strtol(payload, NULL, 10);
@@ -209,20 +201,20 @@ static void handle_raw(struct mqtt_sink *m, const struct mosquitto_message *msg)
 	}
 	if (!node[0])
 		snprintf(node, sizeof(node), "%s", msg->topic);
-	if (strcmp(node, m->app->topic) == 0) {
+	if (strcmp(node, m->o.topic) == 0) {
 		m->raw_own++;
 		return;
 	}
 	m->raw_in++;
-	now = app_now(m->app);
+	now = sink_now(&m->o.clock);
 	/* one frame heard by several nodes is decoded once; every node's RSSI is kept */
 	adv.time_us = now;
 	dup = relay_seen(m->relay, &adv, now);
 	if (dup)
 		m->raw_dupes++;
 	else
-		app_inject_adv(m->app, &adv, node);
-	if (store_find(m->app->store, adv.addr) >= 0)
+		m->o.inject(m->o.inject_data, &adv, node);
+	if (store_find(m->store, adv.addr) >= 0)
 		relay_note_rssi(m->relay, node, adv.addr, adv.rssi, now);
 }
 
@@ -243,7 +235,7 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 		handle_command(m, name, msg->payload ? msg->payload : "");
 		return;
 	}
-	if (m->relay && mosquitto_topic_matches_sub(m->cfg->mqtt_raw_in, msg->topic, &match) ==
+	if (m->relay && mosquitto_topic_matches_sub(m->o.raw_in, msg->topic, &match) ==
 			MOSQ_ERR_SUCCESS && match) {
 		handle_raw(m, msg);
 		return;
@@ -251,15 +243,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 	for (unsigned int i = 0; i < m->n_subs; i++)
 		if (mosquitto_topic_matches_sub(m->subs[i].pattern, msg->topic, &match) ==
 				MOSQ_ERR_SUCCESS && match)
-		{
-			if (m->subs[i].fn)
-				m->subs[i].fn(m->subs[i].data, msg->topic, msg->payload,
-					      (size_t)msg->payloadlen);
-			else /* libmosquitto NUL-terminates every payload */
-				m->subs[i].sfn(m->subs[i].data, msg->topic,
-					       msg->payload ? msg->payload : "",
-					       (size_t)msg->payloadlen);
-		}
+			m->subs[i].fn(m->subs[i].data, msg->topic, msg->payload,
+				      (size_t)msg->payloadlen);
 }
 
 /* ---- the daemon's outputs --------------------------------------------------------------- */
@@ -285,14 +270,14 @@ static void out_adv(void *sink, const struct adv *adv)
 	int n;
 
 	if (m->relay)
-		relay_seen(m->relay, adv, app_now(m->app)); /* heard here first: drop relayed copies */
-	if (!m->cfg->mqtt_raw_out)
+		relay_seen(m->relay, adv, sink_now(&m->o.clock)); /* heard here first: drop relayed copies */
+	if (!m->o.raw_out)
 		return;
 	if (!m->connected || m->pending >= PENDING_MAX) {
 		m->raw_unsent++;
 		return;
 	}
-	n = relay_encode(adv, m->app->topic, m->raw, sizeof(m->raw));
+	n = relay_encode(adv, m->o.topic, m->raw, sizeof(m->raw));
 	if (n > 0 && publish(m, m->t_ble, m->raw, (size_t)n, 0, false, false) == 0)
 		m->raw_out++;
 	else
@@ -424,7 +409,7 @@ static void out_stop(void *sink)
 	mqtt__drop_io(m);
 }
 
-static const struct app_output mqtt_output = {
+const struct sink_ops mqtt_sink_ops = {
 	.sensor = out_sensor,
 	.state = out_state,
 	.adv = out_adv,
@@ -450,7 +435,7 @@ static void state_extra(void *data, struct jw *w)
 	jw_uint(w, m->pending);
 	jw_key(w, "Dropped");
 	jw_uint(w, mqtt_queue_dropped(m->queue));
-	if (m->cfg->mqtt_raw_out) {
+	if (m->o.raw_out) {
 		jw_key(w, "RawOut");
 		jw_uint(w, m->raw_out);
 		jw_key(w, "RawUnsent");
@@ -477,21 +462,6 @@ static void state_extra(void *data, struct jw *w)
 
 static int lib_refs;
 
-/* struct app's publish/subscribe, for sinks that know only app.h */
-static int app_publish(struct app *app, const char *topic, const char *payload, size_t len,
-		       bool retain)
-{
-	return mqtt_sink_publish(app->mqtt, topic, payload, len, retain);
-}
-
-static int app_subscribe(struct app *app, const char *topic,
-			 void (*cb)(void *ud, const char *topic, const char *payload,
-				    size_t len),
-			 void *ud)
-{
-	return mqtt__subscribe(app->mqtt, topic, NULL, cb, ud);
-}
-
 /* A TLS file option that names nothing readable: log the option, the path and why. */
 static bool tls_file_missing(const char *option, const char *path)
 {
@@ -516,27 +486,27 @@ static bool tls_file_missing(const char *option, const char *path)
 
 static int configure(struct mqtt_sink *m)
 {
-	const struct config *c = m->cfg;
-	const char *id = c->mqtt_client_id ? c->mqtt_client_id : m->app->topic;
+	const struct mqtt_opts *c = &m->o;
+	const char *id = c->client_id ? c->client_id : c->topic;
 	const char *group = c->group_topic;
 	struct in6_addr a6;
 	int rc;
 
-	snprintf(m->t_lwt, TOPIC_MAX, "tele/%s/LWT", m->app->topic);
-	snprintf(m->t_state, TOPIC_MAX, "tele/%s/STATE", m->app->topic);
-	snprintf(m->t_sensor, TOPIC_MAX, "tele/%s/SENSOR", m->app->topic);
-	snprintf(m->t_ble, TOPIC_MAX, "tele/%s/BLE", m->app->topic);
-	snprintf(m->t_stat, TOPIC_MAX, "stat/%s/", m->app->topic);
-	snprintf(m->t_cmnd, TOPIC_MAX, "cmnd/%s/", m->app->topic);
-	if (group && *group && strcmp(group, m->app->topic) != 0)
+	snprintf(m->t_lwt, TOPIC_MAX, "tele/%s/LWT", m->o.topic);
+	snprintf(m->t_state, TOPIC_MAX, "tele/%s/STATE", m->o.topic);
+	snprintf(m->t_sensor, TOPIC_MAX, "tele/%s/SENSOR", m->o.topic);
+	snprintf(m->t_ble, TOPIC_MAX, "tele/%s/BLE", m->o.topic);
+	snprintf(m->t_stat, TOPIC_MAX, "stat/%s/", m->o.topic);
+	snprintf(m->t_cmnd, TOPIC_MAX, "cmnd/%s/", m->o.topic);
+	if (group && *group && strcmp(group, m->o.topic) != 0)
 		snprintf(m->t_group, TOPIC_MAX, "cmnd/%s/", group);
 
-	if (c->mqtt_raw_in) {
-		bool ok = mosquitto_sub_topic_check(c->mqtt_raw_in) == MOSQ_ERR_SUCCESS;
+	if (c->raw_in) {
+		bool ok = mosquitto_sub_topic_check(c->raw_in) == MOSQ_ERR_SUCCESS;
 
 		if (!ok) {
 			log_err("MQTT: mqtt-raw-in '%s' is not a valid topic filter",
-				c->mqtt_raw_in);
+				c->raw_in);
 			return -EINVAL;
 		}
 	}
@@ -548,29 +518,29 @@ static int configure(struct mqtt_sink *m)
 	mosquitto_message_callback_set(m->mosq, on_message);
 	mosquitto_publish_callback_set(m->mosq, on_publish);
 	rc = mosquitto_will_set(m->mosq, m->t_lwt, 7, "Offline", 1, true);
-	if (rc == MOSQ_ERR_SUCCESS && (c->mqtt_user || c->mqtt_password))
-		rc = mosquitto_username_pw_set(m->mosq, c->mqtt_user ? c->mqtt_user : "",
-					       c->mqtt_password);
+	if (rc == MOSQ_ERR_SUCCESS && (c->user || c->password))
+		rc = mosquitto_username_pw_set(m->mosq, c->user ? c->user : "",
+					       c->password);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_err("MQTT: %s", mosquitto_strerror(rc));
 		return rc == MOSQ_ERR_NOMEM ? -ENOMEM : -EINVAL;
 	}
-	if ((c->mqtt_certfile != NULL) != (c->mqtt_keyfile != NULL)) {
+	if ((c->certfile != NULL) != (c->keyfile != NULL)) {
 		log_err("MQTT: mqtt-certfile and mqtt-keyfile go together");
 		return -EINVAL;
 	}
-	if (c->mqtt_certfile && !c->mqtt_cafile) {
+	if (c->certfile && !c->cafile) {
 		log_err("MQTT: a client certificate needs mqtt-cafile (TLS)");
 		return -EINVAL;
 	}
 	/* libmosquitto says only "Invalid function arguments" for a file it cannot open */
-	if (tls_file_missing("mqtt-cafile", c->mqtt_cafile) ||
-	    tls_file_missing("mqtt-certfile", c->mqtt_certfile) ||
-	    tls_file_missing("mqtt-keyfile", c->mqtt_keyfile))
+	if (tls_file_missing("mqtt-cafile", c->cafile) ||
+	    tls_file_missing("mqtt-certfile", c->certfile) ||
+	    tls_file_missing("mqtt-keyfile", c->keyfile))
 		return -EINVAL;
-	if (c->mqtt_cafile) {
-		rc = mosquitto_tls_set(m->mosq, c->mqtt_cafile, NULL, c->mqtt_certfile,
-				       c->mqtt_keyfile, NULL);
+	if (c->cafile) {
+		rc = mosquitto_tls_set(m->mosq, c->cafile, NULL, c->certfile,
+				       c->keyfile, NULL);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			log_err("MQTT: TLS settings refused (%s): check mqtt-cafile, "
 				"mqtt-certfile and mqtt-keyfile", mosquitto_strerror(rc));
@@ -578,38 +548,40 @@ static int configure(struct mqtt_sink *m)
 		}
 		m->tls = true;
 	}
-	m->numeric = inet_pton(AF_INET, c->mqtt_host, &a6) == 1 ||
-		     inet_pton(AF_INET6, c->mqtt_host, &a6) == 1;
+	m->numeric = inet_pton(AF_INET, c->host, &a6) == 1 ||
+		     inet_pton(AF_INET6, c->host, &a6) == 1;
 	m->hints.ai_family = AF_UNSPEC;
 	m->hints.ai_socktype = SOCK_STREAM;
 	return 0;
 }
 
-int mqtt_sink_start(struct app *app, struct mqtt_sink **out)
+int mqtt_sink_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
+		  const struct mqtt_opts *opts, struct mqtt_sink **out)
 {
 	struct mqtt_sink *m;
 	int r;
 
 	*out = NULL;
-	if (!app->cfg->mqtt_host)
+	if (!opts->host || (opts->raw_in && !opts->inject))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->app = app;
-	m->cfg = app->cfg;
+	m->ev = ev;
+	m->store = store;
+	m->cmds = cmds;
+	m->o = *opts;
 	m->fd = -1;
 	m->dns_pipe[0] = m->dns_pipe[1] = -1;
 	m->retry_ms = RETRY_MIN_MS;
 	if (lib_refs++ == 0)
 		mosquitto_lib_init();
-	m->queue = mqtt_queue_new(app->cfg->mqtt_queue ? app->cfg->mqtt_queue : 1000,
-				  QUEUE_MAX_BYTES);
+	m->queue = mqtt_queue_new(opts->queue ? opts->queue : 1000, QUEUE_MAX_BYTES);
 	if (!m->queue) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	if (app->cfg->mqtt_raw_in && !(m->relay = relay_new(4096, 8192))) {
+	if (opts->raw_in && !(m->relay = relay_new(4096, 8192))) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -621,27 +593,20 @@ int mqtt_sink_start(struct app *app, struct mqtt_sink **out)
 			r = -errno;
 			goto fail;
 		}
-		r = sd_event_add_io(app->ev, &m->dns_src, m->dns_pipe[0], EPOLLIN, mqtt__on_dns, m);
+		r = sd_event_add_io(ev, &m->dns_src, m->dns_pipe[0], EPOLLIN, mqtt__on_dns, m);
 		if (r < 0)
 			goto fail;
 	}
-	r = sd_event_add_time_relative(app->ev, &m->misc, CLOCK_MONOTONIC, 1000000u, 100000u,
+	r = sd_event_add_time_relative(ev, &m->misc, CLOCK_MONOTONIC, 1000000u, 100000u,
 				       mqtt__on_misc, m);
 	if (r < 0)
 		goto fail;
 	sd_event_source_set_enabled(m->misc, SD_EVENT_ON);
-	r = sd_event_add_defer(app->ev, &m->drain, on_drain, m);
+	r = sd_event_add_defer(ev, &m->drain, on_drain, m);
 	if (r < 0)
 		goto fail;
 	sd_event_source_set_enabled(m->drain, SD_EVENT_OFF);
-	r = app_add_output(app, &mqtt_output, m);
-	if (r < 0)
-		goto fail;
-	app->cmd->state_extra = state_extra;
-	app->cmd->state_extra_data = m;
-	app->mqtt = m;
-	app->publish = app_publish;
-	app->subscribe = app_subscribe;
+	commands_set_state_extra(cmds, state_extra, m);
 	mqtt__attempt(m);
 	*out = m;
 	return 0;
@@ -654,15 +619,8 @@ void mqtt_sink_free(struct mqtt_sink *m)
 {
 	if (!m)
 		return;
-	if (m->app->mqtt == m) {
-		m->app->mqtt = NULL;
-		m->app->publish = NULL;
-		m->app->subscribe = NULL;
-	}
-	if (m->app->cmd && m->app->cmd->state_extra_data == m) {
-		m->app->cmd->state_extra = NULL;
-		m->app->cmd->state_extra_data = NULL;
-	}
+	if (m->cmds && m->cmds->state_extra_data == m)
+		commands_set_state_extra(m->cmds, NULL, NULL);
 	if (m->resolving) {
 		/* the resolver thread may still write to the pipe: wait for it */
 		if (gai_cancel(&m->gai) != EAI_CANCELED) {
@@ -694,15 +652,12 @@ void mqtt_sink_free(struct mqtt_sink *m)
 		mosquitto_lib_cleanup();
 }
 
-static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
-			   void (*fn)(void *data, const char *topic, const void *payload,
-				      size_t len),
-			   void (*sfn)(void *data, const char *topic, const char *payload,
-				       size_t len),
-			   void *data)
+int mqtt_sink_subscribe(struct mqtt_sink *m, const char *pattern,
+			void (*fn)(void *data, const char *topic, const void *payload,
+				   size_t len),
+			void *data)
 {
-	if (!m || !pattern || (!fn && !sfn) ||
-	    mosquitto_sub_topic_check(pattern) != MOSQ_ERR_SUCCESS)
+	if (!m || !pattern || !fn || mosquitto_sub_topic_check(pattern) != MOSQ_ERR_SUCCESS)
 		return -EINVAL;
 	if (m->n_subs == SUBS_MAX)
 		return -ENOSPC;
@@ -710,7 +665,6 @@ static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
 	if (!m->subs[m->n_subs].pattern)
 		return -ENOMEM;
 	m->subs[m->n_subs].fn = fn;
-	m->subs[m->n_subs].sfn = sfn;
 	m->subs[m->n_subs].data = data;
 	m->n_subs++;
 	if (m->connected) {
@@ -720,12 +674,23 @@ static int mqtt__subscribe(struct mqtt_sink *m, const char *pattern,
 	return 0;
 }
 
-int mqtt_sink_subscribe(struct mqtt_sink *m, const char *pattern,
-			void (*fn)(void *data, const char *topic, const void *payload,
-				   size_t len),
-			void *data)
+void mqtt_sink_forget(struct mqtt_sink *m, void *data)
 {
-	return mqtt__subscribe(m, pattern, fn, NULL, data);
+	unsigned int kept = 0;
+
+	if (!m)
+		return;
+	for (unsigned int i = 0; i < m->n_subs; i++) {
+		if (m->subs[i].data == data)
+			free(m->subs[i].pattern);
+		else
+			m->subs[kept++] = m->subs[i];
+	}
+	m->n_subs = kept;
+	if (m->on_connect_data == data) {
+		m->on_connect_fn = NULL;
+		m->on_connect_data = NULL;
+	}
 }
 
 void mqtt_sink_on_connect(struct mqtt_sink *m, void (*fn)(void *data), void *data)

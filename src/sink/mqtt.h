@@ -17,13 +17,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct app;
-struct mqtt_sink;
+#include <systemd/sd-event.h>
 
-/* Start the sink for @app (config, topic, loop): registers its outputs and the "MQTT"
- * member of State, and starts connecting in the background. Returns 0 with *@out set, or
- * -EINVAL (bad TLS/credential settings; logged), -ENOSPC (no output slot), -ENOMEM. */
-int mqtt_sink_start(struct app *app, struct mqtt_sink **out);
+#include "sink/sink.h"
+
+struct commands_ctx;
+struct mqtt_sink;
+struct store;
+
+/* What the sink needs to know, filled by the app layer from mi32.conf / the command line.
+ * Strings are borrowed: they must outlive the sink. */
+struct mqtt_opts {
+	const char *host;        /* broker name or address; required */
+	unsigned int port;
+	const char *user, *password;  /* NULL = none */
+	const char *client_id;   /* NULL = the topic */
+	const char *cafile, *certfile, *keyfile; /* TLS; NULL = none */
+	const char *topic;       /* this node's topic, e.g. "mi32_a1b2c3" */
+	const char *group_topic; /* NULL = none */
+	unsigned int queue;      /* SENSOR messages kept while disconnected, 0 = 1000 */
+	bool raw_out;            /* publish every raw advertisement on tele/<topic>/BLE */
+	const char *raw_in;      /* topic filter of other nodes' raw adverts, NULL = none */
+	struct sink_clock clock;
+	/* an advertisement relayed from another node (raw_in), to be decoded like our own;
+	 * @node names the node that heard it. Required with raw_in. */
+	void (*inject)(void *data, const struct adv *adv, const char *node);
+	void *inject_data;
+};
+
+/* The sink's outputs, for the daemon's array. */
+extern const struct sink_ops mqtt_sink_ops;
+
+/* Create the sink on @ev: commands arrive on cmnd/<topic>/ and run through @cmds (which
+ * gets the "MQTT" member of State); the raw relay looks sensors up in @store. Starts
+ * connecting in the background. Returns 0 with *@out set, or -EINVAL (bad TLS/credential
+ * settings; logged) or -ENOMEM. */
+int mqtt_sink_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
+		  const struct mqtt_opts *opts, struct mqtt_sink **out);
 
 /* Free the sink; NULL is a no-op. The daemon calls the output's stop first, which publishes
  * "Offline" on the LWT topic and disconnects cleanly. */
@@ -46,6 +76,9 @@ int mqtt_sink_subscribe(struct mqtt_sink *m, const char *pattern,
 /* Call @fn(@data) after every (re)connect, once "Online" and the subscriptions are out.
  * One hook; a second call replaces it. */
 void mqtt_sink_on_connect(struct mqtt_sink *m, void (*fn)(void *data), void *data);
+/* Drop every subscription and the on-connect hook that carry @data (a sink going away
+ * before the connection does). */
+void mqtt_sink_forget(struct mqtt_sink *m, void *data);
 bool mqtt_sink_connected(const struct mqtt_sink *m);
 /* SENSOR messages dropped since start (the queue full: the broker away or stalled), and
  * messages in libmosquitto's buffer now (at most PENDING_MAX of mqtt_int.h, plus the few

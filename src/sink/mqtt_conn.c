@@ -15,7 +15,6 @@
 #include <openssl/ssl.h>
 #include <systemd/sd-event.h>
 
-#include "app/config.h"
 #include "util/log.h"
 #include "sink/mqtt_int.h"
 
@@ -49,7 +48,7 @@ void mqtt__sync_io(struct mqtt_sink *m)
 		return;
 	ev = EPOLLIN | (mosquitto_want_write(m->mosq) ? EPOLLOUT : 0);
 	if (!m->io) {
-		if (sd_event_add_io(m->app->ev, &m->io, fd, ev, on_io, m) < 0) {
+		if (sd_event_add_io(m->ev, &m->io, fd, ev, on_io, m) < 0) {
 			log_err("MQTT: cannot watch the broker's socket");
 			return;
 		}
@@ -138,9 +137,9 @@ static void schedule_retry(struct mqtt_sink *m)
 
 	if (m->stopping)
 		return;
-	sd_event_now(m->app->ev, CLOCK_MONOTONIC, &now);
+	sd_event_now(m->ev, CLOCK_MONOTONIC, &now);
 	if (!m->retry) {
-		if (sd_event_add_time(m->app->ev, &m->retry, CLOCK_MONOTONIC,
+		if (sd_event_add_time(m->ev, &m->retry, CLOCK_MONOTONIC,
 				      now + m->retry_ms * 1000ull, 10000, on_retry, m) < 0) {
 			log_err("MQTT: cannot arm the reconnect timer");
 			return;
@@ -158,8 +157,8 @@ static void say_failure(struct mqtt_sink *m, int key, const char *what, const ch
 	if (key == m->last_err)
 		return;
 	m->last_err = key;
-	log_warn("MQTT: %s %s:%u: %s; retrying in the background", what, m->cfg->mqtt_host,
-		 m->cfg->mqtt_port, why);
+	log_warn("MQTT: %s %s:%u: %s; retrying in the background", what, m->o.host,
+		 m->o.port, why);
 }
 
 /* The connection is gone (or never came): forget the socket, retry later. Idempotent:
@@ -174,8 +173,8 @@ void mqtt__lost(struct mqtt_sink *m, int rc)
 		m->connected = false;
 		m->last_err = 0;
 		if (!m->stopping)
-			log_warn("MQTT: connection to %s:%u lost (%s)", m->cfg->mqtt_host,
-				 m->cfg->mqtt_port, mosquitto_strerror(rc));
+			log_warn("MQTT: connection to %s:%u lost (%s)", m->o.host,
+				 m->o.port, mosquitto_strerror(rc));
 	}
 	schedule_retry(m);
 }
@@ -186,8 +185,8 @@ static void connect_to(struct mqtt_sink *m, const char *host)
 
 	mqtt__drop_io(m);
 	m->active = true;
-	sd_event_now(m->app->ev, CLOCK_MONOTONIC, &m->attempt_us);
-	rc = mosquitto_connect_async(m->mosq, host, (int)m->cfg->mqtt_port, KEEPALIVE_S);
+	sd_event_now(m->ev, CLOCK_MONOTONIC, &m->attempt_us);
+	rc = mosquitto_connect_async(m->mosq, host, (int)m->o.port, KEEPALIVE_S);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		m->active = false;
 		say_failure(m, rc == MOSQ_ERR_ERRNO ? 100000 + errno : rc, "cannot connect to",
@@ -243,7 +242,7 @@ int mqtt__on_dns(sd_event_source *s, int fd, uint32_t revents, void *user_data)
 	}
 	/* TLS checks the certificate against the name libmosquitto connects to, so it gets
 	 * the name (resolved again, now from a warm cache); plain TCP gets the address */
-	connect_to(m, m->tls ? m->cfg->mqtt_host : host);
+	connect_to(m, m->tls ? m->o.host : host);
 	return 0;
 }
 
@@ -255,11 +254,11 @@ void mqtt__attempt(struct mqtt_sink *m)
 	if (m->stopping || m->active || m->resolving)
 		return;
 	if (m->numeric) {
-		connect_to(m, m->cfg->mqtt_host);
+		connect_to(m, m->o.host);
 		return;
 	}
 	memset(&m->gai, 0, sizeof(m->gai));
-	m->gai.ar_name = m->cfg->mqtt_host;
+	m->gai.ar_name = m->o.host;
 	m->gai.ar_request = &m->hints;
 	m->gaip = &m->gai;
 	sev.sigev_notify = SIGEV_THREAD;

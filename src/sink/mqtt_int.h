@@ -11,8 +11,8 @@
 #include <mosquitto.h>
 #include <systemd/sd-event.h>
 
-#include "app/app.h"
 #include "cmd/cmd.h"
+#include "sink/mqtt.h"
 #include "sink/mqtt_queue.h"
 #include "sink/relay.h"
 
@@ -37,15 +37,15 @@
 
 struct sub {
 	char *pattern;
-	/* one of the two: mqtt_sink_subscribe()'s, or app.h's (payload as a string) */
 	void (*fn)(void *data, const char *topic, const void *payload, size_t len);
-	void (*sfn)(void *data, const char *topic, const char *payload, size_t len);
 	void *data;
 };
 
 struct mqtt_sink {
-	struct app *app;
-	const struct config *cfg;
+	sd_event *ev;
+	struct store *store;         /* borrowed: the raw relay looks sensors up */
+	struct commands_ctx *cmds;   /* borrowed: commands run here */
+	struct mqtt_opts o;          /* strings borrowed */
 	struct mosquitto *mosq;
 	sd_event_source *io, *misc, *retry;
 	int fd;

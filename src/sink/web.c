@@ -17,8 +17,6 @@
 #include <microhttpd.h>
 #include <systemd/sd-event.h>
 
-#include "app/app.h"
-#include "app/config.h"
 #include "util/log.h"
 #include "cmd/commands.h"
 #include "store/mi32cfg.h"
@@ -60,7 +58,10 @@ struct log_line {
 };
 
 struct web {
-	struct app *app;
+	sd_event *ev;
+	struct store *store;           /* borrowed */
+	struct commands_ctx *cmds;     /* borrowed */
+	struct web_opts o;             /* strings borrowed */
 	struct MHD_Daemon *mhd;
 	sd_event_source *io, *timer, *wake, *flush, *tick;
 	struct sse_hub *hub;
@@ -117,7 +118,7 @@ static uint64_t mono_us(struct web *w)
 {
 	uint64_t t = 0;
 
-	sd_event_now(w->app->ev, CLOCK_MONOTONIC, &t);
+	sd_event_now(w->ev, CLOCK_MONOTONIC, &t);
 	return t;
 }
 
@@ -251,7 +252,7 @@ static void log_line(struct web *w, const char *prefix, const char *text)
 	free(l->text);
 	l->text = malloc(pl + tl + 1);
 	l->seq = ++w->log_seq;
-	l->time_s = app_now(w->app) / 1000000u;
+	l->time_s = sink_now(&w->o.clock) / 1000000u;
 	if (!l->text)
 		return;
 	memcpy(l->text, prefix, pl);
@@ -351,27 +352,27 @@ static bool csrf_ok(struct web *w, struct MHD_Connection *c)
 
 static void node_facts(struct web *w, struct web_node *n)
 {
-	n->topic = w->app->topic;
-	n->version = w->app->version;
+	n->topic = w->o.topic;
+	n->version = w->o.version;
 	n->mqtt = w->mqtt;
 	/* whether the MQTT sink is connected to its broker right now */
-	n->mqtt_connected = w->app->mqtt ? mqtt_sink_connected(w->app->mqtt) : -1;
-	n->mqtt_dropped = mqtt_sink_dropped(w->app->mqtt);
-	n->mqtt_pending = mqtt_sink_pending(w->app->mqtt);
-	n->start_us = w->app->start_us;
-	/* app_now(): under --replay --fast both ends are capture time, never wall time */
-	n->uptime_s = app_now(w->app) > w->app->start_us
-			      ? (app_now(w->app) - w->app->start_us) / 1000000u
+	n->mqtt_connected = w->o.mqtt ? mqtt_sink_connected(w->o.mqtt) : -1;
+	n->mqtt_dropped = mqtt_sink_dropped(w->o.mqtt);
+	n->mqtt_pending = mqtt_sink_pending(w->o.mqtt);
+	n->start_us = sink_start(&w->o.clock);
+	/* the daemon's clock: under --replay --fast both ends are capture time, never wall time */
+	n->uptime_s = sink_now(&w->o.clock) > n->start_us
+			      ? (sink_now(&w->o.clock) - n->start_us) / 1000000u
 			      : 0;
 	n->adverts_per_s = w->rate;
 }
 
 static int build_sensors(struct web *w, const struct who *who, void *arg, struct jw *jw)
 {
-	struct web_json_opts o = { .now_us = app_now(w->app), .show_keys = who->keys };
+	struct web_json_opts o = { .now_us = sink_now(&w->o.clock), .show_keys = who->keys };
 
 	(void)arg;
-	web_json_sensors(w->app->store, &o, jw);
+	web_json_sensors(w->store, &o, jw);
 	return 0;
 }
 
@@ -382,7 +383,7 @@ static int build_node(struct web *w, const struct who *who, void *arg, struct jw
 	(void)who;
 	(void)arg;
 	node_facts(w, &n);
-	web_json_node(w->app->store, &n, app_now(w->app), jw);
+	web_json_node(w->store, &n, sink_now(&w->o.clock), jw);
 	return 0;
 }
 
@@ -402,12 +403,12 @@ static int build_session(struct web *w, const struct who *who, void *arg, struct
 		jw_key(jw, "csrf");
 		jw_str(jw, w->csrf);
 		jw_key(jw, "mi32cfg");
-		jw_str(jw, w->app->cfg->mi32cfg ? w->app->cfg->mi32cfg : "");
+		jw_str(jw, w->o.mi32cfg ? w->o.mi32cfg : "");
 	}
 	jw_key(jw, "topic");
-	jw_str(jw, w->app->topic ? w->app->topic : "");
+	jw_str(jw, w->o.topic ? w->o.topic : "");
 	jw_key(jw, "version");
-	jw_str(jw, w->app->version ? w->app->version : "");
+	jw_str(jw, w->o.version ? w->o.version : "");
 	jw_obj_end(jw);
 	return 0;
 }
@@ -453,13 +454,13 @@ static int build_log(struct web *w, const struct who *who, void *arg, struct jw 
 static int store_cfg_text(struct web *w, char **out)
 {
 	struct mi32cfg *cfg = mi32cfg_new();
-	unsigned int n = store_sensor_count(w->app->store);
+	unsigned int n = store_sensor_count(w->store);
 	int r = 0;
 
 	if (!cfg)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n && r == 0; i++) {
-		const struct sensor *s = store_sensor(w->app->store, i);
+		const struct sensor *s = store_sensor(w->store, i);
 		const char *name = sensor_name_override(s);
 		struct mi32cfg_entry e;
 
@@ -522,7 +523,7 @@ static int build_cfg_check(struct web *w, const struct who *who, void *arg, stru
 /* Apply a checked list to the store, then write the file. */
 static int cfg_apply(struct web *w, const struct mi32cfg *cfg, char err[256], bool *all_kept)
 {
-	struct store *st = w->app->store;
+	struct store *st = w->store;
 	size_t n = mi32cfg_count(cfg);
 	unsigned int count;
 
@@ -562,11 +563,11 @@ static int cfg_apply(struct web *w, const struct mi32cfg *cfg, char err[256], bo
 			if (mi32cfg_find(cfg, sensor_mac(store_sensor(st, i))) != (int)i)
 				same_order = false;
 		if (same_order)
-			return commands_save_mi32cfg(w->app->cmd, err);
+			return commands_save_mi32cfg(w->cmds, err);
 	}
 	{
 		char e2[MI32CFG_ERR_LEN];
-		int r = mi32cfg_save(w->app->cfg->mi32cfg, cfg, e2);
+		int r = mi32cfg_save(w->o.mi32cfg, cfg, e2);
 
 		if (r < 0)
 			snprintf(err, 256, "%s", e2);
@@ -623,7 +624,7 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 		jw_key(jw, "MI32Cfg");
 		jw_str(jw, "Done");
 		jw_key(jw, "path");
-		jw_str(jw, w->app->cfg->mi32cfg);
+		jw_str(jw, w->o.mi32cfg);
 		jw_key(jw, "sensors");
 		jw_uint(jw, mi32cfg_count(cfg));
 		if (!all_kept) {
@@ -631,14 +632,14 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 			jw_str(jw, "deleted sensors are gone from the file; they leave the running "
 				   "list at the next start");
 		}
-		w->app->cmd->mi32cfg_broken = false;
+		commands_set_mi32cfg_broken(w->cmds, false);
 	}
 	jw_obj_end(jw);
 	if (r >= 0) {
 		char line[160];
 
 		snprintf(line, sizeof(line), "saved %zu sensors to %s (web editor)",
-			 mi32cfg_count(cfg), w->app->cfg->mi32cfg);
+			 mi32cfg_count(cfg), w->o.mi32cfg);
 		log_line(w, "CFG: ", line);
 	}
 	mi32cfg_free(cfg);
@@ -657,25 +658,13 @@ static enum MHD_Result run_command(struct web *w, struct MHD_Connection *c, cons
 	if (!reply)
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	log_line(w, via, line);
-	app_command(w->app, line, reply, CMD_REPLY_MAX);
+	commands_exec(w->cmds, line, reply, CMD_REPLY_MAX);
 	snprintf(topic_line, sizeof(topic_line), "RSL: stat/%s/RESULT = ",
-		 w->app->topic ? w->app->topic : "mi32");
+		 w->o.topic ? w->o.topic : "mi32");
 	log_line(w, topic_line, reply);
 	ret = reply_buf(c, MHD_HTTP_OK, "application/json", reply, strlen(reply),
 			MHD_RESPMEM_MUST_FREE);
 	return ret;
-}
-
-static bool command_writes(const char *line)
-{
-	struct cmd_req req;
-	char buf[WEB_PARAM_MAX + 1];
-	const struct cmd_def *d;
-
-	if (strlen(line) > WEB_PARAM_MAX)
-		return true;
-	d = cmd_lookup(commands_table, commands_count, line, &req, buf, sizeof(buf));
-	return d && (d->flags & CMD_F_WRITES);
 }
 
 /* GET /cm?cmnd=… — Tasmota's HTTP command API, with its ?user=admin&password=… too */
@@ -696,7 +685,7 @@ static enum MHD_Result route_cm_get(struct web *w, struct MHD_Connection *c, str
 	if (strlen(line) > WEB_PARAM_MAX)
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "the command is too long");
 	/* a link on another site must not change anything, password or not */
-	if (command_writes(line) && site && strcmp(site, "same-origin") && strcmp(site, "none"))
+	if (commands_writes(line) && site && strcmp(site, "same-origin") && strcmp(site, "none"))
 		return reply_error(c, MHD_HTTP_FORBIDDEN,
 				   "commands that change state cannot come from another site");
 	return run_command(w, c, line, "CMD: ");
@@ -718,7 +707,7 @@ static void hello_json(struct web *w, char *buf, size_t size)
 
 	node_facts(w, &n);
 	jw_init(&jw, buf, size);
-	web_json_node(w->app->store, &n, app_now(w->app), &jw);
+	web_json_node(w->store, &n, sink_now(&w->o.clock), &jw);
 	if (jw_finish(&jw) < 0)
 		snprintf(buf, size, "{}");
 }
@@ -745,7 +734,7 @@ static enum MHD_Result route_events(struct web *w, struct MHD_Connection *c,
 static void send_sensor(struct web *w, unsigned int slot, bool fresh)
 {
 	char stack[8192];
-	struct web_json_opts o = { .now_us = app_now(w->app), .fresh = fresh };
+	struct web_json_opts o = { .now_us = sink_now(&w->o.clock), .fresh = fresh };
 	struct jw jw;
 
 	for (int keys = 0; keys < 2; keys++) {
@@ -755,7 +744,7 @@ static void send_sensor(struct web *w, unsigned int slot, bool fresh)
 			continue;
 		o.show_keys = keys;
 		jw_init(&jw, stack, sizeof(stack));
-		web_json_sensor(w->app->store, slot, &o, &jw);
+		web_json_sensor(w->store, slot, &o, &jw);
 		if (jw_finish(&jw) >= 0)
 			sse_hub_send(w->hub, to, "sensor", stack);
 	}
@@ -818,7 +807,7 @@ static void on_store_event(const struct store_event *ev, void *data)
 static int on_tick(sd_event_source *s, uint64_t usec, void *data)
 {
 	struct web *w = data;
-	const struct store_stats *st = store_stats(w->app->store);
+	const struct store_stats *st = store_stats(w->store);
 	uint64_t now = mono_us(w);
 
 	if (w->rate_us && now > w->rate_us) {
@@ -852,7 +841,7 @@ static void out_sensor(void *sink, const char *json, enum report_kind kind)
 
 	(void)kind;
 	snprintf(prefix, sizeof(prefix), "MQT: tele/%s/SENSOR = ",
-		 w->app->topic ? w->app->topic : "mi32");
+		 w->o.topic ? w->o.topic : "mi32");
 	log_line(w, prefix, json);
 }
 
@@ -862,11 +851,11 @@ static void out_state(void *sink, const char *json)
 	char prefix[128];
 
 	snprintf(prefix, sizeof(prefix), "MQT: tele/%s/STATE = ",
-		 w->app->topic ? w->app->topic : "mi32");
+		 w->o.topic ? w->o.topic : "mi32");
 	log_line(w, prefix, json);
 }
 
-static const struct app_output web_output = {
+const struct sink_ops web_ops = {
 	.sensor = out_sensor,
 	.state = out_state,
 };
@@ -978,7 +967,7 @@ static enum MHD_Result route_metrics(struct web *w, struct MHD_Connection *c)
 
 		if (!buf)
 			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-		len = web_metrics(w->app->store, &n, app_now(w->app), buf, size);
+		len = web_metrics(w->store, &n, sink_now(&w->o.clock), buf, size);
 		if (len >= 0)
 			return reply_buf(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 					 buf, (size_t)len, MHD_RESPMEM_MUST_FREE);
@@ -1182,8 +1171,8 @@ static int on_wake(sd_event_source *s, void *data)
 
 static int bind_addr(struct web *w, struct sockaddr_storage *ss, bool *v6)
 {
-	const char *b = w->app->cfg->web_bind;
-	unsigned int port = w->app->cfg->web_port;
+	const char *b = w->o.bind;
+	unsigned int port = w->o.port;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
@@ -1215,7 +1204,8 @@ static int bind_addr(struct web *w, struct sockaddr_storage *ss, bool *v6)
 	return -EINVAL;
 }
 
-int web_start(struct app *app, struct web **out)
+int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
+	    const struct web_opts *opts, struct web **out)
 {
 	struct web *w = calloc(1, sizeof(*w));
 	const union MHD_DaemonInfo *di;
@@ -1226,16 +1216,13 @@ int web_start(struct app *app, struct web **out)
 	*out = NULL;
 	if (!w)
 		return -ENOMEM;
-	w->app = app;
-	w->password = app->cfg->web_password && *app->cfg->web_password
-			      ? app->cfg->web_password
-			      : NULL;
+	w->ev = ev;
+	w->store = store;
+	w->cmds = cmds;
+	w->o = *opts;
+	w->password = opts->password && *opts->password ? opts->password : NULL;
 	random_hex(w->csrf);
-	if (app->cfg->mqtt_host)
-		snprintf(w->mqtt, sizeof(w->mqtt), "%s:%u", app->cfg->mqtt_host,
-			 app->cfg->mqtt_port ? app->cfg->mqtt_port : 1883);
-	else
-		snprintf(w->mqtt, sizeof(w->mqtt), "off");
+	snprintf(w->mqtt, sizeof(w->mqtt), "%s", opts->mqtt_addr ? opts->mqtt_addr : "off");
 	if ((r = bind_addr(w, &ss, &v6)) < 0)
 		goto fail;
 	w->hub = sse_hub_new(SSE_QUEUE_MAX, wake_mhd, w);
@@ -1245,7 +1232,7 @@ int web_start(struct app *app, struct web **out)
 	}
 	w->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 					  (v6 ? MHD_USE_IPv6 : 0),
-				  (uint16_t)app->cfg->web_port, NULL, NULL, on_request, w,
+				  (uint16_t)opts->port, NULL, NULL, on_request, w,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)48,
@@ -1257,7 +1244,7 @@ int web_start(struct app *app, struct web **out)
 		/* the rest of the daemon (MQTT, the radio) is worth more than the pages: say so
 		 * and run on without them, as another mi32 on the default port is likely */
 		log_err("web: cannot listen on port %u (in use, or the address is not ours); "
-			"running without the web interface", app->cfg->web_port);
+			"running without the web interface", opts->port);
 		web_free(w);
 		return 0;
 	}
@@ -1267,20 +1254,20 @@ int web_start(struct app *app, struct web **out)
 		log_err("web: libmicrohttpd has no epoll support");
 		goto fail;
 	}
-	if ((r = sd_event_add_io(app->ev, &w->io, di->epoll_fd, EPOLLIN, on_io, w)) < 0 ||
-	    (r = sd_event_add_time(app->ev, &w->timer, CLOCK_MONOTONIC, 0, 1000, on_timer, w)) < 0 ||
-	    (r = sd_event_add_defer(app->ev, &w->wake, on_wake, w)) < 0 ||
-	    (r = sd_event_add_time(app->ev, &w->flush, CLOCK_MONOTONIC, 0, 10000, on_flush, w)) < 0 ||
-	    (r = sd_event_add_time_relative(app->ev, &w->tick, CLOCK_MONOTONIC, 1000000u, 50000,
+	if ((r = sd_event_add_io(ev, &w->io, di->epoll_fd, EPOLLIN, on_io, w)) < 0 ||
+	    (r = sd_event_add_time(ev, &w->timer, CLOCK_MONOTONIC, 0, 1000, on_timer, w)) < 0 ||
+	    (r = sd_event_add_defer(ev, &w->wake, on_wake, w)) < 0 ||
+	    (r = sd_event_add_time(ev, &w->flush, CLOCK_MONOTONIC, 0, 10000, on_flush, w)) < 0 ||
+	    (r = sd_event_add_time_relative(ev, &w->tick, CLOCK_MONOTONIC, 1000000u, 50000,
 					    on_tick, w)) < 0)
 		goto fail;
 	sd_event_source_set_enabled(w->wake, SD_EVENT_OFF);
 	sd_event_source_set_enabled(w->flush, SD_EVENT_OFF);
 	sd_event_source_set_enabled(w->tick, SD_EVENT_ON);
 	rearm(w);
-	w->sub = store_subscribe(app->store, STORE_EVENT_ALL, on_store_event, w, NULL);
-	if (!w->sub || (r = app_add_output(app, &web_output, w)) < 0) {
-		r = r < 0 ? r : -ENOMEM;
+	w->sub = store_subscribe(store, STORE_EVENT_ALL, on_store_event, w, NULL);
+	if (!w->sub) {
+		r = -ENOMEM;
 		goto fail;
 	}
 	{
@@ -1293,7 +1280,7 @@ int web_start(struct app *app, struct web **out)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr,
 				  sizeof(addr));
 		log_info("web: http://%s%s%s:%u/ %s", v6 ? "[" : "", addr, v6 ? "]" : "",
-			 app->cfg->web_port,
+			 opts->port,
 			 w->password ? "(password set)" : "(no password: keys shown to loopback "
 							  "clients only)");
 	}
@@ -1311,7 +1298,7 @@ void web_free(struct web *w)
 		return;
 	log_set_listener(NULL, NULL);
 	if (w->sub)
-		store_unsubscribe(w->app->store, w->sub);
+		store_unsubscribe(w->store, w->sub);
 	if (w->mhd) {
 		/* MHD must hold no suspended connection when it stops */
 		sse_hub_close(w->hub);

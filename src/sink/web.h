@@ -10,9 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <systemd/sd-event.h>
+
+#include "sink/sink.h"
 #include "util/jw.h"
 
-struct app;
+struct commands_ctx;
+struct mqtt_sink;
 struct store;
 struct sensor;
 struct web;
@@ -21,10 +25,27 @@ struct web;
 #define WEB_PARAM_MAX 1024u          /* largest form/query value we decode */
 #define WEB_USER "admin"             /* Tasmota's WebPassword user name */
 
-/* Start the web interface on @app->cfg->web_port. Returns 0 with *@out set; 0 with *@out
- * NULL when the port cannot be bound (logged: the daemon runs on without pages); or -errno
- * for a bad --web-bind or ENOMEM (logged once). */
-int web_start(struct app *app, struct web **out);
+/* What the web interface needs to know, filled by the app layer. Strings are borrowed. */
+struct web_opts {
+	unsigned int port;
+	const char *bind;        /* NULL = loopback without a password, every address with one */
+	const char *password;    /* NULL or "" = none (Tasmota's WebPassword) */
+	const char *mi32cfg;     /* the sensor list file the editor writes */
+	const char *topic;       /* this node's MQTT topic */
+	const char *version;
+	const char *mqtt_addr;   /* the broker as shown ("host:port"), NULL = no MQTT */
+	struct mqtt_sink *mqtt;  /* its connection state for the node widget; NULL = none */
+	struct sink_clock clock;
+};
+
+/* The web interface's outputs (the console shows SENSOR and STATE), for the daemon's array. */
+extern const struct sink_ops web_ops;
+
+/* Start the web interface on @ev: pages over @store, commands through @cmds. Returns 0 with
+ * *@out set; 0 with *@out NULL when the port cannot be bound (logged: the daemon runs on
+ * without pages); or -errno for a bad bind address or ENOMEM (logged once). */
+int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
+	    const struct web_opts *opts, struct web **out);
 void web_free(struct web *web); /* NULL is a no-op */
 
 /* ---- pure helpers (web_api.c) ---------------------------------------------------------- */

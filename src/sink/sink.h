@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* sink.h — the one interface of a sink (MQTT, Home Assistant, web): what the daemon tells
+ * its outputs, and the daemon's clock as they read it. The daemon keeps the array of
+ * (ops, sink) pairs and decides the order: outputs are called, and stopped, in that order.
+ * A sink never sees the daemon, its config or the other sinks beyond what its constructor
+ * is handed. */
+#ifndef MI32_SINK_H
+#define MI32_SINK_H
+
+#include <stdint.h>
+
+#include "decode/adv.h"
+#include "store/report.h"
+
+/* What a sink wants to hear. Every member may be NULL. Strings are valid during the call. */
+struct sink_ops {
+	/* a SENSOR message (tele/<topic>/SENSOR): TelePeriod or triggered */
+	void (*sensor)(void *sink, const char *json, enum report_kind kind);
+	/* the STATE message, at TelePeriod (tele/<topic>/STATE) */
+	void (*state)(void *sink, const char *json);
+	/* every advertisement heard by this node's own sources (not injected ones) */
+	void (*adv)(void *sink, const struct adv *adv);
+	/* the loop is about to stop: last words (LWT Offline, flush) */
+	void (*stop)(void *sink);
+};
+
+/* The daemon's clock: the wall clock, or the capture's own under `--replay --fast`, where
+ * the start moves to the capture's first record. Both in µs since the epoch. */
+struct sink_clock {
+	uint64_t (*now_us)(void *data);
+	uint64_t (*start_us)(void *data);
+	void *data;
+};
+
+static inline uint64_t sink_now(const struct sink_clock *c)
+{
+	return c->now_us(c->data);
+}
+
+static inline uint64_t sink_start(const struct sink_clock *c)
+{
+	return c->start_us(c->data);
+}
+
+#endif
