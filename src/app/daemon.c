@@ -22,6 +22,7 @@
 #include "sink/web.h"
 #include "source/capture.h"
 #include "store/mi32cfg.h"
+#include "store/mi32cfg_store.h"
 #include "store/report.h"
 #include "store/sensor.h"
 #include "store/store.h"
@@ -537,7 +538,7 @@ static int load_mi32cfg(struct daemon *d)
 {
 	struct mi32cfg *cfg = NULL;
 	char err[MI32CFG_ERR_LEN];
-	bool generic = false;
+	bool generic;
 	unsigned int stale;
 	size_t n;
 	int r;
@@ -561,23 +562,14 @@ static int load_mi32cfg(struct daemon *d)
 		return 0;
 	}
 	n = mi32cfg_count(cfg);
-	for (size_t i = 0; i < n; i++) {
-		const struct mi32cfg_entry *e = mi32cfg_get(cfg, i);
-		unsigned int slot;
-
-		if (store_add_sensor(d->store, e->mac, e->pid, &slot) < 0 && store_find(d->store, e->mac) < 0)
-			continue;
-		slot = (unsigned int)store_find(d->store, e->mac);
-		if (e->has_key)
-			store_set_key(d->store, slot, e->key);
-		if (e->has_name)
-			store_set_name(d->store, slot, e->name);
-		if (e->has_feat)
-			store_set_feat(d->store, slot, e->feat);
-		if (e->pid == 0)
-			generic = true;
-	}
+	generic = mi32cfg_has_generic(cfg);
+	r = mi32cfg_apply(d->store, cfg);
 	mi32cfg_free(cfg);
+	if (r < 0) {
+		log_err("%s: the sensor list could not be applied: %s", d->cfg.mi32cfg,
+			strerror(-r));
+		return r;
+	}
 	log_info("%zu sensors from %s", n, d->cfg.mi32cfg);
 	/* SPEC §7.2/§8 with decision #2: a loaded list stops auto-adding (MI32Option3 0),
 	 * and an entry with PID 0000 switches generic tracking on (MI32Option5 1) */

@@ -13,6 +13,7 @@
 #include "decode/mibeacon.h"
 #include "decode/registry.h"
 #include "store/mi32cfg.h"
+#include "store/mi32cfg_store.h"
 #include "store/report.h"
 #include "store/sensor.h"
 #include "store/store.h"
@@ -172,48 +173,48 @@ static int cmd_mi32name(void *ctx, const struct cmd_req *req, struct jw *w, cons
 	return 0;
 }
 
-int commands_save_mi32cfg(struct commands_ctx *c, char err[256])
+/* Write the store's list to the file: every sensor (@order NULL), or those of @order. */
+static int save_list(struct commands_ctx *c, const struct mi32cfg *order, char err[256])
 {
-	struct mi32cfg *cfg = mi32cfg_new();
-	unsigned int n = store_sensor_count(c->store);
+	struct mi32cfg *cfg;
 	char e2[MI32CFG_ERR_LEN];
-	int rc = 0;
+	int rc = mi32cfg_from_store(c->store, order, &cfg);
 
-	if (!cfg) {
+	if (rc < 0) {
 		snprintf(err, 256, "out of memory");
-		return -ENOMEM;
+		return rc;
 	}
-	for (unsigned int i = 0; i < n && rc == 0; i++) {
-		const struct sensor *s = store_sensor(c->store, i);
-		struct mi32cfg_entry e;
-		const char *name = sensor_name_override(s);
-		const uint8_t *key = sensor_key(s);
-
-		memset(&e, 0, sizeof(e));
-		memcpy(e.mac, sensor_mac(s), 6);
-		e.pid = sensor_pid(s);
-		if (key) {
-			memcpy(e.key, key, 16);
-			e.has_key = true;
-		}
-		/* Tasmota persists learned features only with a name, and for BTHome */
-		if (name) {
-			snprintf(e.name, sizeof(e.name), "%s", name);
-			e.has_name = true;
-		}
-		if (name || e.pid == PID_BTHOME) {
-			e.feat = sensor_feat(s);
-			e.has_feat = true;
-		}
-		rc = mi32cfg_put(cfg, &e) < 0 ? -ENOMEM : 0;
-	}
-	if (rc < 0)
-		snprintf(err, 256, "out of memory");
-	else if (n == 0)
+	if (!order && mi32cfg_count(cfg) == 0)
 		rc = -ENODATA, snprintf(err, 256, "no sensors: nothing written");
 	else if ((rc = mi32cfg_save(c->mi32cfg_path, cfg, e2)) < 0)
 		snprintf(err, 256, "%s", e2);
 	mi32cfg_free(cfg);
+	return rc;
+}
+
+int commands_save_mi32cfg(struct commands_ctx *c, char err[256])
+{
+	return save_list(c, NULL, err);
+}
+
+int commands_replace_mi32cfg(struct commands_ctx *c, const struct mi32cfg *cfg, bool *all_kept,
+			     char err[256])
+{
+	unsigned int n;
+	int rc = mi32cfg_apply(c->store, cfg);
+
+	if (rc < 0) {
+		snprintf(err, 256, "%s", rc == -ENOMEM ? "out of memory" : "the list could not be applied");
+		return rc;
+	}
+	n = store_sensor_count(c->store);
+	*all_kept = true;
+	for (unsigned int i = 0; i < n; i++)
+		if (mi32cfg_find(cfg, sensor_mac(store_sensor(c->store, i))) < 0)
+			*all_kept = false;
+	rc = save_list(c, cfg, err);
+	if (rc == 0)
+		c->mi32cfg_broken = false;
 	return rc;
 }
 

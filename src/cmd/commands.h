@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 
+struct mi32cfg;
 struct store;
 
 enum commands_change {
@@ -63,5 +64,12 @@ void commands_set_mi32cfg_broken(struct commands_ctx *ctx, bool broken);
 
 /* Write the sensors' mi32cfg file (what MI32Cfg does). Returns 0 or -errno with @err set. */
 int commands_save_mi32cfg(struct commands_ctx *ctx, char err[256]);
+
+/* The editor's save: apply @cfg to the store (mi32cfg_apply()), then write the file with the
+ * sensors @cfg lists, in its order, as MI32Cfg writes them. A sensor the store knows but @cfg
+ * does not list leaves the file now and the running list at the next start: *@all_kept is
+ * then false. Clears the mi32cfg_broken note. Returns 0 or -errno with @err set. */
+int commands_replace_mi32cfg(struct commands_ctx *ctx, const struct mi32cfg *cfg,
+			     bool *all_kept, char err[256]);
 
 #endif

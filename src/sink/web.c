@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "cmd/commands.h"
 #include "store/mi32cfg.h"
+#include "store/mi32cfg_store.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/hex.h"
@@ -450,58 +451,23 @@ static int build_log(struct web *w, const struct who *who, void *arg, struct jw 
 	return 0;
 }
 
-/* The store's sensor list as MI32Cfg would write it (SPEC §7.3), formatted. */
-static int store_cfg_text(struct web *w, char **out)
-{
-	struct mi32cfg *cfg = mi32cfg_new();
-	unsigned int n = store_sensor_count(w->store);
-	int r = 0;
-
-	if (!cfg)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < n && r == 0; i++) {
-		const struct sensor *s = store_sensor(w->store, i);
-		const char *name = sensor_name_override(s);
-		struct mi32cfg_entry e;
-
-		memset(&e, 0, sizeof(e));
-		memcpy(e.mac, sensor_mac(s), 6);
-		e.pid = sensor_pid(s);
-		if (sensor_key(s)) {
-			memcpy(e.key, sensor_key(s), 16);
-			e.has_key = true;
-		}
-		if (name) {
-			snprintf(e.name, sizeof(e.name), "%s", name);
-			e.has_name = true;
-		}
-		if (name || e.pid == PID_BTHOME) {
-			e.feat = sensor_feat(s);
-			e.has_feat = true;
-		}
-		r = mi32cfg_put(cfg, &e) < 0 ? -ENOMEM : 0;
-	}
-	if (r == 0)
-		r = mi32cfg_format(cfg, out, NULL);
-	mi32cfg_free(cfg);
-	return r;
-}
-
 static int build_cfg_current(struct web *w, const struct who *who, void *arg, struct jw *jw)
 {
-	char *text = NULL;
+	struct mi32cfg *cfg = NULL;
+	int r;
 
 	(void)arg;
-	if (store_cfg_text(w, &text) < 0) {
+	if (mi32cfg_from_store(w->store, NULL, &cfg) < 0) {
 		jw_obj_begin(jw);
 		jw_key(jw, "error");
 		jw_str(jw, "out of memory");
 		jw_obj_end(jw);
 		return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
-	web_json_cfg_check(text, strlen(text), who->keys, jw);
-	free(text);
-	return 0;
+	/* the rows are whole even when the formatted text could not be added */
+	r = web_json_cfg(cfg, who->keys, jw);
+	mi32cfg_free(cfg);
+	return r < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR : 0;
 }
 
 struct body {
@@ -518,61 +484,6 @@ static int build_cfg_check(struct web *w, const struct who *who, void *arg, stru
 	return web_json_cfg_check(b->p, b->len, who->keys, jw) == -ENOMEM
 		       ? MHD_HTTP_INTERNAL_SERVER_ERROR
 		       : 0;
-}
-
-/* Apply a checked list to the store, then write the file. */
-static int cfg_apply(struct web *w, const struct mi32cfg *cfg, char err[256], bool *all_kept)
-{
-	struct store *st = w->store;
-	size_t n = mi32cfg_count(cfg);
-	unsigned int count;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct mi32cfg_entry *e = mi32cfg_get(cfg, i);
-		int slot = store_find(st, e->mac);
-		unsigned int s;
-
-		if (slot < 0) {
-			if (store_add_sensor(st, e->mac, e->pid, &s) < 0 && store_find(st, e->mac) < 0) {
-				snprintf(err, 256, "out of memory");
-				return -ENOMEM;
-			}
-			slot = store_find(st, e->mac);
-		}
-		s = (unsigned int)slot;
-		if (e->has_key)
-			store_set_key(st, s, e->key);
-		else if (sensor_key(store_sensor(st, s)))
-			store_clear_key(st, s);
-		store_set_name(st, s, e->has_name ? e->name : NULL);
-		if (e->has_feat)
-			store_set_feat(st, s, e->feat);
-	}
-	/* the store never forgets a sensor: a row deleted in the editor leaves the file now and
-	 * the running list at the next start */
-	count = store_sensor_count(st);
-	*all_kept = true;
-	for (unsigned int i = 0; i < count; i++)
-		if (mi32cfg_find(cfg, sensor_mac(store_sensor(st, i))) < 0)
-			*all_kept = false;
-	/* the list is now the store's, in the store's order: MI32Cfg's own path writes it */
-	if (*all_kept && count == n) {
-		bool same_order = true;
-
-		for (unsigned int i = 0; i < count; i++)
-			if (mi32cfg_find(cfg, sensor_mac(store_sensor(st, i))) != (int)i)
-				same_order = false;
-		if (same_order)
-			return commands_save_mi32cfg(w->cmds, err);
-	}
-	{
-		char e2[MI32CFG_ERR_LEN];
-		int r = mi32cfg_save(w->o.mi32cfg, cfg, e2);
-
-		if (r < 0)
-			snprintf(err, 256, "%s", e2);
-		return r;
-	}
 }
 
 static int build_cfg_save(struct web *w, const struct who *who, void *arg, struct jw *jw)
@@ -613,7 +524,7 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 		mi32cfg_free(cfg);
 		return MHD_HTTP_BAD_REQUEST;
 	}
-	r = cfg_apply(w, cfg, err, &all_kept);
+	r = commands_replace_mi32cfg(w->cmds, cfg, &all_kept, err);
 	jw_obj_begin(jw);
 	if (r < 0) {
 		jw_key(jw, "MI32Cfg");
@@ -632,7 +543,6 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 			jw_str(jw, "deleted sensors are gone from the file; they leave the running "
 				   "list at the next start");
 		}
-		commands_set_mi32cfg_broken(w->cmds, false);
 	}
 	jw_obj_end(jw);
 	if (r >= 0) {

@@ -16,6 +16,7 @@
 #include "util/jw.h"
 
 struct commands_ctx;
+struct mi32cfg;
 struct mqtt_sink;
 struct store;
 struct sensor;
@@ -112,6 +113,10 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
  * hides keys ("key":null,"has_key":true). Returns 0 when every row is valid, -EBADMSG when
  * not, -ENOMEM. */
 int web_json_cfg_check(const char *text, size_t len, bool show_keys, struct jw *w);
+
+/* The same reply for a list already parsed (the store's own, mi32cfg_from_store()): "ok"
+ * true, its rows, and "text" when @show_keys. Returns 0 or -ENOMEM. */
+int web_json_cfg(const struct mi32cfg *cfg, bool show_keys, struct jw *w);
 
 /* The device table (registry) for the editor's "add a sensor": [{pid,type,model,vendor,key}]. */
 void web_json_types(struct jw *w);

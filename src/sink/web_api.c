@@ -12,11 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "decode/reading.h"
 #include "decode/registry.h"
 #include "store/mi32cfg.h"
+#include "store/mi32cfg_rows.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/hex.h"
@@ -640,33 +639,14 @@ static void json_entry(struct jw *w, const struct mi32cfg_entry *e, bool show_ke
 	jw_obj_end(w);
 }
 
-/* The reason of a one-element parse error, without its "element 1 (MAC): " prefix. */
-static const char *element_reason(const char *err)
+/* A row that did not parse: its MAC, PID and name as written, and why. */
+static void raw_row(struct jw *w, const struct mi32cfg_row *row)
 {
-	const char *p = strstr(err, "): ");
-
-	if (strncmp(err, "element 1", 9) == 0) {
-		if (p)
-			return p + 3;
-		p = strstr(err, ": ");
-		if (p)
-			return p + 2;
-	}
-	return err;
-}
-
-/* Fill what a row that did not parse can still show: its MAC and PID as written. */
-static void raw_row(struct jw *w, const cJSON *el, const char *error)
-{
-	const cJSON *mac = cJSON_GetObjectItemCaseSensitive(el, "MAC");
-	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(el, "PID");
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(el, "name");
-
 	jw_obj_begin(w);
 	jw_key(w, "mac");
-	jw_str(w, cJSON_IsString(mac) ? mac->valuestring : "");
+	jw_str(w, row->mac);
 	jw_key(w, "pid");
-	jw_str(w, cJSON_IsString(pid) ? pid->valuestring : "");
+	jw_str(w, row->pid);
 	jw_key(w, "type");
 	jw_str(w, "?");
 	jw_key(w, "key");
@@ -674,87 +654,83 @@ static void raw_row(struct jw *w, const cJSON *el, const char *error)
 	jw_key(w, "has_key");
 	jw_bool(w, false);
 	jw_key(w, "name");
-	jw_str(w, cJSON_IsString(name) ? name->valuestring : "");
+	jw_str(w, row->name);
 	jw_key(w, "feat");
 	jw_null(w);
 	jw_key(w, "error");
-	jw_str(w, error);
+	jw_str(w, row->error);
 	jw_obj_end(w);
+}
+
+struct rows_ctx {
+	struct jw *w;
+	bool show_keys;
+};
+
+static void on_row(void *ud, const struct mi32cfg_row *row)
+{
+	struct rows_ctx *rc = ud;
+
+	if (row->entry)
+		json_entry(rc->w, row->entry, rc->show_keys, NULL);
+	else
+		raw_row(rc->w, row);
+}
+
+int web_json_cfg(const struct mi32cfg *cfg, bool show_keys, struct jw *w)
+{
+	size_t n = mi32cfg_count(cfg);
+	char *out = NULL;
+	int r = 0;
+
+	jw_obj_begin(w);
+	jw_key(w, "ok");
+	jw_bool(w, true);
+	jw_key(w, "rows");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
+		json_entry(w, mi32cfg_get(cfg, i), show_keys, NULL);
+	jw_arr_end(w);
+	if (show_keys) {
+		r = mi32cfg_format(cfg, &out, NULL);
+		if (r == 0) {
+			jw_key(w, "text");
+			jw_str(w, out);
+		}
+		free(out);
+	}
+	jw_obj_end(w);
+	return r;
 }
 
 int web_json_cfg_check(const char *text, size_t len, bool show_keys, struct jw *w)
 {
 	struct mi32cfg *cfg = NULL;
 	char err[MI32CFG_ERR_LEN];
+	struct rows_ctx rc = { w, show_keys };
 	int r = mi32cfg_parse(text, len, &cfg, err);
 
+	if (r == 0) {
+		r = web_json_cfg(cfg, show_keys, w);
+		mi32cfg_free(cfg);
+		return r;
+	}
 	jw_obj_begin(w);
 	if (r == -ENOMEM) {
 		jw_obj_end(w);
 		return r;
 	}
-	if (r == 0) {
-		char *out = NULL;
-		size_t n = mi32cfg_count(cfg);
-
-		jw_key(w, "ok");
-		jw_bool(w, true);
-		jw_key(w, "rows");
-		jw_arr_begin(w);
-		for (size_t i = 0; i < n; i++)
-			json_entry(w, mi32cfg_get(cfg, i), show_keys, NULL);
-		jw_arr_end(w);
-		if (show_keys && mi32cfg_format(cfg, &out, NULL) == 0) {
-			jw_key(w, "text");
-			jw_str(w, out);
-		}
-		free(out);
-		mi32cfg_free(cfg);
-		jw_obj_end(w);
-		return 0;
-	}
-
 	/* refused: say which rows are wrong, each checked on its own */
 	jw_key(w, "ok");
 	jw_bool(w, false);
 	jw_key(w, "error");
 	jw_str(w, err);
-	{
-		cJSON *root = cJSON_ParseWithLength(text, len);
-		const cJSON *el;
-
-		jw_key(w, "rows");
-		jw_arr_begin(w);
-		if (cJSON_IsArray(root)) {
-			cJSON_ArrayForEach(el, root) {
-				char *one = cJSON_PrintUnformatted(el);
-				char *wrapped = one ? malloc(strlen(one) + 3) : NULL;
-				struct mi32cfg *c1 = NULL;
-				char e1[MI32CFG_ERR_LEN];
-
-				if (!wrapped) {
-					free(one);
-					break;
-				}
-				sprintf(wrapped, "[%s]", one);
-				if (mi32cfg_parse(wrapped, strlen(wrapped), &c1, e1) == 0 &&
-				    mi32cfg_count(c1) == 1)
-					json_entry(w, mi32cfg_get(c1, 0), show_keys, NULL);
-				else if (c1)
-					raw_row(w, el, "an element without MAC and PID belongs to "
-						       "the element before it");
-				else
-					raw_row(w, el, element_reason(e1));
-				mi32cfg_free(c1);
-				free(wrapped);
-				free(one);
-			}
-		}
-		jw_arr_end(w);
-		cJSON_Delete(root);
-	}
+	jw_key(w, "rows");
+	jw_arr_begin(w);
+	r = mi32cfg_rows(text, len, on_row, &rc);
+	jw_arr_end(w);
 	jw_obj_end(w);
-	return -EBADMSG;
+	return r == -ENOMEM ? r : -EBADMSG;
 }
 
 void web_json_types(struct jw *w)

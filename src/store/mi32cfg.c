@@ -19,6 +19,7 @@
 #include "util/hex.h"
 #include "util/name.h"
 #include "store/mi32cfg.h"
+#include "store/mi32cfg_int.h"
 
 struct mi32cfg {
 	struct mi32cfg_entry *v;
@@ -774,4 +775,30 @@ int mi32cfg_format(const struct mi32cfg *cfg, char **out, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return 0;
+}
+
+int mi32cfg__element(const cJSON *el, struct mi32cfg_entry *e, char *why, size_t whylen)
+{
+	struct mi32cfg *one;
+	struct element x;
+	size_t first_el[1];
+	int last = -1, r;
+
+	if (!cJSON_IsObject(el)) {
+		snprintf(why, whylen, "must be an object, got %s", type_name(el));
+		return -EBADMSG;
+	}
+	r = check_element(el, &x, why, whylen);
+	if (r < 0)
+		return r;
+	if (!x.has_mac)
+		return 1;
+	one = mi32cfg_new();
+	if (!one)
+		return -ENOMEM;
+	r = apply_element(one, &x, &last, first_el, 1, why, whylen);
+	if (r == 0)
+		*e = one->v[0];
+	mi32cfg_free(one);
+	return r;
 }
