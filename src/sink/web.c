@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* web.c — the HTTP side of the web interface: libmicrohttpd in external-epoll mode driven by
- * the daemon's sd-event loop (its epoll fd is one io source, MHD_get_timeout one timer), the
- * routes, authentication (WebPassword by HTTP Basic or a session cookie), CSRF checks, the
- * console log, and the coalescing of store events into SSE updates (at most one per sensor
- * per WEB_FLUSH_MS). Nothing here blocks the loop. */
+ * the daemon's sd-event loop (its epoll fd is one io source, MHD_get_timeout one timer), and
+ * the route table, where every path says who may use it. Authentication is web_auth.c, the
+ * console web_console.c, the live updates web_events.c, the JSON the pages read web_api.c.
+ * Nothing here blocks the loop. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -23,11 +21,9 @@
 #include "store/mi32cfg_store.h"
 #include "store/sensor.h"
 #include "store/store.h"
-#include "util/hex.h"
 #include "util/timefmt.h"
-#include "sink/sse.h"
 #include "sink/mqtt.h"
-#include "sink/web.h"
+#include "sink/web_int.h"
 
 /* build/web_assets.c, generated from web/ at build time */
 struct web_asset {
@@ -39,83 +35,9 @@ struct web_asset {
 extern const struct web_asset web_assets[];
 extern const size_t web_assets_count;
 
-#define WEB_FLUSH_MS 250        /* SSE: at most one update per sensor per this */
-#define WEB_SESSIONS 16
-#define WEB_SESSION_TTL_S (7u * 24 * 3600)
-#define WEB_LOG_LINES 200
-#define WEB_LOG_LINE_MAX 8192
-#define WEB_LOGIN_FAILS 10      /* per minute, then 429 */
-#define COOKIE_NAME "mi32s"
-
-struct session {
-	char id[33];
-	uint64_t expires_us;
-};
-
-struct log_line {
-	uint64_t seq;
-	uint64_t time_s;
-	char *text;
-};
-
-struct web {
-	sd_event *ev;
-	struct store *store;           /* borrowed */
-	struct commands_ctx *cmds;     /* borrowed */
-	struct web_opts o;             /* strings borrowed */
-	struct MHD_Daemon *mhd;
-	sd_event_source *io, *timer, *wake, *flush, *tick;
-	struct sse_hub *hub;
-	unsigned int sub;
-	const char *password;          /* NULL = none */
-	char csrf[33];
-	char mqtt[160];
-	struct session sessions[WEB_SESSIONS];
-	unsigned int login_fails;
-	uint64_t login_window_us;
-	/* SSE coalescing: per slot 1 = changed, 2 = new data (flash) */
-	uint8_t *dirty;
-	size_t dirty_n;
-	bool flush_armed;
-	/* node widget */
-	uint64_t rate_adverts, rate_us;
-	double rate;
-	unsigned int ticks;
-	/* console */
-	struct log_line log[WEB_LOG_LINES];
-	uint64_t log_seq;
-};
-
-/* per request */
-struct req {
-	char *body;
-	size_t len;
-	bool answered;  /* an early reply (413) was queued */
-};
-
-/* what the request may do */
-struct who {
-	bool authed;    /* may use every page and API */
-	bool keys;      /* may see keys (authenticated, or no password and on loopback) */
-};
-
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static void random_hex(char out[33])
-{
-	uint8_t b[16];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
-		/* getrandom never fails for 16 bytes after boot; keep going with time bits */
-		uint64_t t = timefmt_now_us();
-
-		for (size_t i = 0; i < sizeof(b); i++)
-			b[i] = (uint8_t)(t >> (i % 8 * 8)) ^ (uint8_t)(uintptr_t)out ^ (uint8_t)i;
-	}
-	hex_encode(b, sizeof(b), out, 0);
-}
-
-static uint64_t mono_us(struct web *w)
+uint64_t web__mono_us(struct web *w)
 {
 	uint64_t t = 0;
 
@@ -123,7 +45,7 @@ static uint64_t mono_us(struct web *w)
 	return t;
 }
 
-static void add_security_headers(struct MHD_Response *r, bool html)
+void web__security_headers(struct MHD_Response *r, bool html)
 {
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
@@ -137,9 +59,8 @@ static void add_security_headers(struct MHD_Response *r, bool html)
 					"form-action 'self'; base-uri 'none'");
 }
 
-static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned int status,
-				 const char *type, char *buf, size_t len,
-				 enum MHD_ResponseMemoryMode mode)
+enum MHD_Result web__reply_buf(struct MHD_Connection *c, unsigned int status, const char *type,
+			       char *buf, size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, mode);
 	enum MHD_Result ret;
@@ -150,7 +71,7 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned int status,
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", type);
-	add_security_headers(r, strncmp(type, "text/html", 9) == 0);
+	web__security_headers(r, strncmp(type, "text/html", 9) == 0);
 	/* curl and scrapers learn of Basic auth; a browser's own fetches must not pop its
 	 * password dialog over our login form (browsers send Sec-Fetch-*) */
 	if (status == MHD_HTTP_UNAUTHORIZED && strncmp(type, "application/json", 16) == 0 &&
@@ -161,16 +82,15 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned int status,
 	return ret;
 }
 
-static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned int status,
-				  const char *json)
+enum MHD_Result web__reply_json(struct MHD_Connection *c, unsigned int status,
+				const char *json)
 {
-	return reply_buf(c, status, "application/json", (char *)json, strlen(json),
+	return web__reply_buf(c, status, "application/json", (char *)json, strlen(json),
 			 MHD_RESPMEM_MUST_COPY);
 }
 
-/* {"error":"<why>"} with @status */
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned int status,
-				   const char *why)
+enum MHD_Result web__reply_error(struct MHD_Connection *c, unsigned int status,
+				 const char *why)
 {
 	char buf[512];
 	struct jw w;
@@ -184,14 +104,11 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned int status
 	jw_obj_end(&w);
 	if (jw_finish(&w) < 0)
 		snprintf(buf, sizeof(buf), "{\"error\":\"error\",\"status\":%u}", status);
-	return reply_json(c, status, buf);
+	return web__reply_json(c, status, buf);
 }
 
-/* Build JSON with @fn into a buffer that grows until it fits; replies it (200 or @status). */
-typedef int (*json_fn)(struct web *w, const struct who *who, void *arg, struct jw *jw);
-
-static enum MHD_Result reply_built(struct web *w, struct MHD_Connection *c, const struct who *who,
-				   json_fn fn, void *arg)
+enum MHD_Result web__reply_built(struct web *w, struct MHD_Connection *c,
+				 const struct web__who *who, web__json_fn fn, void *arg)
 {
 	size_t size = 16384;
 
@@ -201,15 +118,15 @@ static enum MHD_Result reply_built(struct web *w, struct MHD_Connection *c, cons
 		int status;
 
 		if (!buf)
-			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+			return web__reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		jw_init(&jw, buf, size);
 		status = fn(w, who, arg, &jw);
 		if (jw_finish(&jw) >= 0)
-			return reply_buf(c, status > 0 ? (unsigned int)status : MHD_HTTP_OK,
+			return web__reply_buf(c, status > 0 ? (unsigned int)status : MHD_HTTP_OK,
 					 "application/json", buf, jw.len, MHD_RESPMEM_MUST_FREE);
 		free(buf);
 		if (size >= (64u << 20))
-			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "reply too large");
+			return web__reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "reply too large");
 		size *= 4;
 	}
 }
@@ -225,133 +142,12 @@ static const struct web_asset *asset_find(const char *path)
 static enum MHD_Result reply_asset(struct MHD_Connection *c, unsigned int status,
 				   const struct web_asset *a)
 {
-	return reply_buf(c, status, a->type, (char *)a->data, a->len, MHD_RESPMEM_PERSISTENT);
-}
-
-/* ---- console log -------------------------------------------------------------------------- */
-
-static void log_line(struct web *w, const char *prefix, const char *text);
-
-/* the daemon's own log lines, as Tasmota's console shows them */
-static void on_log(void *user_data, int level, const char *line)
-{
-	(void)level;
-	log_line(user_data, "LOG: ", line);
-}
-
-static void log_line(struct web *w, const char *prefix, const char *text)
-{
-	struct log_line *l = &w->log[w->log_seq % WEB_LOG_LINES];
-	size_t pl = strlen(prefix), tl = strlen(text);
-	char buf[256];
-	struct jw jw;
-	char *js;
-	size_t jsize;
-
-	if (tl > WEB_LOG_LINE_MAX)
-		tl = WEB_LOG_LINE_MAX;
-	free(l->text);
-	l->text = malloc(pl + tl + 1);
-	l->seq = ++w->log_seq;
-	l->time_s = sink_now(&w->o.clock) / 1000000u;
-	if (!l->text)
-		return;
-	memcpy(l->text, prefix, pl);
-	memcpy(l->text + pl, text, tl);
-	l->text[pl + tl] = '\0';
-	if (!sse_hub_clients(w->hub))
-		return;
-	jsize = 2 * (pl + tl) + 128;
-	js = jsize > sizeof(buf) ? malloc(jsize) : buf;
-	if (!js)
-		return;
-	jw_init(&jw, js, jsize);
-	jw_obj_begin(&jw);
-	jw_key(&jw, "seq");
-	jw_uint(&jw, l->seq);
-	jw_key(&jw, "t");
-	jw_uint(&jw, l->time_s);
-	jw_key(&jw, "text");
-	jw_str(&jw, l->text);
-	jw_obj_end(&jw);
-	if (jw_finish(&jw) >= 0)
-		sse_hub_send(w->hub, SSE_TO_KEYS, "log", js);
-	if (js != buf)
-		free(js);
-}
-
-/* ---- authentication ----------------------------------------------------------------------- */
-
-static bool peer_loopback(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-
-	if (!sa)
-		return false;
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-
-		return IN6_IS_ADDR_LOOPBACK(a) ||
-		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return false;
-}
-
-static struct session *session_find(struct web *w, const char *id)
-{
-	uint64_t now = mono_us(w);
-
-	if (strlen(id) != 32)
-		return NULL;
-	for (int i = 0; i < WEB_SESSIONS; i++) {
-		struct session *s = &w->sessions[i];
-
-		if (s->id[0] && s->expires_us > now && web_secret_eq(s->id, id))
-			return s;
-	}
-	return NULL;
-}
-
-static struct who who_of(struct web *w, struct MHD_Connection *c)
-{
-	struct who who = { false, false };
-	const char *h;
-	char id[64];
-
-	if (!w->password) {
-		who.authed = true;
-		who.keys = peer_loopback(c);
-		return who;
-	}
-	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (web_basic_auth_ok(h, w->password))
-		who.authed = true;
-	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
-	if (!who.authed && web_cookie_get(h, COOKIE_NAME, id, sizeof(id)) > 0 &&
-	    session_find(w, id))
-		who.authed = true;
-	who.keys = who.authed;
-	return who;
-}
-
-/* A state-changing request must come from our own pages: same origin, with the token. */
-static bool csrf_ok(struct web *w, struct MHD_Connection *c)
-{
-	const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
-	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-
-	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
-		return false;
-	return tok && web_secret_eq(tok, w->csrf);
+	return web__reply_buf(c, status, a->type, (char *)a->data, a->len, MHD_RESPMEM_PERSISTENT);
 }
 
 /* ---- JSON builders ------------------------------------------------------------------------- */
 
-static void node_facts(struct web *w, struct web_node *n)
+void web__node_facts(struct web *w, struct web_node *n)
 {
 	n->topic = w->o.topic;
 	n->version = w->o.version;
@@ -368,7 +164,7 @@ static void node_facts(struct web *w, struct web_node *n)
 	n->adverts_per_s = w->rate;
 }
 
-static int build_sensors(struct web *w, const struct who *who, void *arg, struct jw *jw)
+static int build_sensors(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
 	struct web_json_opts o = { .now_us = sink_now(&w->o.clock), .show_keys = who->keys };
 
@@ -377,44 +173,18 @@ static int build_sensors(struct web *w, const struct who *who, void *arg, struct
 	return 0;
 }
 
-static int build_node(struct web *w, const struct who *who, void *arg, struct jw *jw)
+static int build_node(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
 	struct web_node n;
 
 	(void)who;
 	(void)arg;
-	node_facts(w, &n);
+	web__node_facts(w, &n);
 	web_json_node(w->store, &n, sink_now(&w->o.clock), jw);
 	return 0;
 }
 
-static int build_session(struct web *w, const struct who *who, void *arg, struct jw *jw)
-{
-	(void)arg;
-	jw_obj_begin(jw);
-	jw_key(jw, "auth");
-	jw_bool(jw, who->authed);
-	jw_key(jw, "password");
-	jw_bool(jw, w->password != NULL);
-	jw_key(jw, "keys");
-	jw_bool(jw, who->keys);
-	jw_key(jw, "user");
-	jw_str(jw, WEB_USER);
-	if (who->authed) {
-		jw_key(jw, "csrf");
-		jw_str(jw, w->csrf);
-		jw_key(jw, "mi32cfg");
-		jw_str(jw, w->o.mi32cfg ? w->o.mi32cfg : "");
-	}
-	jw_key(jw, "topic");
-	jw_str(jw, w->o.topic ? w->o.topic : "");
-	jw_key(jw, "version");
-	jw_str(jw, w->o.version ? w->o.version : "");
-	jw_obj_end(jw);
-	return 0;
-}
-
-static int build_types(struct web *w, const struct who *who, void *arg, struct jw *jw)
+static int build_types(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
 	(void)w;
 	(void)who;
@@ -423,35 +193,7 @@ static int build_types(struct web *w, const struct who *who, void *arg, struct j
 	return 0;
 }
 
-static int build_log(struct web *w, const struct who *who, void *arg, struct jw *jw)
-{
-	uint64_t first = w->log_seq > WEB_LOG_LINES ? w->log_seq - WEB_LOG_LINES + 1 : 1;
-
-	(void)who;
-	(void)arg;
-	jw_obj_begin(jw);
-	jw_key(jw, "lines");
-	jw_arr_begin(jw);
-	for (uint64_t s = first; s <= w->log_seq; s++) {
-		const struct log_line *l = &w->log[(s - 1) % WEB_LOG_LINES];
-
-		if (!l->text || l->seq != s)
-			continue;
-		jw_obj_begin(jw);
-		jw_key(jw, "seq");
-		jw_uint(jw, l->seq);
-		jw_key(jw, "t");
-		jw_uint(jw, l->time_s);
-		jw_key(jw, "text");
-		jw_str(jw, l->text);
-		jw_obj_end(jw);
-	}
-	jw_arr_end(jw);
-	jw_obj_end(jw);
-	return 0;
-}
-
-static int build_cfg_current(struct web *w, const struct who *who, void *arg, struct jw *jw)
+static int build_cfg_current(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
 	struct mi32cfg *cfg = NULL;
 	int r;
@@ -470,25 +212,20 @@ static int build_cfg_current(struct web *w, const struct who *who, void *arg, st
 	return r < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR : 0;
 }
 
-struct body {
-	const char *p;
-	size_t len;
-	bool confirm_empty; /* POST /api/mi32cfg?confirm_empty=1: [] may empty the file */
-};
-
-static int build_cfg_check(struct web *w, const struct who *who, void *arg, struct jw *jw)
+static int build_cfg_check(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
-	const struct body *b = arg;
+	const struct web__req *q = arg;
 
 	(void)w;
-	return web_json_cfg_check(b->p, b->len, who->keys, jw) == -ENOMEM
+	return web_json_cfg_check(q->body ? q->body : "", q->len, who->keys, jw) == -ENOMEM
 		       ? MHD_HTTP_INTERNAL_SERVER_ERROR
 		       : 0;
 }
 
-static int build_cfg_save(struct web *w, const struct who *who, void *arg, struct jw *jw)
+static int build_cfg_save(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
-	const struct body *b = arg;
+	const struct web__req *q = arg;
+	const char *body = q->body ? q->body : "";
 	struct mi32cfg *cfg = NULL;
 	char err[MI32CFG_ERR_LEN];
 	bool all_kept = true;
@@ -497,9 +234,9 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 
 	/* an empty body (a failed upload, a script's empty variable) once wrote "[]" over
 	 * every key; emptying the file takes an explicit [] and ?confirm_empty=1 (issue 10 #6) */
-	while (ws < b->len && b->p[ws] && strchr(" \t\r\n", b->p[ws]))
+	while (ws < q->len && body[ws] && strchr(" \t\r\n", body[ws]))
 		ws++;
-	if (ws == b->len) {
+	if (ws == q->len) {
 		jw_obj_begin(jw);
 		jw_key(jw, "MI32Cfg");
 		jw_str(jw, "Error");
@@ -509,11 +246,11 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 		jw_obj_end(jw);
 		return MHD_HTTP_BAD_REQUEST;
 	}
-	if (mi32cfg_parse(b->p, b->len, &cfg, err) < 0) {
-		web_json_cfg_check(b->p, b->len, who->keys, jw);
+	if (mi32cfg_parse(body, q->len, &cfg, err) < 0) {
+		web_json_cfg_check(body, q->len, who->keys, jw);
 		return MHD_HTTP_BAD_REQUEST;
 	}
-	if (mi32cfg_count(cfg) == 0 && !b->confirm_empty) {
+	if (mi32cfg_count(cfg) == 0 && !q->confirm_empty) {
 		jw_obj_begin(jw);
 		jw_key(jw, "MI32Cfg");
 		jw_str(jw, "Error");
@@ -550,427 +287,147 @@ static int build_cfg_save(struct web *w, const struct who *who, void *arg, struc
 
 		snprintf(line, sizeof(line), "saved %zu sensors to %s (web editor)",
 			 mi32cfg_count(cfg), w->o.mi32cfg);
-		log_line(w, "CFG: ", line);
+		web__log(w, "CFG: ", line);
 	}
 	mi32cfg_free(cfg);
 	return r < 0 ? MHD_HTTP_INTERNAL_SERVER_ERROR : 0;
 }
 
-/* ---- commands ------------------------------------------------------------------------------ */
-
-static enum MHD_Result run_command(struct web *w, struct MHD_Connection *c, const char *line,
-				   const char *via)
-{
-	char *reply = malloc(CMD_REPLY_MAX);
-	char topic_line[128];
-	enum MHD_Result ret;
-
-	if (!reply)
-		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	log_line(w, via, line);
-	commands_exec(w->cmds, line, reply, CMD_REPLY_MAX);
-	snprintf(topic_line, sizeof(topic_line), "RSL: stat/%s/RESULT = ",
-		 w->o.topic ? w->o.topic : "mi32");
-	log_line(w, topic_line, reply);
-	ret = reply_buf(c, MHD_HTTP_OK, "application/json", reply, strlen(reply),
-			MHD_RESPMEM_MUST_FREE);
-	return ret;
-}
-
-/* GET /cm?cmnd=… — Tasmota's HTTP command API, with its ?user=admin&password=… too */
-static enum MHD_Result route_cm_get(struct web *w, struct MHD_Connection *c, struct who *who)
-{
-	const char *line = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cmnd");
-	const char *user = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "user");
-	const char *pass = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "password");
-	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-
-	if (w->password && !who->authed && user && pass && web_secret_eq(user, WEB_USER) &&
-	    web_secret_eq(pass, w->password))
-		who->authed = true;
-	if (!who->authed)
-		return reply_error(c, MHD_HTTP_UNAUTHORIZED, "this needs the web password");
-	if (!line || !*line)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, "give a command: /cm?cmnd=Status%208");
-	if (strlen(line) > WEB_PARAM_MAX)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, "the command is too long");
-	/* a link on another site must not change anything, password or not */
-	if (commands_writes(line) && site && strcmp(site, "same-origin") && strcmp(site, "none"))
-		return reply_error(c, MHD_HTTP_FORBIDDEN,
-				   "commands that change state cannot come from another site");
-	return run_command(w, c, line, "CMD: ");
-}
-
-/* ---- SSE ---------------------------------------------------------------------------------- */
-
-static void wake_mhd(void *data)
-{
-	struct web *w = data;
-
-	sd_event_source_set_enabled(w->wake, SD_EVENT_ONESHOT);
-}
-
-static void hello_json(struct web *w, char *buf, size_t size)
-{
-	struct web_node n;
-	struct jw jw;
-
-	node_facts(w, &n);
-	jw_init(&jw, buf, size);
-	web_json_node(w->store, &n, sink_now(&w->o.clock), &jw);
-	if (jw_finish(&jw) < 0)
-		snprintf(buf, size, "{}");
-}
-
-static enum MHD_Result route_events(struct web *w, struct MHD_Connection *c,
-				    const struct who *who)
-{
-	char hello[1024];
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	hello_json(w, hello, sizeof(hello));
-	r = sse_hub_attach(w->hub, c, hello, who->keys);
-	if (!r)
-		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many event streams");
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static void send_sensor(struct web *w, unsigned int slot, bool fresh)
-{
-	char stack[8192];
-	struct web_json_opts o = { .now_us = sink_now(&w->o.clock), .fresh = fresh };
-	struct jw jw;
-
-	for (int keys = 0; keys < 2; keys++) {
-		enum sse_to to = keys ? SSE_TO_KEYS : SSE_TO_NO_KEYS;
-
-		if (!sse_hub_count(w->hub, to))
-			continue;
-		o.show_keys = keys;
-		jw_init(&jw, stack, sizeof(stack));
-		web_json_sensor(w->store, slot, &o, &jw);
-		if (jw_finish(&jw) >= 0)
-			sse_hub_send(w->hub, to, "sensor", stack);
-	}
-}
-
-static int on_flush(sd_event_source *s, uint64_t usec, void *data)
-{
-	struct web *w = data;
-
-	(void)s;
-	(void)usec;
-	w->flush_armed = false;
-	for (size_t i = 0; i < w->dirty_n; i++) {
-		if (!w->dirty[i])
-			continue;
-		send_sensor(w, (unsigned int)i, w->dirty[i] & 2);
-		w->dirty[i] = 0;
-	}
-	return 0;
-}
-
-static void on_store_event(const struct store_event *ev, void *data)
-{
-	struct web *w = data;
-
-	if (!sse_hub_clients(w->hub))
-		return;
-	if (ev->slot >= w->dirty_n) {
-		size_t n = ev->slot + 64;
-		uint8_t *d = realloc(w->dirty, n);
-
-		if (!d)
-			return;
-		memset(d + w->dirty_n, 0, n - w->dirty_n);
-		w->dirty = d;
-		w->dirty_n = n;
-	}
-	w->dirty[ev->slot] |= ev->kind == STORE_EVENT_UPDATE ? 3 : 1;
-	if (ev->kind == STORE_EVENT_KEY_PROBLEM || ev->kind == STORE_EVENT_STALE) {
-		char name[96], line[160];
-
-		sensor_json_key(ev->sensor, name, sizeof(name));
-		if (ev->kind == STORE_EVENT_STALE)
-			snprintf(line, sizeof(line), "%s %s", name,
-				 ev->stale ? "is stale: not heard for a while" : "is back");
-		else
-			snprintf(line, sizeof(line), "%s: %s", name,
-				 ev->error == -EKEYREJECTED ? "wrong key"
-				 : ev->error == -ENOKEY     ? "needs a key (MI32Key)"
-							    : "not paired");
-		log_line(w, "BLE: ", line);
-	}
-	if (!w->flush_armed) {
-		w->flush_armed = true;
-		sd_event_source_set_time(w->flush, mono_us(w) + WEB_FLUSH_MS * 1000u);
-		sd_event_source_set_enabled(w->flush, SD_EVENT_ONESHOT);
-	}
-}
-
-static int on_tick(sd_event_source *s, uint64_t usec, void *data)
-{
-	struct web *w = data;
-	const struct store_stats *st = store_stats(w->store);
-	uint64_t now = mono_us(w);
-
-	if (w->rate_us && now > w->rate_us) {
-		double r = (double)(st->adverts - w->rate_adverts) * 1e6 / (double)(now - w->rate_us);
-
-		w->rate = w->rate ? 0.7 * w->rate + 0.3 * r : r;
-	}
-	w->rate_adverts = st->adverts;
-	w->rate_us = now;
-	w->ticks++;
-	if (sse_hub_clients(w->hub)) {
-		if (w->ticks % 2 == 0) {
-			char buf[1024];
-
-			hello_json(w, buf, sizeof(buf));
-			sse_hub_send(w->hub, SSE_TO_ALL, "node", buf);
-		}
-		if (w->ticks % 15 == 0)
-			sse_hub_ping(w->hub);
-	}
-	sd_event_source_set_time(s, usec + 1000000u);
-	return 0;
-}
-
-/* ---- app outputs ------------------------------------------------------------------------- */
-
-static void out_sensor(void *sink, const char *json, enum report_kind kind)
-{
-	struct web *w = sink;
-	char prefix[128];
-
-	(void)kind;
-	snprintf(prefix, sizeof(prefix), "MQT: tele/%s/SENSOR = ",
-		 w->o.topic ? w->o.topic : "mi32");
-	log_line(w, prefix, json);
-}
-
-static void out_state(void *sink, const char *json)
-{
-	struct web *w = sink;
-	char prefix[128];
-
-	snprintf(prefix, sizeof(prefix), "MQT: tele/%s/STATE = ",
-		 w->o.topic ? w->o.topic : "mi32");
-	log_line(w, prefix, json);
-}
-
-const struct sink_ops web_ops = {
-	.sensor = out_sensor,
-	.state = out_state,
-};
-
-/* ---- routing ------------------------------------------------------------------------------ */
-
-static const char *page_of(const char *url)
-{
-	if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
-		return "/index.html";
-	if (!strcmp(url, "/m32"))
-		return "/m32.html";
-	if (!strcmp(url, "/cfg"))
-		return "/cfg.html";
-	if (!strcmp(url, "/cs"))
-		return "/cs.html";
-	if (!strcmp(url, "/login"))
-		return "/login.html";
-	return NULL;
-}
-
-/* assets anyone may fetch: what the login page itself needs */
-static bool public_asset(const char *url)
-{
-	return !strcmp(url, "/style.css") || !strcmp(url, "/login.js") ||
-	       !strcmp(url, "/favicon.svg") || !strcmp(url, "/common.js");
-}
-
-static enum MHD_Result route_login(struct web *w, struct MHD_Connection *c, const struct req *q)
-{
-	char pass[WEB_PARAM_MAX + 1];
-	uint64_t now = mono_us(w);
-	struct session *s = NULL;
-	char cookie[160];
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	const char *json = "{\"ok\":true}";
-
-	if (!w->password)
-		return reply_json(c, MHD_HTTP_OK, "{\"ok\":true,\"note\":\"no password is set\"}");
-	if (now - w->login_window_us > 60000000u) {
-		w->login_window_us = now;
-		w->login_fails = 0;
-	}
-	if (w->login_fails >= WEB_LOGIN_FAILS)
-		return reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
-				   "too many wrong passwords: wait a minute");
-	if (web_form_get(q->body, q->len, "password", pass, sizeof(pass)) < 0 ||
-	    !web_secret_eq(pass, w->password)) {
-		w->login_fails++;
-		log_line(w, "WEB: ", "login refused: wrong password");
-		return reply_error(c, MHD_HTTP_UNAUTHORIZED, "wrong password");
-	}
-	for (int i = 0; i < WEB_SESSIONS; i++) {
-		struct session *t = &w->sessions[i];
-
-		if (!t->id[0] || t->expires_us <= now) {
-			s = t;
-			break;
-		}
-		if (!s || t->expires_us < s->expires_us)
-			s = t; /* the oldest makes room */
-	}
-	random_hex(s->id);
-	s->expires_us = now + WEB_SESSION_TTL_S * 1000000ull;
-	snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; "
-		 "Max-Age=%u", s->id, WEB_SESSION_TTL_S);
-	r = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	MHD_add_response_header(r, "Set-Cookie", cookie);
-	add_security_headers(r, false);
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result route_logout(struct web *w, struct MHD_Connection *c)
-{
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
-	char id[64];
-	struct session *s;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	const char *json = "{\"ok\":true}";
-
-	if (web_cookie_get(h, COOKIE_NAME, id, sizeof(id)) > 0 && (s = session_find(w, id)))
-		memset(s, 0, sizeof(*s));
-	r = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	MHD_add_response_header(r, "Set-Cookie", COOKIE_NAME "=; Path=/; Max-Age=0");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result route_metrics(struct web *w, struct MHD_Connection *c)
+static enum MHD_Result route_metrics(struct web *w, struct MHD_Connection *c,
+				     struct web__req *q, struct web__who *who)
 {
 	struct web_node n;
 	size_t size = 65536;
 
-	node_facts(w, &n);
+	(void)q;
+	(void)who;
+	web__node_facts(w, &n);
 	for (;;) {
 		char *buf = malloc(size);
 		int len;
 
 		if (!buf)
-			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+			return web__reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		len = web_metrics(w->store, &n, sink_now(&w->o.clock), buf, size);
 		if (len >= 0)
-			return reply_buf(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+			return web__reply_buf(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 					 buf, (size_t)len, MHD_RESPMEM_MUST_FREE);
 		free(buf);
 		if (size >= (64u << 20))
-			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics too large");
+			return web__reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics too large");
 		size *= 4;
 	}
 }
 
+/* POST /api/mi32cfg[?confirm_empty=1] */
+static enum MHD_Result route_cfg_save(struct web *w, struct MHD_Connection *c,
+				      struct web__req *q, struct web__who *who)
+{
+	const char *ce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "confirm_empty");
+
+	q->confirm_empty = ce && !strcmp(ce, "1");
+	return web__reply_built(w, c, who, build_cfg_save, q);
+}
+
+/* ---- routing ------------------------------------------------------------------------------ */
+
+enum access {
+	OPEN,      /* anyone: the login form and what it needs; or the handler checks itself */
+	PASSWORD,  /* an authenticated client (anyone when no password is set) */
+	KEYS,      /* one that may see keys: authenticated, or on loopback without a password */
+};
+
+#define CSRF 0x01 /* a state change: from our own pages only (same origin, with the token) */
+
+struct route {
+	const char *method;  /* "GET" (HEAD is served as GET) or "POST" */
+	const char *path;
+	enum access access;
+	unsigned int flags;
+	/* what answers, one of: an embedded page or asset, a handler, a JSON builder */
+	const char *asset;
+	web__handler fn;
+	web__json_fn build;
+	const char *denied;  /* the 403 reason when KEYS is not met */
+};
+
+static const struct route routes[] = {
+	/* the login form and what it needs */
+	{ "GET", "/login", PASSWORD, 0, "/login.html", NULL, NULL, NULL },
+	{ "POST", "/login", OPEN, 0, NULL, web__route_login, NULL, NULL },
+	{ "GET", "/style.css", OPEN, 0, "/style.css", NULL, NULL, NULL },
+	{ "GET", "/login.js", OPEN, 0, "/login.js", NULL, NULL, NULL },
+	{ "GET", "/favicon.svg", OPEN, 0, "/favicon.svg", NULL, NULL, NULL },
+	{ "GET", "/common.js", OPEN, 0, "/common.js", NULL, NULL, NULL },
+	{ "GET", "/api/session", OPEN, 0, NULL, web__route_session, NULL, NULL },
+	/* pages */
+	{ "GET", "/", PASSWORD, 0, "/index.html", NULL, NULL, NULL },
+	{ "GET", "/index.html", PASSWORD, 0, "/index.html", NULL, NULL, NULL },
+	{ "GET", "/m32", PASSWORD, 0, "/m32.html", NULL, NULL, NULL },
+	{ "GET", "/cfg", PASSWORD, 0, "/cfg.html", NULL, NULL, NULL },
+	{ "GET", "/cs", PASSWORD, 0, "/cs.html", NULL, NULL, NULL },
+	/* Tasmota's command API: GET takes ?user=admin&password=… itself */
+	{ "GET", "/cm", OPEN, 0, NULL, web__route_cm_get, NULL, NULL },
+	{ "POST", "/cm", OPEN, CSRF, NULL, web__route_cm_post, NULL, NULL },
+	/* data */
+	{ "GET", "/events", PASSWORD, 0, NULL, web__route_events, NULL, NULL },
+	{ "GET", "/metrics", PASSWORD, 0, NULL, route_metrics, NULL, NULL },
+	{ "GET", "/api/sensors", PASSWORD, 0, NULL, NULL, build_sensors, NULL },
+	{ "GET", "/api/node", PASSWORD, 0, NULL, NULL, build_node, NULL },
+	{ "GET", "/api/types", PASSWORD, 0, NULL, NULL, build_types, NULL },
+	{ "GET", "/api/log", KEYS, 0, NULL, web__route_log, NULL, "the log needs the password" },
+	{ "GET", "/api/mi32cfg", PASSWORD, 0, NULL, NULL, build_cfg_current, NULL },
+	/* state changes */
+	{ "POST", "/logout", PASSWORD, 0, NULL, web__route_logout, NULL, NULL },
+	{ "POST", "/api/mi32cfg/check", PASSWORD, CSRF, NULL, NULL, build_cfg_check, NULL },
+	{ "POST", "/api/mi32cfg", KEYS, CSRF, NULL, route_cfg_save, NULL,
+	  "saving keys needs the web password (or a loopback client)" },
+};
+
+static const struct route *route_find(const char *method, const char *url)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (!strcmp(routes[i].method, method) && !strcmp(routes[i].path, url))
+			return &routes[i];
+	return NULL;
+}
+
 static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char *url,
-			     const char *method, struct req *q)
+			     const char *method, struct web__req *q)
 {
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-	bool post = !strcmp(method, "POST");
-	struct who who = who_of(w, c);
-	const char *page = page_of(url);
+	struct web__who who;
+	const struct route *r;
 	const struct web_asset *a;
-	struct body b = { q->body ? q->body : "", q->len, false };
 
-	if (!get && !post)
-		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and POST are served");
-
-	/* open to everyone: the login form and what it needs */
-	if (!strcmp(url, "/login") && post)
-		return route_login(w, c, q);
-	if (get && public_asset(url) && (a = asset_find(url)))
-		return reply_asset(c, MHD_HTTP_OK, a);
-	if (!strcmp(url, "/api/session") && get)
-		return reply_built(w, c, &who, build_session, NULL);
-
-	if (!who.authed) {
-		if (page && get)
-			return reply_asset(c, MHD_HTTP_UNAUTHORIZED, asset_find("/login.html"));
-		if (strcmp(url, "/cm"))
-			return reply_error(c, MHD_HTTP_UNAUTHORIZED, "this needs the web password");
-	}
-
-	if (get) {
-		if (page && (a = asset_find(page)))
+	if (!get && strcmp(method, "POST"))
+		return web__reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					"only GET and POST are served");
+	who = web__who_of(w, c);
+	r = route_find(get ? "GET" : "POST", url);
+	if (!r) {
+		if (!who.authed)
+			return web__reply_error(c, MHD_HTTP_UNAUTHORIZED,
+						"this needs the web password");
+		/* the pages' scripts, styles and images */
+		if (get && strncmp(url, "/api/", 5) && (a = asset_find(url)))
 			return reply_asset(c, MHD_HTTP_OK, a);
-		if (!strcmp(url, "/cm"))
-			return route_cm_get(w, c, &who);
-		if (!strcmp(url, "/events"))
-			return route_events(w, c, &who);
-		if (!strcmp(url, "/metrics"))
-			return route_metrics(w, c);
-		if (!strcmp(url, "/api/sensors"))
-			return reply_built(w, c, &who, build_sensors, NULL);
-		if (!strcmp(url, "/api/node"))
-			return reply_built(w, c, &who, build_node, NULL);
-		if (!strcmp(url, "/api/log"))
-			return who.keys ? reply_built(w, c, &who, build_log, NULL)
-					: reply_error(c, MHD_HTTP_FORBIDDEN, "the log needs the password");
-		if (!strcmp(url, "/api/mi32cfg"))
-			return reply_built(w, c, &who, build_cfg_current, NULL);
-		if (!strcmp(url, "/api/types"))
-			return reply_built(w, c, &who, build_types, NULL);
-		if (url[0] == '/' && strncmp(url, "/api/", 5) && (a = asset_find(url)))
-			return reply_asset(c, MHD_HTTP_OK, a);
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+		return web__reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
 	}
-
-	/* POST: state changes, from our own pages only */
-	if (!strcmp(url, "/logout"))
-		return route_logout(w, c);
-	if (strcmp(url, "/cm") && strcmp(url, "/api/mi32cfg") && strcmp(url, "/api/mi32cfg/check"))
-		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
-	if (!csrf_ok(w, c))
-		return reply_error(c, MHD_HTTP_FORBIDDEN,
-				   "missing or wrong CSRF token (reload the page)");
-	if (!strcmp(url, "/cm")) {
-		char line[WEB_PARAM_MAX + 1];
-		int n = web_form_get(b.p, b.len, "cmnd", line, sizeof(line));
-
-		if (n == -E2BIG)
-			return reply_error(c, MHD_HTTP_BAD_REQUEST, "the command is too long");
-		if (n <= 0)
-			return reply_error(c, MHD_HTTP_BAD_REQUEST, "give a command: cmnd=…");
-		return run_command(w, c, line, "CMD: ");
-	}
-	if (!strcmp(url, "/api/mi32cfg/check"))
-		return reply_built(w, c, &who, build_cfg_check, &b);
-	if (!who.keys)
-		return reply_error(c, MHD_HTTP_FORBIDDEN,
-				   "saving keys needs the web password (or a loopback client)");
-	{
-		const char *ce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-							     "confirm_empty");
-
-		b.confirm_empty = ce && !strcmp(ce, "1");
-	}
-	return reply_built(w, c, &who, build_cfg_save, &b);
+	if (r->access != OPEN && !who.authed)
+		return r->asset ? reply_asset(c, MHD_HTTP_UNAUTHORIZED, asset_find("/login.html"))
+				: web__reply_error(c, MHD_HTTP_UNAUTHORIZED,
+						   "this needs the web password");
+	if ((r->flags & CSRF) && !web__csrf_ok(w, c))
+		return web__reply_error(c, MHD_HTTP_FORBIDDEN,
+					"missing or wrong CSRF token (reload the page)");
+	if (r->access == KEYS && !who.keys)
+		return web__reply_error(c, MHD_HTTP_FORBIDDEN, r->denied);
+	if (r->asset)
+		return reply_asset(c, MHD_HTTP_OK, asset_find(r->asset));
+	if (r->fn)
+		return r->fn(w, c, q, &who);
+	return web__reply_built(w, c, &who, r->build, q);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -978,7 +435,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct web *w = cls;
-	struct req *q = *con_cls;
+	struct web__req *q = *con_cls;
 
 	(void)version;
 	if (!q) {
@@ -991,7 +448,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = q;
 		if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
 			q->answered = true;
-			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
+			return web__reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
 		}
 		return MHD_YES;
 	}
@@ -999,7 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!q->answered && q->len + *upload_size > WEB_BODY_MAX) {
 			q->answered = true;
 			*upload_size = 0;
-			return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
+			return web__reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
 		}
 		if (!q->answered) {
 			char *nb = realloc(q->body, q->len + *upload_size + 1);
@@ -1023,7 +480,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	struct req *q = *con_cls;
+	struct web__req *q = *con_cls;
 
 	(void)cls;
 	(void)c;
@@ -1042,7 +499,7 @@ static void rearm(struct web *w)
 	MHD_UNSIGNED_LONG_LONG ms;
 
 	if (MHD_get_timeout(w->mhd, &ms) == MHD_YES) {
-		sd_event_source_set_time(w->timer, mono_us(w) + (uint64_t)ms * 1000u);
+		sd_event_source_set_time(w->timer, web__mono_us(w) + (uint64_t)ms * 1000u);
 		sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
 	} else {
 		sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);
@@ -1131,11 +588,17 @@ int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 	w->cmds = cmds;
 	w->o = *opts;
 	w->password = opts->password && *opts->password ? opts->password : NULL;
-	random_hex(w->csrf);
 	snprintf(w->mqtt, sizeof(w->mqtt), "%s", opts->mqtt_addr ? opts->mqtt_addr : "off");
 	if ((r = bind_addr(w, &ss, &v6)) < 0)
 		goto fail;
-	w->hub = sse_hub_new(SSE_QUEUE_MAX, wake_mhd, w);
+	/* the CSRF token guards every state change: without randomness there are no pages */
+	if ((r = web__token(w->csrf)) < 0) {
+		log_err("web: no random bytes for the CSRF token (%s); running without the web "
+			"interface", strerror(-r));
+		web_free(w);
+		return 0;
+	}
+	w->hub = sse_hub_new(SSE_QUEUE_MAX, web__wake_mhd, w);
 	if (!w->hub) {
 		r = -ENOMEM;
 		goto fail;
@@ -1167,15 +630,15 @@ int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 	if ((r = sd_event_add_io(ev, &w->io, di->epoll_fd, EPOLLIN, on_io, w)) < 0 ||
 	    (r = sd_event_add_time(ev, &w->timer, CLOCK_MONOTONIC, 0, 1000, on_timer, w)) < 0 ||
 	    (r = sd_event_add_defer(ev, &w->wake, on_wake, w)) < 0 ||
-	    (r = sd_event_add_time(ev, &w->flush, CLOCK_MONOTONIC, 0, 10000, on_flush, w)) < 0 ||
+	    (r = sd_event_add_time(ev, &w->flush, CLOCK_MONOTONIC, 0, 10000, web__on_flush, w)) < 0 ||
 	    (r = sd_event_add_time_relative(ev, &w->tick, CLOCK_MONOTONIC, 1000000u, 50000,
-					    on_tick, w)) < 0)
+					    web__on_tick, w)) < 0)
 		goto fail;
 	sd_event_source_set_enabled(w->wake, SD_EVENT_OFF);
 	sd_event_source_set_enabled(w->flush, SD_EVENT_OFF);
 	sd_event_source_set_enabled(w->tick, SD_EVENT_ON);
 	rearm(w);
-	w->sub = store_subscribe(store, STORE_EVENT_ALL, on_store_event, w, NULL);
+	w->sub = store_subscribe(store, STORE_EVENT_ALL, web__on_store_event, w, NULL);
 	if (!w->sub) {
 		r = -ENOMEM;
 		goto fail;
@@ -1194,7 +657,7 @@ int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 			 w->password ? "(password set)" : "(no password: keys shown to loopback "
 							  "clients only)");
 	}
-	log_set_listener(on_log, w);
+	log_set_listener(web__on_log, w);
 	*out = w;
 	return 0;
 fail:
@@ -1221,8 +684,7 @@ void web_free(struct web *w)
 	sd_event_source_unref(w->wake);
 	sd_event_source_unref(w->flush);
 	sd_event_source_unref(w->tick);
-	for (int i = 0; i < WEB_LOG_LINES; i++)
-		free(w->log[i].text);
+	web__log_free(w);
 	free(w->dirty);
 	free(w);
 }

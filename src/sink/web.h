@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* web.h — the web interface: the pages (/, /m32, /cfg, /cs), the JSON API, Server-Sent Events
  * and Prometheus metrics, served by libmicrohttpd in external-epoll mode on the daemon's one
- * sd-event loop. The pure parts (form bodies, Basic auth, the API's JSON) are declared here
+ * sd-event loop. The pure parts (form bodies, the API's JSON) are declared here
  * too, so unit tests and fuzzers reach them without a socket. */
 #ifndef MI32_WEB_H
 #define MI32_WEB_H
@@ -51,22 +51,15 @@ void web_free(struct web *web); /* NULL is a no-op */
 
 /* ---- pure helpers (web_api.c) ---------------------------------------------------------- */
 
-/* Percent-decode @n bytes of @in ('+' is a space) into @out (NUL-terminated). Returns the
- * length, -EINVAL (a bad %xx or a NUL byte) or -E2BIG (does not fit @size). */
+/* Percent-decode @n bytes of @in ('+' is a space) into @out (NUL-terminated), with
+ * libmicrohttpd's decoder. Returns the length, -EINVAL (a bad %xx or a NUL byte), -E2BIG
+ * (does not fit @size) or -ENOMEM. */
 int web_url_decode(const char *in, size_t n, char *out, size_t size);
 
 /* The value of @name in an application/x-www-form-urlencoded body (or a query string) of
  * @len bytes, decoded into @out. Returns the length, -ENOENT when absent, or what
  * web_url_decode() returns. The first occurrence wins. */
 int web_form_get(const char *body, size_t len, const char *name, char *out, size_t size);
-
-/* The value of cookie @name in a Cookie: header into @out. Returns the length, -ENOENT or
- * -E2BIG. */
-int web_cookie_get(const char *header, const char *name, char *out, size_t size);
-
-/* Check an Authorization header ("Basic base64(user:password)") against WEB_USER and
- * @password, in time independent of where they differ. NULL header = false. */
-bool web_basic_auth_ok(const char *header, const char *password);
 
 /* Compare two NUL-terminated secrets in time that depends only on their lengths. */
 bool web_secret_eq(const char *a, const char *b);

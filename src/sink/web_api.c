@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* web_api.c — the pure half of the web interface: form/cookie/Basic-auth parsing, the JSON
+/* web_api.c — the pure half of the web interface: form bodies (on libmicrohttpd's decoder), the JSON
  * of /api/sensors and the dashboard's SSE updates, the node widget, Prometheus metrics and
  * the mi32cfg editor's check. No sockets and no loop here, so cmocka and libFuzzer reach it
  * all. */
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <microhttpd.h>
 
 #include "decode/reading.h"
 #include "decode/registry.h"
@@ -25,35 +27,37 @@
 
 int web_url_decode(const char *in, size_t n, char *out, size_t size)
 {
-	size_t o = 0;
+	size_t len = n;
+	char *buf;
 
-	if (!size)
-		return -E2BIG;
+	/* MHD_http_unescape() decodes, but passes a malformed %xx through and stops at %00:
+	 * refuse those here, and count what the decoded text needs */
 	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)in[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int hi, lo;
-
-			if (n - i < 3)
-				return -EINVAL;
-			hi = hex_nibble(in[i + 1]);
-			lo = hex_nibble(in[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -EINVAL;
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c == 0)
+		if (in[i] == '\0')
 			return -EINVAL;
-		if (o + 1 >= size)
-			return -E2BIG;
-		out[o++] = (char)c;
+		if (in[i] != '%')
+			continue;
+		if (n - i < 3 || hex_nibble(in[i + 1]) < 0 || hex_nibble(in[i + 2]) < 0 ||
+		    (in[i + 1] == '0' && in[i + 2] == '0'))
+			return -EINVAL;
+		i += 2;
+		len -= 2;
 	}
-	out[o] = '\0';
-	return (int)o;
+	if (len >= size)
+		return -E2BIG;
+	/* decoding shrinks in place: @out holds it when the escaped text fits */
+	buf = n < size ? out : malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = in[i] == '+' ? ' ' : in[i]; /* a form's space; "%2B" stays a '+' */
+	buf[n] = '\0';
+	MHD_http_unescape(buf);
+	if (buf != out) {
+		memcpy(out, buf, len + 1);
+		free(buf);
+	}
+	return (int)len;
 }
 
 int web_form_get(const char *body, size_t len, const char *name, char *out, size_t size)
@@ -77,39 +81,6 @@ int web_form_get(const char *body, size_t len, const char *name, char *out, size
 	return -ENOENT;
 }
 
-int web_cookie_get(const char *h, const char *name, char *out, size_t size)
-{
-	size_t nl = strlen(name);
-
-	if (!h)
-		return -ENOENT;
-	while (*h) {
-		const char *end, *eq;
-		size_t vl;
-
-		while (*h == ' ' || *h == '\t' || *h == ';')
-			h++;
-		end = strchr(h, ';');
-		if (!end)
-			end = h + strlen(h);
-		eq = memchr(h, '=', (size_t)(end - h));
-		if (eq && (size_t)(eq - h) == nl && memcmp(h, name, nl) == 0) {
-			const char *v = eq + 1;
-
-			vl = (size_t)(end - v);
-			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			if (vl >= size)
-				return -E2BIG;
-			memcpy(out, v, vl);
-			out[vl] = '\0';
-			return (int)vl;
-		}
-		h = end;
-	}
-	return -ENOENT;
-}
-
 bool web_secret_eq(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
@@ -118,71 +89,6 @@ bool web_secret_eq(const char *a, const char *b)
 	for (size_t i = 0; i < n; i++)
 		d |= (unsigned char)(i < la ? a[i] : 0) ^ (unsigned char)(i < lb ? b[i] : 0);
 	return d == 0;
-}
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 with padding; returns the length or -EINVAL / -E2BIG. */
-static int b64_decode(const char *s, char *out, size_t size)
-{
-	size_t n = strlen(s), o = 0;
-	unsigned int acc = 0, bits = 0;
-
-	while (n && s[n - 1] == '=')
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64val((unsigned char)s[i]);
-
-		if (v < 0)
-			return -EINVAL;
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= size)
-				return -E2BIG;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-bool web_basic_auth_ok(const char *h, const char *password)
-{
-	char buf[512];
-	const char *colon;
-	int n;
-	bool user_ok, pass_ok;
-
-	if (!h || !password || strncasecmp(h, "Basic ", 6) != 0)
-		return false;
-	h += 6;
-	while (*h == ' ')
-		h++;
-	n = b64_decode(h, buf, sizeof(buf));
-	if (n <= 0 || memchr(buf, '\0', (size_t)n))
-		return false;
-	colon = strchr(buf, ':');
-	if (!colon)
-		return false;
-	buf[colon - buf] = '\0';
-	user_ok = web_secret_eq(buf, WEB_USER);
-	pass_ok = web_secret_eq(colon + 1, password);
-	return user_ok & pass_ok;
 }
 
 /* ---- sensors ----------------------------------------------------------------------------- */

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* web_auth.c — who a request comes from: Tasmota's WebPassword by HTTP Basic (user "admin"),
+ * or a session cookie from the login form; the login rate limit, the CSRF check of state
+ * changes, and the random tokens behind sessions and CSRF, which fail closed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "sink/web_int.h"
+#include "util/hex.h"
+
+#define COOKIE_NAME "mi32s"
+
+int web__token(char out[WEB_TOKEN_LEN + 1])
+{
+	uint8_t b[WEB_TOKEN_LEN / 2];
+	ssize_t n = getrandom(b, sizeof(b), 0);
+
+	out[0] = '\0';
+	/* no fallback to the clock or a counter: a guessable session id is worse than none */
+	if (n != (ssize_t)sizeof(b))
+		return n < 0 ? -errno : -EIO;
+	hex_encode(b, sizeof(b), out, 0);
+	return 0;
+}
+
+static bool peer_loopback(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+static struct web__session *session_find(struct web *w, const char *id)
+{
+	uint64_t now = web__mono_us(w);
+
+	if (!id || strlen(id) != WEB_TOKEN_LEN)
+		return NULL;
+	for (int i = 0; i < WEB_SESSIONS; i++) {
+		struct web__session *s = &w->sessions[i];
+
+		if (s->id[0] && s->expires_us > now && web_secret_eq(s->id, id))
+			return s;
+	}
+	return NULL;
+}
+
+static struct web__session *session_of(struct web *w, struct MHD_Connection *c)
+{
+	return session_find(w, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME));
+}
+
+/* HTTP Basic with WEB_USER and the password; both compared in constant time. */
+static bool basic_auth_ok(struct web *w, struct MHD_Connection *c)
+{
+	char *pass = NULL;
+	char *user = MHD_basic_auth_get_username_password(c, &pass);
+	bool ok = false;
+
+	if (user && pass) {
+		bool user_ok = web_secret_eq(user, WEB_USER);
+		bool pass_ok = web_secret_eq(pass, w->password);
+
+		ok = user_ok & pass_ok;
+	}
+	if (user)
+		MHD_free(user);
+	if (pass)
+		MHD_free(pass);
+	return ok;
+}
+
+struct web__who web__who_of(struct web *w, struct MHD_Connection *c)
+{
+	struct web__who who = { false, false };
+
+	if (!w->password) {
+		who.authed = true;
+		who.keys = peer_loopback(c);
+		return who;
+	}
+	who.authed = basic_auth_ok(w, c) || session_of(w, c);
+	who.keys = who.authed;
+	return who;
+}
+
+bool web__csrf_ok(struct web *w, struct MHD_Connection *c)
+{
+	const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+
+	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
+		return false;
+	return tok && w->csrf[0] && web_secret_eq(tok, w->csrf);
+}
+
+static enum MHD_Result reply_cookie(struct MHD_Connection *c, const char *cookie, bool security)
+{
+	static const char json[] = "{\"ok\":true}";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Set-Cookie", cookie);
+	if (security)
+		web__security_headers(r, false);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct web__req *q,
+				 struct web__who *who)
+{
+	char pass[WEB_PARAM_MAX + 1];
+	uint64_t now = web__mono_us(w);
+	struct web__session *s = NULL;
+	char cookie[160];
+
+	(void)who;
+	if (!w->password)
+		return web__reply_json(c, MHD_HTTP_OK,
+				       "{\"ok\":true,\"note\":\"no password is set\"}");
+	if (now - w->login_window_us > 60000000u) {
+		w->login_window_us = now;
+		w->login_fails = 0;
+	}
+	if (w->login_fails >= WEB_LOGIN_FAILS)
+		return web__reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
+					"too many wrong passwords: wait a minute");
+	if (web_form_get(q->body, q->len, "password", pass, sizeof(pass)) < 0 ||
+	    !web_secret_eq(pass, w->password)) {
+		w->login_fails++;
+		web__log(w, "WEB: ", "login refused: wrong password");
+		return web__reply_error(c, MHD_HTTP_UNAUTHORIZED, "wrong password");
+	}
+	for (int i = 0; i < WEB_SESSIONS; i++) {
+		struct web__session *t = &w->sessions[i];
+
+		if (!t->id[0] || t->expires_us <= now) {
+			s = t;
+			break;
+		}
+		if (!s || t->expires_us < s->expires_us)
+			s = t; /* the oldest makes room */
+	}
+	if (web__token(s->id) < 0) {
+		memset(s, 0, sizeof(*s));
+		web__log(w, "WEB: ", "login refused: no randomness for a session id");
+		return web__reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					"no session can be made now (no randomness); try again");
+	}
+	s->expires_us = now + WEB_SESSION_TTL_S * 1000000ull;
+	snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; "
+		 "Max-Age=%u", s->id, WEB_SESSION_TTL_S);
+	return reply_cookie(c, cookie, true);
+}
+
+enum MHD_Result web__route_logout(struct web *w, struct MHD_Connection *c, struct web__req *q,
+				  struct web__who *who)
+{
+	struct web__session *s = session_of(w, c);
+
+	(void)q;
+	(void)who;
+	if (s)
+		memset(s, 0, sizeof(*s));
+	return reply_cookie(c, COOKIE_NAME "=; Path=/; Max-Age=0", false);
+}
+
+static int build_session(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
+{
+	(void)arg;
+	jw_obj_begin(jw);
+	jw_key(jw, "auth");
+	jw_bool(jw, who->authed);
+	jw_key(jw, "password");
+	jw_bool(jw, w->password != NULL);
+	jw_key(jw, "keys");
+	jw_bool(jw, who->keys);
+	jw_key(jw, "user");
+	jw_str(jw, WEB_USER);
+	if (who->authed) {
+		jw_key(jw, "csrf");
+		jw_str(jw, w->csrf);
+		jw_key(jw, "mi32cfg");
+		jw_str(jw, w->o.mi32cfg ? w->o.mi32cfg : "");
+	}
+	jw_key(jw, "topic");
+	jw_str(jw, w->o.topic ? w->o.topic : "");
+	jw_key(jw, "version");
+	jw_str(jw, w->o.version ? w->o.version : "");
+	jw_obj_end(jw);
+	return 0;
+}
+
+enum MHD_Result web__route_session(struct web *w, struct MHD_Connection *c,
+				   struct web__req *q, struct web__who *who)
+{
+	(void)q;
+	return web__reply_built(w, c, who, build_session, NULL);
+}
