@@ -368,7 +368,7 @@ static const struct route routes[] = {
 	{ "GET", "/cs", PASSWORD, 0, "/cs.html", NULL, NULL, NULL },
 	/* Tasmota's command API: GET takes ?user=admin&password=… itself */
 	{ "GET", "/cm", OPEN, 0, NULL, web__route_cm_get, NULL, NULL },
-	{ "POST", "/cm", OPEN, CSRF, NULL, web__route_cm_post, NULL, NULL },
+	{ "POST", "/cm", PASSWORD, CSRF, NULL, web__route_cm_post, NULL, NULL },
 	/* data */
 	{ "GET", "/events", PASSWORD, 0, NULL, web__route_events, NULL, NULL },
 	{ "GET", "/metrics", PASSWORD, 0, NULL, route_metrics, NULL, NULL },
@@ -418,7 +418,7 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 		return r->asset ? reply_asset(c, MHD_HTTP_UNAUTHORIZED, asset_find("/login.html"))
 				: web__reply_error(c, MHD_HTTP_UNAUTHORIZED,
 						   "this needs the web password");
-	if ((r->flags & CSRF) && !web__csrf_ok(w, c))
+	if ((r->flags & CSRF) && !web__csrf_ok(w, c, &who))
 		return web__reply_error(c, MHD_HTTP_FORBIDDEN,
 					"missing or wrong CSRF token (reload the page)");
 	if (r->access == KEYS && !who.keys)

@@ -90,26 +90,39 @@ static bool basic_auth_ok(struct web *w, struct MHD_Connection *c)
 
 struct web__who web__who_of(struct web *w, struct MHD_Connection *c)
 {
-	struct web__who who = { false, false };
+	struct web__who who = { false, false, NULL };
 
 	if (!w->password) {
 		who.authed = true;
 		who.keys = peer_loopback(c);
 		return who;
 	}
-	who.authed = basic_auth_ok(w, c) || session_of(w, c);
+	/* HTTP Basic first: a client presenting the password writes with the daemon's token */
+	if (basic_auth_ok(w, c)) {
+		who.authed = true;
+	} else {
+		who.session = session_of(w, c);
+		who.authed = who.session != NULL;
+	}
 	who.keys = who.authed;
 	return who;
 }
 
-bool web__csrf_ok(struct web *w, struct MHD_Connection *c)
+/* The token a write of @who must carry. */
+static const char *csrf_of(struct web *w, const struct web__who *who)
+{
+	return who->session ? who->session->csrf : w->csrf;
+}
+
+bool web__csrf_ok(struct web *w, struct MHD_Connection *c, const struct web__who *who)
 {
 	const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *want = csrf_of(w, who);
 
 	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
 		return false;
-	return tok && w->csrf[0] && web_secret_eq(tok, w->csrf);
+	return tok && want[0] && web_secret_eq(tok, want);
 }
 
 static enum MHD_Result reply_cookie(struct MHD_Connection *c, const char *cookie, bool security)
@@ -138,7 +151,6 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 	struct web__session *s = NULL;
 	char cookie[160];
 
-	(void)who;
 	if (!w->password)
 		return web__reply_json(c, MHD_HTTP_OK,
 				       "{\"ok\":true,\"note\":\"no password is set\"}");
@@ -155,6 +167,9 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 		web__log(w, "WEB: ", "login refused: wrong password");
 		return web__reply_error(c, MHD_HTTP_UNAUTHORIZED, "wrong password");
 	}
+	/* a login replaces the session it came with: new id, new token */
+	if ((who->session = session_of(w, c)))
+		memset(who->session, 0, sizeof(*who->session));
 	for (int i = 0; i < WEB_SESSIONS; i++) {
 		struct web__session *t = &w->sessions[i];
 
@@ -165,7 +180,7 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 		if (!s || t->expires_us < s->expires_us)
 			s = t; /* the oldest makes room */
 	}
-	if (web__token(s->id) < 0) {
+	if (web__token(s->id) < 0 || web__token(s->csrf) < 0) {
 		memset(s, 0, sizeof(*s));
 		web__log(w, "WEB: ", "login refused: no randomness for a session id");
 		return web__reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -180,10 +195,10 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 enum MHD_Result web__route_logout(struct web *w, struct MHD_Connection *c, struct web__req *q,
 				  struct web__who *who)
 {
-	struct web__session *s = session_of(w, c);
+	struct web__session *s = who->session ? who->session : session_of(w, c);
 
 	(void)q;
-	(void)who;
+	/* the session and its CSRF token end here */
 	if (s)
 		memset(s, 0, sizeof(*s));
 	return reply_cookie(c, COOKIE_NAME "=; Path=/; Max-Age=0", false);
@@ -203,7 +218,7 @@ static int build_session(struct web *w, const struct web__who *who, void *arg, s
 	jw_str(jw, WEB_USER);
 	if (who->authed) {
 		jw_key(jw, "csrf");
-		jw_str(jw, w->csrf);
+		jw_str(jw, csrf_of(w, who));
 		jw_key(jw, "mi32cfg");
 		jw_str(jw, w->o.mi32cfg ? w->o.mi32cfg : "");
 	}

@@ -28,6 +28,7 @@ struct store_event;
 
 struct web__session {
 	char id[WEB_TOKEN_LEN + 1];
+	char csrf[WEB_TOKEN_LEN + 1];  /* this session's CSRF token: made at login, gone at logout */
 	uint64_t expires_us;
 };
 
@@ -47,6 +48,8 @@ struct web {
 	struct sse_hub *hub;
 	unsigned int sub;
 	const char *password;          /* NULL = none */
+	/* the CSRF token of requests without a session: every client when no password is set,
+	 * HTTP Basic ones when one is (they present the password with every write) */
 	char csrf[WEB_TOKEN_LEN + 1];
 	char mqtt[160];
 	struct web__session sessions[WEB_SESSIONS];
@@ -77,6 +80,7 @@ struct web__req {
 struct web__who {
 	bool authed;    /* may use every page and API */
 	bool keys;      /* may see keys (authenticated, or no password and on loopback) */
+	struct web__session *session; /* the login session it came with, or NULL */
 };
 
 /* A route's handler: answers @c (queues a response) or returns MHD_NO. */
@@ -106,8 +110,9 @@ void web__node_facts(struct web *w, struct web_node *n);
  * -errno when the kernel gives no randomness (then @out is "" and must not be used). */
 int web__token(char out[WEB_TOKEN_LEN + 1]);
 struct web__who web__who_of(struct web *w, struct MHD_Connection *c);
-/* A state-changing request must come from our own pages: same origin, with the token. */
-bool web__csrf_ok(struct web *w, struct MHD_Connection *c);
+/* A state-changing request must come from our own pages: same origin, with the token of
+ * the session it comes with (the daemon's token without one). */
+bool web__csrf_ok(struct web *w, struct MHD_Connection *c, const struct web__who *who);
 enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct web__req *q,
 				 struct web__who *who);
 enum MHD_Result web__route_logout(struct web *w, struct MHD_Connection *c, struct web__req *q,
