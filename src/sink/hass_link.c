@@ -20,15 +20,13 @@
 #include "sink/hass.h"
 #include "sink/mqtt.h"
 #include "sink/hass_int.h"
+#include "util/clock.h"
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
 uint64_t hass__mono_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return clock_mono_us();
 }
 
 int hass__pub(struct hass *h, const char *topic, const char *payload, bool retain)

@@ -20,6 +20,7 @@
 #include <mosquitto.h>
 #include <systemd/sd-event.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
@@ -285,19 +286,22 @@ static void out_adv(void *sink, const struct adv *adv)
 }
 
 /* Drive the socket without the loop (it has stopped) until @done or the deadline. */
+static long elapsed_ms(uint64_t t0_us)
+{
+	return (long)((clock_mono_us() - t0_us) / 1000u);
+}
+
 static void drive(struct mqtt_sink *m, bool (*done)(const struct mqtt_sink *m),
-		  const struct timespec *t0, long budget_ms)
+		  uint64_t t0_us, long budget_ms)
 {
 	while (!done(m) && mosquitto_socket(m->mosq) >= 0) {
 		struct pollfd p = { .fd = mosquitto_socket(m->mosq), .events = POLLIN };
 		int rc = MOSQ_ERR_SUCCESS;
-		struct timespec t;
 		long ms;
 
 		if (mosquitto_want_write(m->mosq))
 			p.events |= POLLOUT;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		ms = (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+		ms = elapsed_ms(t0_us);
 		if (ms >= budget_ms || poll(&p, 1, (int)(budget_ms - ms)) <= 0)
 			return;
 		if (p.revents & (POLLIN | POLLHUP | POLLERR))
@@ -329,28 +333,19 @@ static bool has_room(const struct mqtt_sink *m)
 	return m->pending < PENDING_MAX;
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* At stop: what waits in the queue goes out, PENDING_MAX at a time, within STOP_QUEUE_MS. */
 static void drain_at_stop(struct mqtt_sink *m)
 {
-	struct timespec t0;
+	uint64_t t0 = clock_mono_us();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (m->connected && mqtt_queue_len(m->queue) && mosquitto_socket(m->mosq) >= 0 &&
-	       elapsed_ms(&t0) < STOP_QUEUE_MS) {
+	       elapsed_ms(t0) < STOP_QUEUE_MS) {
 		unsigned int before = mqtt_queue_len(m->queue);
 
 		flush_queue(m);
 		if (mqtt_queue_len(m->queue) == before && has_room(m))
 			break; /* libmosquitto refuses: nothing more to do */
-		drive(m, has_room, &t0, STOP_QUEUE_MS);
+		drive(m, has_room, t0, STOP_QUEUE_MS);
 	}
 }
 
@@ -375,13 +370,13 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
 static void out_stop(void *sink)
 {
 	struct mqtt_sink *m = sink;
-	struct timespec t0;
+	uint64_t t0;
 
 	m->stopping = true;
 	if (m->retry)
 		sd_event_source_set_enabled(m->retry, SD_EVENT_OFF);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	drive(m, is_connected, &t0, STOP_FLUSH_MS);
+	t0 = clock_mono_us();
+	drive(m, is_connected, t0, STOP_FLUSH_MS);
 	if (!m->connected) {
 		if (mqtt_queue_len(m->queue) || mqtt_queue_dropped(m->queue))
 			log_warn("MQTT: stopped: %llu sent, %llu dropped (queue full), %u never "
@@ -391,12 +386,12 @@ static void out_stop(void *sink)
 		return;
 	}
 	drain_at_stop(m);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_us();
 	if (mosquitto_publish(m->mosq, &m->offline_mid, m->t_lwt, 7, "Offline", 1, true) ==
 	    MOSQ_ERR_SUCCESS)
-		drive(m, offline_acked, &t0, 2 * STOP_FLUSH_MS);
+		drive(m, offline_acked, t0, 2 * STOP_FLUSH_MS);
 	mosquitto_disconnect(m->mosq);
-	drive(m, written, &t0, 2 * STOP_FLUSH_MS + 200);
+	drive(m, written, t0, 2 * STOP_FLUSH_MS + 200);
 	/* said once, at the end, with what got lost on the way: the queue's overflow, what
 	 * the stop could not hand over in time, what the broker never acknowledged */
 	if (mqtt_queue_dropped(m->queue) || mqtt_queue_len(m->queue) || !m->offline_acked)

@@ -152,20 +152,37 @@ static size_t info_reply(uint8_t *r, uint32_t settings)
 #define LE (1u << 9)
 
 /* Run the sequence up to RUNNING with a kernel that accepts everything. */
-static void run_to_running(struct fixture *f, bool active)
+/* The start every sequence shares: version 1.22, adapter list [0]. */
+static void boot(struct fixture *f, bool active)
 {
-	uint8_t r[300], p[512];
-	size_t n;
-
 	assert_int_equal(mgmt_start(f->m, active), 0);
 	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
 	expect(f, MGMT_OP_READ_INDEX_LIST, 0, index_list_0, 4, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
+}
+
+/* Then a powered LE adapter and the scan parameters; @cfg (may be NULL) gets them. */
+static size_t boot_to_monitor(struct fixture *f, bool active, uint8_t *cfg)
+{
+	uint8_t r[300];
+	size_t n;
+
+	boot(f, active);
 	n = info_reply(r, POWERED | LE);
 	expect(f, MGMT_OP_READ_INFO, 0, r, n, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
-	n = expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, p);
+	n = expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, cfg);
+	assert_int_equal(mgmt_process(f->m), 0);
+	return n;
+}
+
+static void run_to_running(struct fixture *f, bool active)
+{
+	uint8_t r[300], p[512];
+	size_t n;
+
+	n = boot_to_monitor(f, active, p);
 	/* four TLVs: discovery and monitor interval/window, 0x0060 each */
 	assert_int_equal(n, 20);
 	assert_int_equal(p[0] | p[1] << 8, 0x0011);
@@ -173,7 +190,6 @@ static void run_to_running(struct fixture *f, bool active)
 	assert_int_equal(p[3] | p[4] << 8, 0x0060);
 	assert_int_equal(p[15] | p[16] << 8, 0x0014);
 	assert_int_equal(p[18] | p[19] << 8, 0x0060);
-	assert_int_equal(mgmt_process(f->m), 0);
 	r[0] = 0x01;
 	r[1] = 0x00;
 	n = expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, 0, r, 2, p);
@@ -275,11 +291,7 @@ static void test_active_power_on_and_rediscovery(void **state)
 	uint8_t r[300], p[300];
 	size_t n;
 
-	assert_int_equal(mgmt_start(f->m, true), 0);
-	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	expect(f, MGMT_OP_READ_INDEX_LIST, 0, index_list_0, 4, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
+	boot(f, true);
 	n = info_reply(r, 0); /* powered off, LE off: no bluetoothd around */
 	expect(f, MGMT_OP_READ_INFO, 0, r, n, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
@@ -330,18 +342,8 @@ static void test_monitor_refused_falls_back_to_discovery(void **state)
 	struct fixture *f = *state;
 	struct mgmt_info info;
 	uint8_t r[300];
-	size_t n;
 
-	assert_int_equal(mgmt_start(f->m, false), 0);
-	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	expect(f, MGMT_OP_READ_INDEX_LIST, 0, index_list_0, 4, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	n = info_reply(r, POWERED | LE);
-	expect(f, MGMT_OP_READ_INFO, 0, r, n, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
+	boot_to_monitor(f, false, NULL);
 	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, MGMT_STATUS_INVALID_PARAMS, NULL, 0, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
 	r[0] = 6;
@@ -362,18 +364,8 @@ static void test_busy_monitor_is_asked_again(void **state)
 	struct fixture *f = *state;
 	struct mgmt_info info;
 	uint8_t r[300];
-	size_t n;
 
-	assert_int_equal(mgmt_start(f->m, false), 0);
-	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	expect(f, MGMT_OP_READ_INDEX_LIST, 0, index_list_0, 4, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	n = info_reply(r, POWERED | LE);
-	expect(f, MGMT_OP_READ_INFO, 0, r, n, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	expect(f, MGMT_OP_SET_DEF_SYSTEM_CONFIG, 0, NULL, 0, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
+	boot_to_monitor(f, false, NULL);
 	expect(f, MGMT_OP_ADD_ADV_PATTERNS_MONITOR, MGMT_STATUS_BUSY, NULL, 0, NULL);
 	assert_int_equal(mgmt_process(f->m), 0);
 	seqpair_quiet(f->kfd);
@@ -448,11 +440,7 @@ static void test_error_status_is_named(void **state)
 	struct fixture *f = *state;
 	struct mgmt_info info;
 
-	assert_int_equal(mgmt_start(f->m, false), 0);
-	expect(f, MGMT_OP_READ_VERSION, 0, version_1_22, 3, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
-	expect(f, MGMT_OP_READ_INDEX_LIST, 0, index_list_0, 4, NULL);
-	assert_int_equal(mgmt_process(f->m), 0);
+	boot(f, false);
 	expect(f, MGMT_OP_READ_INFO, 0x12, NULL, 0, NULL); /* RFKilled */
 	assert_int_equal(mgmt_process(f->m), -ERFKILL);
 	mgmt_get_info(f->m, &info);
