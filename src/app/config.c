@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* config.c — settings from the config file and the command line. One static table of options
- * (name, kind, field, default, help) drives the file keys, the long options, the defaults and
- * the --help text. Not here: what the daemon does with the values. */
+/* config.c — settings from the config file and the command line, parsed by the one table of
+ * options in config_opts.c (name, kind, field, default, help), which also makes the --help
+ * text and the man page. Not here: what the daemon does with the values. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,144 +14,7 @@
 
 #include "app/config.h"
 
-enum opt_kind {
-	OPT_KIND_HEADING,	/* a line of --help only */
-	OPT_KIND_STR,
-	OPT_KIND_BOOL,
-	OPT_KIND_UINT,
-	OPT_KIND_TRI,		/* int: 0, 1 or CONFIG_AUTO */
-	OPT_KIND_HCI,		/* int adapter index from "hciN" or "N" */
-	OPT_KIND_UART,		/* "DEV[,BAUD]" into hci_uart and hci_uart_baud */
-	OPT_KIND_LEVEL,		/* syslog priority from a name or 0..7 */
-	OPT_KIND_TOPIC,		/* string without MQTT wildcards */
-};
-
-#define OPT_CLI_ONLY	0x1	/* not a file key */
-#define OPT_ZERO_OFF	0x2	/* UINT: 0 allowed besides min..max */
-#define OPT_NOT_EMPTY	0x4	/* STR: an empty value is an error, not "unset" */
-#define OPT_NO_AUTO	0x8	/* TRI: "auto" not accepted */
-
-struct opt {
-	const char *name;
-	enum opt_kind kind;
-	size_t off;
-	const char *def;	/* parsed by the same setter at config_init(); NULL = unset */
-	unsigned int min, max;
-	unsigned int flags;
-	const char *arg;	/* the argument's name in --help ("PORT") */
-	const char *help;
-};
-
-#define F(field) offsetof(struct config, field)
-#define HEADING(text) { NULL, OPT_KIND_HEADING, 0, NULL, 0, 0, 0, NULL, text }
-
-static const struct opt opts[] = {
-	HEADING("general"),
-	{ "config", OPT_KIND_STR, F(config), NULL, 0, 0, OPT_CLI_ONLY | OPT_NOT_EMPTY, "FILE",
-	  "config file (default " CONFIG_DEFAULT_PATH ", skipped if missing; /dev/null: none)" },
-	{ "help", OPT_KIND_BOOL, F(help), NULL, 0, 0, OPT_CLI_ONLY, NULL,
-	  "print this help and exit" },
-	{ "state-dir", OPT_KIND_STR, F(state_dir), "/var/lib/mi32", 0, 0, OPT_NOT_EMPTY, "DIR",
-	  "directory of the state files" },
-	{ "mi32cfg", OPT_KIND_STR, F(mi32cfg), NULL, 0, 0, 0, "FILE",
-	  "sensor list file, Tasmota's format (default <state-dir>/mi32cfg)" },
-	{ "log-level", OPT_KIND_LEVEL, F(log_level), "info", 0, 0, 0, "LEVEL",
-	  "error, warning, notice, info or debug" },
-	{ "json", OPT_KIND_BOOL, F(json), "no", 0, 0, 0, NULL,
-	  "JSON lines of every SENSOR message on stdout" },
-
-	HEADING("sources and recording"),
-	{ "hci", OPT_KIND_HCI, F(hci), NULL, 0, 0, 0, "hciN",
-	  "Bluetooth adapter to scan with" },
-	{ "hci-raw", OPT_KIND_BOOL, F(hci_raw), "no", 0, 0, 0, NULL,
-	  "scan through a raw HCI socket, beside BlueZ" },
-	{ "hci-user", OPT_KIND_BOOL, F(hci_user), "no", 0, 0, 0, NULL,
-	  "scan through the HCI user channel (takes the adapter from BlueZ)" },
-	{ "wait-adapter", OPT_KIND_BOOL, F(wait_adapter), "no", 0, 0, 0, NULL,
-	  "no Bluetooth adapter at start: keep running and pick it up when it appears" },
-	{ "hci-uart", OPT_KIND_UART, F(hci_uart), NULL, 0, 0, 0, "DEV[,BAUD]",
-	  "HCI controller on a serial port (H4)" },
-	{ "replay", OPT_KIND_STR, F(replay), NULL, 0, 0, 0, "FILE",
-	  "read advertisements from a capture file" },
-	{ "fast", OPT_KIND_BOOL, F(fast), "no", 0, 0, 0, NULL,
-	  "replay without the recorded pauses" },
-	{ "loop", OPT_KIND_BOOL, F(loop), "no", 0, 0, 0, NULL,
-	  "replay the capture again and again" },
-	{ "record", OPT_KIND_STR, F(record), NULL, 0, 0, 0, "FILE",
-	  "write every advertisement received to a capture file" },
-
-	HEADING("MQTT (no host = no MQTT)"),
-	{ "mqtt-host", OPT_KIND_STR, F(mqtt_host), NULL, 0, 0, 0, "HOST", "broker" },
-	{ "mqtt-port", OPT_KIND_UINT, F(mqtt_port), "1883", 1, 65535, 0, "PORT",
-	  "broker port" },
-	{ "mqtt-user", OPT_KIND_STR, F(mqtt_user), NULL, 0, 0, 0, "USER", "user name" },
-	{ "mqtt-password", OPT_KIND_STR, F(mqtt_password), NULL, 0, 0, 0, "PASSWORD",
-	  "password" },
-	{ "mqtt-client-id", OPT_KIND_STR, F(mqtt_client_id), NULL, 0, 0, 0, "ID",
-	  "client id (default: the topic)" },
-	{ "mqtt-cafile", OPT_KIND_STR, F(mqtt_cafile), NULL, 0, 0, 0, "FILE",
-	  "CA certificates: connect with TLS" },
-	{ "mqtt-certfile", OPT_KIND_STR, F(mqtt_certfile), NULL, 0, 0, 0, "FILE",
-	  "client certificate for TLS" },
-	{ "mqtt-keyfile", OPT_KIND_STR, F(mqtt_keyfile), NULL, 0, 0, 0, "FILE",
-	  "client key for TLS" },
-	{ "mqtt-raw-out", OPT_KIND_BOOL, F(mqtt_raw_out), "no", 0, 0, 0, NULL,
-	  "publish every raw advertisement for other nodes" },
-	{ "mqtt-raw-in", OPT_KIND_STR, F(mqtt_raw_in), NULL, 0, 0, 0, "TOPIC",
-	  "also decode raw advertisements other nodes publish here (wildcards: tele/+/BLE)" },
-	{ "mqtt-queue", OPT_KIND_UINT, F(mqtt_queue), "1000", 1, 1000000, 0, "MESSAGES",
-	  "SENSOR messages kept while the broker is away (oldest dropped)" },
-	{ "topic", OPT_KIND_TOPIC, F(topic), NULL, 0, 0, 0, "TOPIC",
-	  "Tasmota topic: tele/<topic>/SENSOR (default from the host name)" },
-	{ "group-topic", OPT_KIND_TOPIC, F(group_topic), "mi32s", 0, 0, 0, "TOPIC",
-	  "group topic for commands to every node" },
-	{ "teleperiod", OPT_KIND_UINT, F(teleperiod), "300", 10, 3600, OPT_ZERO_OFF, "SECONDS",
-	  "period of the SENSOR summary, 10..3600, 0 = off" },
-
-	HEADING("Home Assistant discovery (needs MQTT)"),
-	{ "hass", OPT_KIND_BOOL, F(hass), "yes", 0, 0, 0, NULL,
-	  "announce every sensor to Home Assistant by MQTT discovery" },
-	{ "hass-prefix", OPT_KIND_TOPIC, F(hass_prefix), "homeassistant", 0, 0, OPT_NOT_EMPTY,
-	  "PREFIX", "Home Assistant's discovery prefix" },
-	{ "hass-stale-min", OPT_KIND_UINT, F(hass_stale_min), "300", 10, 86400, OPT_ZERO_OFF,
-	  "SECONDS", "least silence before a sensor shows unavailable, 0 = never" },
-
-	HEADING("driver (start values of the MI32Option commands)"),
-	{ "option0", OPT_KIND_TRI, F(option[0]), "1", 0, 0, OPT_NO_AUTO, "0|1",
-	  "triggered messages carry every known value" },
-	{ "option1", OPT_KIND_TRI, F(option[1]), "0", 0, 0, OPT_NO_AUTO, "0|1",
-	  "no summary at TelePeriod" },
-	{ "option2", OPT_KIND_TRI, F(option[2]), "0", 0, 0, OPT_NO_AUTO, "0|1",
-	  "direct bridge mode: publish every change at once" },
-	{ "option3", OPT_KIND_TRI, F(option[3]), "auto", 0, 0, 0, "0|1|auto",
-	  "add new sensors: 1 = yes, 0 = no; auto = no once mi32cfg listed sensors" },
-	{ "option4", OPT_KIND_TRI, F(option[4]), "0", 0, 0, OPT_NO_AUTO, "0|1",
-	  "active scanning" },
-	{ "option5", OPT_KIND_TRI, F(option[5]), "auto", 0, 0, 0, "0|1|auto",
-	  "track every BLE device; auto = on if mi32cfg has a PID 0000 entry" },
-	{ "max-auto", OPT_KIND_UINT, F(max_auto), "256", 0, 1000000, 0, "N",
-	  "most sensors added automatically" },
-	{ "stale", OPT_KIND_UINT, F(stale), "1800", 0, 31536000, 0, "SECONDS",
-	  "mark a sensor stale after this long unheard, 0 = never" },
-	{ "scan-watchdog", OPT_KIND_UINT, F(scan_watchdog), "60", 0, 86400, 0, "SECONDS",
-	  "restart the scan after this long without any advertisement, 0 = off" },
-
-	HEADING("web (loopback only unless a password is set or web-bind says otherwise)"),
-	{ "web-port", OPT_KIND_UINT, F(web_port), "8080", 0, 65535, 0, "PORT",
-	  "web interface port, 0 = off" },
-	{ "web-bind", OPT_KIND_STR, F(web_bind), NULL, 0, 0, 0, "ADDR",
-	  "address to listen on; unset: 127.0.0.1 without a password, 0.0.0.0 with one" },
-	{ "web-password", OPT_KIND_STR, F(web_password), NULL, 0, 0, 0, "PASSWORD",
-	  "password of the web interface" },
-
-	HEADING("output"),
-	{ "temp-res", OPT_KIND_UINT, F(temp_res), "1", 0, 3, 0, "0..3",
-	  "decimals of temperatures" },
-	{ "hum-res", OPT_KIND_UINT, F(hum_res), "1", 0, 3, 0, "0..3",
-	  "decimals of humidities" },
-};
-
-#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+#include "app/config_opts.h"
 
 static void seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -176,16 +39,6 @@ static char *dup_str(const char *s)
 	return d;
 }
 
-const char *config_option_name(unsigned int i)
-{
-	for (size_t k = 0; k < N_OPTS; k++) {
-		if (!opts[k].name)
-			continue;
-		if (i-- == 0)
-			return opts[k].name;
-	}
-	return NULL;
-}
 
 /* ---- values ---- */
 
@@ -366,10 +219,10 @@ static int set_value(struct config *c, const struct opt *o, const char *v, char 
 
 void config_free(struct config *c)
 {
-	for (size_t i = 0; i < N_OPTS; i++) {
-		if (opts[i].kind == OPT_KIND_STR || opts[i].kind == OPT_KIND_TOPIC ||
-		    opts[i].kind == OPT_KIND_UART) {
-			char **p = FIELD(c, &opts[i], char *);
+	for (size_t i = 0; i < config_n_opts; i++) {
+		if (config_opts[i].kind == OPT_KIND_STR || config_opts[i].kind == OPT_KIND_TOPIC ||
+		    config_opts[i].kind == OPT_KIND_UART) {
+			char **p = FIELD(c, &config_opts[i], char *);
 
 			free(*p);
 			*p = NULL;
@@ -381,13 +234,13 @@ int config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->hci = -1;
-	for (size_t i = 0; i < N_OPTS; i++) {
+	for (size_t i = 0; i < config_n_opts; i++) {
 		char why[128];
 		int r;
 
-		if (!opts[i].def)
+		if (!config_opts[i].def)
 			continue;
-		r = set_value(c, &opts[i], opts[i].def, why, sizeof(why));
+		r = set_value(c, &config_opts[i], config_opts[i].def, why, sizeof(why));
 		if (r < 0) { /* only -ENOMEM: the defaults are tested */
 			config_free(c);
 			return r;
@@ -418,9 +271,9 @@ static bool name_is(const char *name, const char *key, size_t n)
 
 static const struct opt *find_opt(const char *key, size_t n)
 {
-	for (size_t i = 0; i < N_OPTS; i++)
-		if (opts[i].name && name_is(opts[i].name, key, n))
-			return &opts[i];
+	for (size_t i = 0; i < config_n_opts; i++)
+		if (config_opts[i].name && name_is(config_opts[i].name, key, n))
+			return &config_opts[i];
 	return NULL;
 }
 
@@ -429,12 +282,12 @@ static const struct opt *find_in_section(const char *sect, size_t sn, const char
 					 size_t kn)
 {
 	if (sn) {
-		for (size_t i = 0; i < N_OPTS; i++) {
-			const char *name = opts[i].name;
+		for (size_t i = 0; i < config_n_opts; i++) {
+			const char *name = config_opts[i].name;
 
 			if (name && strlen(name) == sn + 1 + kn && eq_norm(name, sect, sn) &&
 			    name[sn] == '-' && name_is(name + sn + 1, key, kn))
-				return &opts[i];
+				return &config_opts[i];
 		}
 	}
 	return find_opt(key, kn);
@@ -475,15 +328,15 @@ static void suggest(const char *key, size_t n, char *out, size_t outlen)
 	size_t bestd = 3; /* at most two edits: "mqtt-hots" → "mqtt-host" */
 
 	out[0] = '\0';
-	for (size_t i = 0; i < N_OPTS; i++) {
+	for (size_t i = 0; i < config_n_opts; i++) {
 		size_t d;
 
-		if (!opts[i].name)
+		if (!config_opts[i].name)
 			continue;
-		d = distance(opts[i].name, key, n);
+		d = distance(config_opts[i].name, key, n);
 		if (d < bestd) {
 			bestd = d;
-			best = opts[i].name;
+			best = config_opts[i].name;
 		}
 	}
 	if (best)
@@ -814,50 +667,4 @@ int config_parse_args(struct config *c, int argc, char **argv, char err[CONFIG_E
 	if (err)
 		err[0] = '\0';
 	return finish(c, err);
-}
-
-void config_usage(FILE *f)
-{
-	fprintf(f, "usage: mi32 run [--config FILE] [--OPTION VALUE | --OPTION=VALUE]...\n"
-		   "Every option but config and help is also a key of the config file,\n"
-		   "e.g. \"mqtt-port = 1883\"; the command line overrides the file.\n");
-	for (size_t i = 0; i < N_OPTS; i++) {
-		const struct opt *o = &opts[i];
-		char left[48];
-
-		if (o->kind == OPT_KIND_HEADING) {
-			fprintf(f, "\n%s:\n", o->help);
-			continue;
-		}
-		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
-			 o->arg ? o->arg : "");
-		fprintf(f, "  %-26s %s", left, o->help);
-		if (o->def && o->kind == OPT_KIND_BOOL)
-			fprintf(f, " (default %s)", strcmp(o->def, "no") ? "yes" : "no");
-		else if (o->def)
-			fprintf(f, " (default %s)", o->def);
-		fputc('\n', f);
-	}
-}
-
-int config_doc_row(unsigned int i, struct config_doc *d)
-{
-	const struct opt *o;
-
-	if (i >= N_OPTS)
-		return -1;
-	o = &opts[i];
-	memset(d, 0, sizeof(*d));
-	if (o->kind == OPT_KIND_HEADING) {
-		d->heading = o->help;
-		return 0;
-	}
-	d->name = o->name;
-	d->arg = o->arg;
-	d->help = o->help;
-	d->def = o->def;
-	if (o->def && o->kind == OPT_KIND_BOOL)
-		d->def = strcmp(o->def, "no") ? "yes" : "no";
-	d->cli_only = o->flags & OPT_CLI_ONLY;
-	return 0;
 }

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* config_opts.c — the options of `mi32 run` and mi32.conf: name, kind, field, default, range
+ * and help, in the order --help and mi32.conf(5) list them. config.c parses by this table;
+ * the --help text and the man page rows are printed from it here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/config_opts.h"
+
+#define F(field) offsetof(struct config, field)
+#define HEADING(text) { NULL, OPT_KIND_HEADING, 0, NULL, 0, 0, 0, NULL, text }
+
+const struct opt config_opts[] = {
+	HEADING("general"),
+	{ "config", OPT_KIND_STR, F(config), NULL, 0, 0, OPT_CLI_ONLY | OPT_NOT_EMPTY, "FILE",
+	  "config file (default " CONFIG_DEFAULT_PATH ", skipped if missing; /dev/null: none)" },
+	{ "help", OPT_KIND_BOOL, F(help), NULL, 0, 0, OPT_CLI_ONLY, NULL,
+	  "print this help and exit" },
+	{ "state-dir", OPT_KIND_STR, F(state_dir), "/var/lib/mi32", 0, 0, OPT_NOT_EMPTY, "DIR",
+	  "directory of the state files" },
+	{ "mi32cfg", OPT_KIND_STR, F(mi32cfg), NULL, 0, 0, 0, "FILE",
+	  "sensor list file, Tasmota's format (default <state-dir>/mi32cfg)" },
+	{ "log-level", OPT_KIND_LEVEL, F(log_level), "info", 0, 0, 0, "LEVEL",
+	  "error, warning, notice, info or debug" },
+	{ "json", OPT_KIND_BOOL, F(json), "no", 0, 0, 0, NULL,
+	  "JSON lines of every SENSOR message on stdout" },
+
+	HEADING("sources and recording"),
+	{ "hci", OPT_KIND_HCI, F(hci), NULL, 0, 0, 0, "hciN",
+	  "Bluetooth adapter to scan with" },
+	{ "hci-raw", OPT_KIND_BOOL, F(hci_raw), "no", 0, 0, 0, NULL,
+	  "scan through a raw HCI socket, beside BlueZ" },
+	{ "hci-user", OPT_KIND_BOOL, F(hci_user), "no", 0, 0, 0, NULL,
+	  "scan through the HCI user channel (takes the adapter from BlueZ)" },
+	{ "wait-adapter", OPT_KIND_BOOL, F(wait_adapter), "no", 0, 0, 0, NULL,
+	  "no Bluetooth adapter at start: keep running and pick it up when it appears" },
+	{ "hci-uart", OPT_KIND_UART, F(hci_uart), NULL, 0, 0, 0, "DEV[,BAUD]",
+	  "HCI controller on a serial port (H4)" },
+	{ "replay", OPT_KIND_STR, F(replay), NULL, 0, 0, 0, "FILE",
+	  "read advertisements from a capture file" },
+	{ "fast", OPT_KIND_BOOL, F(fast), "no", 0, 0, 0, NULL,
+	  "replay without the recorded pauses" },
+	{ "loop", OPT_KIND_BOOL, F(loop), "no", 0, 0, 0, NULL,
+	  "replay the capture again and again" },
+	{ "record", OPT_KIND_STR, F(record), NULL, 0, 0, 0, "FILE",
+	  "write every advertisement received to a capture file" },
+
+	HEADING("MQTT (no host = no MQTT)"),
+	{ "mqtt-host", OPT_KIND_STR, F(mqtt_host), NULL, 0, 0, 0, "HOST", "broker" },
+	{ "mqtt-port", OPT_KIND_UINT, F(mqtt_port), "1883", 1, 65535, 0, "PORT",
+	  "broker port" },
+	{ "mqtt-user", OPT_KIND_STR, F(mqtt_user), NULL, 0, 0, 0, "USER", "user name" },
+	{ "mqtt-password", OPT_KIND_STR, F(mqtt_password), NULL, 0, 0, 0, "PASSWORD",
+	  "password" },
+	{ "mqtt-client-id", OPT_KIND_STR, F(mqtt_client_id), NULL, 0, 0, 0, "ID",
+	  "client id (default: the topic)" },
+	{ "mqtt-cafile", OPT_KIND_STR, F(mqtt_cafile), NULL, 0, 0, 0, "FILE",
+	  "CA certificates: connect with TLS" },
+	{ "mqtt-certfile", OPT_KIND_STR, F(mqtt_certfile), NULL, 0, 0, 0, "FILE",
+	  "client certificate for TLS" },
+	{ "mqtt-keyfile", OPT_KIND_STR, F(mqtt_keyfile), NULL, 0, 0, 0, "FILE",
+	  "client key for TLS" },
+	{ "mqtt-raw-out", OPT_KIND_BOOL, F(mqtt_raw_out), "no", 0, 0, 0, NULL,
+	  "publish every raw advertisement for other nodes" },
+	{ "mqtt-raw-in", OPT_KIND_STR, F(mqtt_raw_in), NULL, 0, 0, 0, "TOPIC",
+	  "also decode raw advertisements other nodes publish here (wildcards: tele/+/BLE)" },
+	{ "mqtt-queue", OPT_KIND_UINT, F(mqtt_queue), "1000", 1, 1000000, 0, "MESSAGES",
+	  "SENSOR messages kept while the broker is away (oldest dropped)" },
+	{ "topic", OPT_KIND_TOPIC, F(topic), NULL, 0, 0, 0, "TOPIC",
+	  "Tasmota topic: tele/<topic>/SENSOR (default from the host name)" },
+	{ "group-topic", OPT_KIND_TOPIC, F(group_topic), "mi32s", 0, 0, 0, "TOPIC",
+	  "group topic for commands to every node" },
+	{ "teleperiod", OPT_KIND_UINT, F(teleperiod), "300", 10, 3600, OPT_ZERO_OFF, "SECONDS",
+	  "period of the SENSOR summary, 10..3600, 0 = off" },
+
+	HEADING("Home Assistant discovery (needs MQTT)"),
+	{ "hass", OPT_KIND_BOOL, F(hass), "yes", 0, 0, 0, NULL,
+	  "announce every sensor to Home Assistant by MQTT discovery" },
+	{ "hass-prefix", OPT_KIND_TOPIC, F(hass_prefix), "homeassistant", 0, 0, OPT_NOT_EMPTY,
+	  "PREFIX", "Home Assistant's discovery prefix" },
+	{ "hass-stale-min", OPT_KIND_UINT, F(hass_stale_min), "300", 10, 86400, OPT_ZERO_OFF,
+	  "SECONDS", "least silence before a sensor shows unavailable, 0 = never" },
+
+	HEADING("driver (start values of the MI32Option commands)"),
+	{ "option0", OPT_KIND_TRI, F(option[0]), "1", 0, 0, OPT_NO_AUTO, "0|1",
+	  "triggered messages carry every known value" },
+	{ "option1", OPT_KIND_TRI, F(option[1]), "0", 0, 0, OPT_NO_AUTO, "0|1",
+	  "no summary at TelePeriod" },
+	{ "option2", OPT_KIND_TRI, F(option[2]), "0", 0, 0, OPT_NO_AUTO, "0|1",
+	  "direct bridge mode: publish every change at once" },
+	{ "option3", OPT_KIND_TRI, F(option[3]), "auto", 0, 0, 0, "0|1|auto",
+	  "add new sensors: 1 = yes, 0 = no; auto = no once mi32cfg listed sensors" },
+	{ "option4", OPT_KIND_TRI, F(option[4]), "0", 0, 0, OPT_NO_AUTO, "0|1",
+	  "active scanning" },
+	{ "option5", OPT_KIND_TRI, F(option[5]), "auto", 0, 0, 0, "0|1|auto",
+	  "track every BLE device; auto = on if mi32cfg has a PID 0000 entry" },
+	{ "max-auto", OPT_KIND_UINT, F(max_auto), "256", 0, 1000000, 0, "N",
+	  "most sensors added automatically" },
+	{ "stale", OPT_KIND_UINT, F(stale), "1800", 0, 31536000, 0, "SECONDS",
+	  "mark a sensor stale after this long unheard, 0 = never" },
+	{ "scan-watchdog", OPT_KIND_UINT, F(scan_watchdog), "60", 0, 86400, 0, "SECONDS",
+	  "restart the scan after this long without any advertisement, 0 = off" },
+
+	HEADING("web (loopback only unless a password is set or web-bind says otherwise)"),
+	{ "web-port", OPT_KIND_UINT, F(web_port), "8080", 0, 65535, 0, "PORT",
+	  "web interface port, 0 = off" },
+	{ "web-bind", OPT_KIND_STR, F(web_bind), NULL, 0, 0, 0, "ADDR",
+	  "address to listen on; unset: 127.0.0.1 without a password, 0.0.0.0 with one" },
+	{ "web-password", OPT_KIND_STR, F(web_password), NULL, 0, 0, 0, "PASSWORD",
+	  "password of the web interface" },
+
+	HEADING("output"),
+	{ "temp-res", OPT_KIND_UINT, F(temp_res), "1", 0, 3, 0, "0..3",
+	  "decimals of temperatures" },
+	{ "hum-res", OPT_KIND_UINT, F(hum_res), "1", 0, 3, 0, "0..3",
+	  "decimals of humidities" },
+};
+
+const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);
+
+const char *config_option_name(unsigned int i)
+{
+	for (size_t k = 0; k < config_n_opts; k++) {
+		if (!config_opts[k].name)
+			continue;
+		if (i-- == 0)
+			return config_opts[k].name;
+	}
+	return NULL;
+}
+
+void config_usage(FILE *f)
+{
+	fprintf(f, "usage: mi32 run [--config FILE] [--OPTION VALUE | --OPTION=VALUE]...\n"
+		   "Every option but config and help is also a key of the config file,\n"
+		   "e.g. \"mqtt-port = 1883\"; the command line overrides the file.\n");
+	for (size_t i = 0; i < config_n_opts; i++) {
+		const struct opt *o = &config_opts[i];
+		char left[48];
+
+		if (o->kind == OPT_KIND_HEADING) {
+			fprintf(f, "\n%s:\n", o->help);
+			continue;
+		}
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s", left, o->help);
+		if (o->def && o->kind == OPT_KIND_BOOL)
+			fprintf(f, " (default %s)", strcmp(o->def, "no") ? "yes" : "no");
+		else if (o->def)
+			fprintf(f, " (default %s)", o->def);
+		fputc('\n', f);
+	}
+}
+
+int config_doc_row(unsigned int i, struct config_doc *d)
+{
+	const struct opt *o;
+
+	if (i >= config_n_opts)
+		return -1;
+	o = &config_opts[i];
+	memset(d, 0, sizeof(*d));
+	if (o->kind == OPT_KIND_HEADING) {
+		d->heading = o->help;
+		return 0;
+	}
+	d->name = o->name;
+	d->arg = o->arg;
+	d->help = o->help;
+	d->def = o->def;
+	if (o->def && o->kind == OPT_KIND_BOOL)
+		d->def = strcmp(o->def, "no") ? "yes" : "no";
+	d->cli_only = o->flags & OPT_CLI_ONLY;
+	return 0;
+}
