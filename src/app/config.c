@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +14,10 @@
 #include "app/config.h"
 
 #include "app/config_opts.h"
+#include "util/errbuf.h"
 
-static void seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void seterr(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-}
+/* every reason fits the caller's buffer of CONFIG_ERR_LEN bytes */
+#define seterr(err, ...) errbuf_set((err), CONFIG_ERR_LEN, __VA_ARGS__)
 
 static char *dup_str(const char *s)
 {

@@ -7,7 +7,6 @@
  * Not here: what the entries mean to the store (auto-add, MI32Option5), which is the caller's. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "decode/registry.h"
+#include "util/errbuf.h"
 #include "util/jw.h"
 #include "util/hex.h"
 #include "util/name.h"
@@ -37,18 +37,8 @@ struct mi32cfg {
  * for the worst escaped name, 8+10+1 for feat, braces and comma. */
 #define ENTRY_JSON_MAX 512
 
-static void seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void seterr(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, MI32CFG_ERR_LEN, fmt, ap);
-	va_end(ap);
-}
+/* every reason fits the caller's buffer of MI32CFG_ERR_LEN bytes */
+#define seterr(err, ...) errbuf_set((err), MI32CFG_ERR_LEN, __VA_ARGS__)
 
 struct mi32cfg *mi32cfg_new(void)
 {
