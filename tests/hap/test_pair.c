@@ -26,6 +26,8 @@
 #include "hap/session.h"
 #include "hap/tlv8.h"
 
+#include "../util/tmpdir.h"
+
 #define CODE "518-08-582"
 
 static char dir[64], path[96];
@@ -286,19 +288,16 @@ static int pair_verify(struct pair_verify *pv, struct hap_store *st, struct ctl 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/mi32-hap-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	if (tmpdir_make(dir, "hap") < 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/homekit.json", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	return tmpdir_remove(dir);
 }
 
 static struct hap_store *open_store(const char *code, bool want_created)

@@ -18,22 +18,20 @@
 
 #include "util/statefile.h"
 
+#include "../util/tmpdir.h"
+
 static char dir[64];
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/mi32-statefile-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tmpdir_make(dir, "statefile");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 static void round_trip_and_limit(void **state)

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* test_db.c — the accessory database from a real store: which sensors become accessories
+ * (listed ones, not auto-added), their aids (by MAC, stable when the list changes), the
+ * services per type, values as HAP wants them (negative temperatures, 0 lux, contact sense,
+ * low battery), "No Response" before a sensor is heard, the configuration number, and the
+ * events a frame causes (a button press each time). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "decode/adv.h"
+#include "decode/decoded.h"
+#include "decode/reading.h"
+#include "decode/registry.h"
+#include "hap/db.h"
+#include "store/sensor.h"
+
+#include "../util/tmpdir.h"
+
+static char dir[64], path[96];
+static const struct hap_db_opts opts = { 20, "mi32 bridge", "0.9.0" };
+
+static const uint8_t mac_t[6] = { 0xA4, 0xC1, 0x38, 0x11, 0x22, 0x33 };	/* LYWSD03 */
+static const uint8_t mac_d[6] = { 0xE4, 0xAA, 0xEC, 0x01, 0x02, 0x03 };	/* MCCGQ02 */
+static const uint8_t mac_r[6] = { 0xF8, 0x24, 0x41, 0x0A, 0x0B, 0x0C };	/* YLYK01 */
+static const uint8_t mac_f[6] = { 0xC4, 0x7C, 0x8D, 0x65, 0x43, 0x21 };	/* Flora */
+
+static int setup(void **state)
+{
+	(void)state;
+	if (tmpdir_make(dir, "hapdb") < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/homekit.json", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return tmpdir_remove(dir);
+}
+
+/* A frame of readings for @slot, as the decoders would hand it over. */
+static void frame(struct store *st, unsigned int slot, uint64_t t, unsigned int n,
+		  const struct reading *r)
+{
+	struct decoded d;
+
+	decoded_reset(&d);
+	d.format = DECODE_FORMAT_ATC;
+	d.n = (uint8_t)n;
+	memcpy(d.r, r, n * sizeof(*r));
+	int rc = store_apply_decoded(st, slot, &d, -60, t);
+
+	if (rc)
+		fail_msg("apply slot %u: %d", slot, rc);
+}
+
+static cJSON *read_json(const struct hap_db *db, const struct store *st, unsigned int aid,
+			unsigned int iid, int *status)
+{
+	static char buf[512];
+	struct jw w;
+
+	jw_init(&w, buf, sizeof(buf));
+	*status = hap_db_read(db, st, &opts, 0, (struct hap_ref){ aid, iid }, true, true, true,
+			      true, false, &w);
+	assert_true(jw_finish(&w) > 0);
+	return cJSON_Parse(buf);
+}
+
+static double read_num(const struct hap_db *db, const struct store *st, unsigned int aid,
+		       unsigned int iid)
+{
+	int status;
+	cJSON *j = read_json(db, st, aid, iid, &status);
+	double v;
+
+	assert_int_equal(status, 0);
+	v = cJSON_GetObjectItem(j, "value")->valuedouble;
+	cJSON_Delete(j);
+	return v;
+}
+
+static void accessories(void **state)
+{
+	struct store *st = store_new(NULL);
+	struct hap_store *hs;
+	struct hap_db db;
+	unsigned int t, d, r, f, a, auto_slot;
+	char err[256], *buf = malloc(65536);
+	bool created;
+	struct jw w;
+	cJSON *j, *accs;
+	int status;
+
+	(void)state;
+	assert_int_equal(hap_store_open(&hs, path, NULL, &created, err, sizeof(err)), 0);
+	assert_int_equal(store_add_sensor(st, mac_t, PID_LYWSD03, &t), 0);
+	assert_int_equal(store_add_sensor(st, mac_d, PID_MCCGQ02, &d), 0);
+	assert_int_equal(store_add_sensor(st, mac_r, PID_YLYK01, &r), 0);
+	/* an auto-added sensor (an ATC advert heard) never becomes an accessory */
+	{
+		struct adv adv = { .addr = { 0xA4, 0xC1, 0x38, 9, 9, 9 }, .rssi = -50 };
+		static const uint8_t ad[] = { 0x02, 0x01, 0x06, 0x10, 0x16, 0x1A, 0x18, 0xA4, 0xC1,
+					      0x38, 9, 9, 9, 0x00, 0xD2, 0x32, 0x50, 0x0B, 0xB8,
+					      0x01 };
+
+		memcpy(adv.data, ad, sizeof(ad));
+		adv.len = sizeof(ad);
+		assert_int_equal(store_handle_adv(st, &adv, 500000), 0);
+		assert_int_equal(store_sensor_count(st), 4);
+		auto_slot = 3;
+		assert_true(sensor_status(store_sensor(st, auto_slot)) & SENSOR_S_AUTO);
+	}
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	assert_int_equal(db.n, 3);
+	assert_int_equal(hap_store_config_number(hs), 2);
+
+	/* before any frame: no values, "No Response" */
+	assert_non_null(j = read_json(&db, st, 2, 9, &status));
+	assert_int_equal(status, HAP_STATUS_NO_RESPONSE);
+	cJSON_Delete(j);
+
+	{
+		const struct reading tr[] = { { READING_TEMPERATURE, 0, 1, -7.5 },
+					      { READING_HUMIDITY, 0, 0, 55 },
+					      { READING_BATTERY, 0, 0, 19 } };
+		const struct reading dr[] = { { READING_DOOR, 0, 0, 1 } };
+
+		frame(st, t, 1000000, 3, tr);
+		frame(st, d, 1000000, 1, dr);
+	}
+	/* -7.5 °C is not clamped to 0, battery 19 % is low (threshold 20) */
+	assert_true(fabs(read_num(&db, st, 2, 9) + 7.5) < 1e-9);
+	assert_true(fabs(read_num(&db, st, 2, 17) - 55) < 1e-9);
+	assert_true(fabs(read_num(&db, st, 2, 25) - 19) < 1e-9);
+	assert_true(fabs(read_num(&db, st, 2, 27) - 1) < 1e-9);
+	assert_true(fabs(read_num(&db, st, 2, 26) - 2) < 1e-9);
+	/* an open door: contact not detected = 1 */
+	assert_true(fabs(read_num(&db, st, 3, 49) - 1) < 1e-9);
+	/* unknown ids */
+	assert_non_null(j = read_json(&db, st, 2, 49, &status));
+	assert_int_equal(status, HAP_STATUS_NO_RESOURCE);
+	cJSON_Delete(j);
+	assert_non_null(j = read_json(&db, st, 99, 9, &status));
+	assert_int_equal(status, HAP_STATUS_NO_RESOURCE);
+	cJSON_Delete(j);
+	assert_int_equal(hap_db_can_notify(&db, (struct hap_ref){ 2, 9 }), 0);
+	assert_int_equal(hap_db_can_notify(&db, (struct hap_ref){ 4, 74 }),
+			 HAP_STATUS_NOTIFY_UNSUPPORTED);
+
+	/* /accessories parses, the bridge is aid 1, the remote has six switches */
+	jw_init(&w, buf, 65536);
+	hap_db_accessories(&db, st, &opts, 0, &w);
+	assert_true(jw_finish(&w) > 0);
+	j = cJSON_Parse(buf);
+	assert_non_null(j);
+	accs = cJSON_GetObjectItem(j, "accessories");
+	assert_int_equal(cJSON_GetArraySize(accs), 4);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(accs, 0), "aid")->valueint, 1);
+	a = 0;
+	{
+		cJSON *svc;
+
+		cJSON_ArrayForEach(svc, cJSON_GetObjectItem(cJSON_GetArrayItem(accs, 3), "services"))
+			a += !strcmp(cJSON_GetObjectItem(svc, "type")->valuestring, "89");
+	}
+	assert_int_equal(a, 6);
+	{
+		/* the thermometer's temperature allows below zero */
+		cJSON *svc = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(accs, 1),
+								    "services"), 1);
+		cJSON *c = cJSON_GetArrayItem(cJSON_GetObjectItem(svc, "characteristics"), 0);
+
+		assert_string_equal(cJSON_GetObjectItem(svc, "type")->valuestring, "8A");
+		assert_int_equal(cJSON_GetObjectItem(c, "minValue")->valueint, -40);
+		assert_true(fabs(cJSON_GetObjectItem(c, "value")->valuedouble + 7.5) < 1e-9);
+	}
+	cJSON_Delete(j);
+
+	/* a button press is an event every time, with its kind; a read shows null */
+	{
+		const struct reading br[] = { { READING_BUTTON, 2, 0, 2 } };
+		struct store_event ev = { 0 };
+		struct hap_ref refs[8];
+		char eb[128];
+		size_t n;
+
+		frame(st, r, 2000000, 1, br);
+		ev.kind = STORE_EVENT_UPDATE;
+		ev.slot = r;
+		ev.sensor = store_sensor(st, r);
+		ev.updated[READING_BUTTON / 64] |= 1ull << (READING_BUTTON % 64);
+		n = hap_db_changed(&db, &ev, refs, 8);
+		assert_int_equal(n, 1);
+		assert_int_equal(refs[0].aid, 4);
+		assert_int_equal(refs[0].iid, 72 + 16 + 1);
+		jw_init(&w, eb, sizeof(eb));
+		hap_db_event(&db, st, &opts, refs[0], &w);
+		assert_true(jw_finish(&w) > 0);
+		assert_non_null(strstr(eb, "\"value\":1")); /* double press */
+		assert_non_null(j = read_json(&db, st, 4, 89, &status));
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "value")));
+		cJSON_Delete(j);
+	}
+
+	/* a new sensor: a new aid, c# rises; the others keep theirs */
+	assert_int_equal(store_add_sensor(st, mac_f, PID_FLORA, &f), 0);
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	assert_int_equal(hap_store_config_number(hs), 3);
+	assert_int_equal(db.acc[0].aid, 2);
+	assert_int_equal(db.acc[3].aid, 5);
+	/* the same list again: no change */
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	assert_int_equal(hap_store_config_number(hs), 3);
+	/* 0 lux is HAP's minimum, not out of range */
+	{
+		const struct reading lr[] = { { READING_ILLUMINANCE, 0, 0, 0 } };
+
+		frame(st, f, 3000000, 1, lr);
+		assert_true(fabs(read_num(&db, st, 5, 33) - 0.0001) < 1e-9);
+	}
+	hap_store_free(hs);
+	store_free(st);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(accessories, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("hap_db", tests, NULL, NULL);
+}
