@@ -1,0 +1,982 @@
+/* SPDX-License-Identifier: MIT */
+/* gatt.c — the seed's client operations on org.bluez (gatt.h). The seed op → BlueZ call
+ * table is /work/shared/notes/bluez-gatt-lua.md §1.3: connect with Adapter1.ConnectDevice
+ * (or Device1.Connect for a device bluetoothd knows) and wait for Connected and
+ * ServicesResolved; read/write with GattCharacteristic1.ReadValue/WriteValue (always with
+ * an explicit "type" so the seed's response flag is what happens); subscribe with
+ * StartNotify, and notifications are the Value PropertiesChanged signals. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-bus.h>
+
+#include "gatt/bluez.h"
+#include "gatt/gatt.h"
+#include "util/log.h"
+
+#define TARGETS_MAX 16 /* characteristics with one UUID in one service (op 3/4) */
+
+enum conn_state {
+	CONN_IDLE,
+	CONN_CONNECTING,    /* waiting for Connected + ServicesResolved */
+	CONN_CALLING,       /* a method call of the current op is in flight */
+	CONN_WAIT_NOTIFY,   /* op 13: waiting for the first notification */
+	CONN_CLOSING,       /* one-shot: our Disconnect is in flight */
+};
+
+struct job {
+	struct job *next;
+	struct gatt_ctx ctx;
+	char svc[BLUEZ_UUID_LEN], chr[BLUEZ_UUID_LEN];
+	gatt_fn cb;
+	void *user_data;
+	/* op 3/4: the characteristics being (un)subscribed, one call at a time */
+	char targets[TARGETS_MAX][BLUEZ_PATH_MAX];
+	uint16_t target_handle[TARGETS_MAX];
+	unsigned int n_targets, done, ok;
+};
+
+struct sub {
+	struct sub *next;
+	char path[BLUEZ_PATH_MAX];
+	uint16_t uuid16, handle;
+	gatt_fn cb;             /* NULL: cancelled */
+	void *user_data;
+	bool oneshot;           /* op 13's: its first notification is the op's result */
+};
+
+struct conn {
+	struct conn *next;
+	struct gatt *g;
+	uint8_t mac[6];
+	char dev[BLUEZ_PATH_MAX];     /* device path once bluetoothd has it */
+	enum conn_state state;
+	struct job *queue;            /* head = the running job */
+	sd_bus_slot *call;
+	sd_event_source *timer;
+	struct gatt_result res;
+	char read_path[BLUEZ_PATH_MAX]; /* ReadValue in flight: its Value echo is not a notification */
+	struct sub *subs;
+};
+
+struct gatt {
+	sd_event *ev;
+	sd_bus *bus;
+	struct bluez *bz;
+	char *bus_address;
+	char *adapter;
+	uint64_t connect_timeout_us, notify_timeout_us;
+	struct conn *conns;
+};
+
+static const char *const errors[] = {
+	[GATT_OK] = "done",
+	[GATT_ERR_CONNECT] = "could not connect",
+	[GATT_ERR_DISCONNECTED] = "the device disconnected",
+	[GATT_ERR_NO_SERVICE] = "the device has no such service",
+	[GATT_ERR_NO_CHAR] = "the service has no such characteristic",
+	[GATT_ERR_READ] = "the characteristic could not be read",
+	[GATT_ERR_NOTIFY] = "the characteristic cannot notify",
+	[GATT_ERR_NOT_WRITABLE] = "the characteristic is not writable",
+	[GATT_ERR_WRITE] = "the value was not written",
+	[GATT_ERR_NOTIFY_TIMEOUT] = "no notification came in time",
+};
+
+const char *gatt_strerror(int error)
+{
+	if (error >= 0 && error < (int)(sizeof(errors) / sizeof(errors[0])))
+		return errors[error];
+	return "the device disconnected (HCI reason)";
+}
+
+void gatt_ctx_init(struct gatt_ctx *ctx, const uint8_t mac[6], uint8_t addr_type,
+		   const char *svc, const char *chr, int op)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	memcpy(ctx->mac, mac, 6);
+	ctx->addr_type = addr_type;
+	snprintf(ctx->svc, sizeof(ctx->svc), "%s", svc ? svc : "");
+	snprintf(ctx->chr, sizeof(ctx->chr), "%s", chr ? chr : "");
+	ctx->op = op;
+	ctx->handle = -1;
+}
+
+static void start_next(struct conn *c);
+static void finish(struct conn *c, int error);
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static int base_op(const struct job *j)
+{
+	return j->ctx.op % GATT_OP_ONESHOT;
+}
+
+static bool oneshot(const struct job *j)
+{
+	return j->ctx.op > GATT_OP_ONESHOT;
+}
+
+/* The attribute handle: bluetoothd's Handle property, else the hex digits its object path
+ * ends in (…/char0010). */
+static uint16_t obj_handle(const struct bluez_obj *o)
+{
+	const char *p = strrchr(o->path, '/');
+
+	if (o->handle || !p)
+		return o->handle;
+	while (*p && (*p < '0' || *p > '9') && (*p < 'a' || *p > 'f'))
+		p++;
+	/* "char" and "service" hold hex letters: the handle is the last four digits */
+	return strlen(p) >= 4 ? (uint16_t)strtoul(p + strlen(p) - 4, NULL, 16) : 0;
+}
+
+/* The seed reports the characteristic's value handle: the declaration's + 1 */
+static uint16_t value_handle(const struct bluez_obj *chr)
+{
+	return (uint16_t)(obj_handle(chr) + 1);
+}
+
+static const struct bluez_obj *device(struct conn *c)
+{
+	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
+
+	return a ? bluez_device(c->g->bz, a->path, c->mac) : NULL;
+}
+
+static void mac_str(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02X:%02X:%02X:%02X:%02X:%02X", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+}
+
+static void stop_timer(struct conn *c)
+{
+	c->timer = sd_event_source_disable_unref(c->timer);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *data);
+
+static void start_timer(struct conn *c, uint64_t us)
+{
+	stop_timer(c);
+	if (sd_event_add_time_relative(c->g->ev, &c->timer, CLOCK_MONOTONIC, us, 10000,
+				       on_timer, c) < 0)
+		log_warn("gatt: no timer: an operation may wait for bluetoothd's own time-out");
+}
+
+static struct sub *sub_find(struct conn *c, const char *path)
+{
+	for (struct sub *s = c->subs; s; s = s->next)
+		if (!strcmp(s->path, path))
+			return s;
+	return NULL;
+}
+
+/* Drop every subscription; with @report, each gets op 5 with @error first. */
+static void subs_end(struct conn *c, bool report, int error)
+{
+	while (c->subs) {
+		struct sub *s = c->subs;
+		struct gatt_result r = { .error = error, .op = GATT_OP_DISCONNECT,
+					 .uuid16 = s->uuid16, .handle = s->handle };
+
+		c->subs = s->next;
+		if (report && s->cb && !s->oneshot)
+			s->cb(&r, s->user_data);
+		free(s);
+	}
+}
+
+/* ---- method calls ------------------------------------------------------------------- */
+
+static int call_done(sd_bus_message *m, struct conn *c, const char **err_name)
+{
+	const sd_bus_error *e;
+
+	c->call = sd_bus_slot_unref(c->call);
+	if (!sd_bus_message_is_method_error(m, NULL))
+		return 0;
+	e = sd_bus_message_get_error(m);
+	*err_name = e->name;
+	log_info("gatt: %s: %s", e->name, e->message ? e->message : "");
+	return -EIO;
+}
+
+static int on_disconnect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct conn *c = data;
+	const char *name = NULL;
+
+	(void)e;
+	call_done(m, c, &name);
+	/* our own disconnect ends the subscriptions without a report: the caller asked */
+	subs_end(c, false, 0);
+	finish(c, c->res.error);
+	return 0;
+}
+
+static void call_disconnect(struct conn *c)
+{
+	int r = -ENODEV;
+
+	if (c->dev[0])
+		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, c->dev,
+					     "org.bluez.Device1", "Disconnect",
+					     on_disconnect_reply, c, "");
+	if (r < 0) {
+		subs_end(c, false, 0);
+		finish(c, c->res.error);
+	}
+}
+
+static int on_read_reply(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct conn *c = data;
+	const char *name;
+	const void *v;
+	size_t n;
+
+	(void)e;
+	if (call_done(m, c, &name) < 0 || sd_bus_message_read_array(m, 'y', &v, &n) < 0) {
+		c->read_path[0] = '\0';
+		finish(c, GATT_ERR_READ);
+		return 0;
+	}
+	if (n > GATT_BUF_MAX - 1)
+		n = GATT_BUF_MAX - 1;
+	c->res.buf[0] = (uint8_t)n;
+	memcpy(c->res.buf + 1, v, n);
+	finish(c, GATT_OK);
+	return 0;
+}
+
+static int on_write_reply(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct conn *c = data;
+	const char *name;
+
+	(void)e;
+	finish(c, call_done(m, c, &name) < 0 ? GATT_ERR_WRITE : GATT_OK);
+	return 0;
+}
+
+static void notify_step(struct conn *c);
+
+static int on_notify_reply(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct conn *c = data;
+	struct job *j = c->queue;
+	const char *name;
+	unsigned int i = j->done++;
+
+	(void)e;
+	if (call_done(m, c, &name) == 0) {
+		struct sub *s = sub_find(c, j->targets[i]);
+
+		j->ok++;
+		if (base_op(j) == GATT_OP_UNSUBSCRIBE && s) {
+			for (struct sub **pp = &c->subs; *pp; pp = &(*pp)->next)
+				if (*pp == s) {
+					*pp = s->next;
+					free(s);
+					break;
+				}
+		} else if (base_op(j) == GATT_OP_SUBSCRIBE && !s && (s = calloc(1, sizeof(*s)))) {
+			snprintf(s->path, sizeof(s->path), "%s", j->targets[i]);
+			s->uuid16 = bluez_uuid16(j->chr);
+			s->handle = j->target_handle[i];
+			/* a one-shot subscribe delivers its first notification as its result */
+			s->oneshot = oneshot(j);
+			s->cb = j->cb;
+			s->user_data = j->user_data;
+			s->next = c->subs;
+			c->subs = s;
+		}
+		if (base_op(j) == GATT_OP_SUBSCRIBE || base_op(j) == GATT_OP_UNSUBSCRIBE) {
+			size_t at = 1 + 2 * (j->ok - 1);
+
+			if (at + 2 <= GATT_BUF_MAX) {
+				c->res.buf[at] = (uint8_t)(j->target_handle[i] >> 8);
+				c->res.buf[at + 1] = (uint8_t)j->target_handle[i];
+				c->res.buf[0] = (uint8_t)(at + 1);
+			}
+		}
+	}
+	notify_step(c);
+	return 0;
+}
+
+/* StartNotify/StopNotify on the next target; the result when all are done. */
+static void notify_step(struct conn *c)
+{
+	struct job *j = c->queue;
+	bool start = base_op(j) == GATT_OP_SUBSCRIBE;
+	int r;
+
+	if (j->done < j->n_targets) {
+		c->state = CONN_CALLING;
+		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE,
+					     j->targets[j->done], "org.bluez.GattCharacteristic1",
+					     start ? "StartNotify" : "StopNotify", on_notify_reply,
+					     c, "");
+		if (r < 0) {
+			j->done = j->n_targets;
+			j->ok = 0;
+		} else {
+			return;
+		}
+	}
+	if (!j->ok) {
+		finish(c, GATT_ERR_NOTIFY);
+		return;
+	}
+	if (start && oneshot(j)) {
+		/* the seed's op 13: the first notification is the result, within 15 s */
+		c->state = CONN_WAIT_NOTIFY;
+		start_timer(c, c->g->notify_timeout_us);
+		return;
+	}
+	finish(c, GATT_OK);
+}
+
+/* ---- the operations -------------------------------------------------------------- */
+
+/* The entry of a UUID in an op 6/7 list: [bits][UUID little-endian]. */
+static size_t put_uuid(uint8_t *p, size_t room, const char *uuid)
+{
+	uint8_t be[16];
+	size_t k = 0, n;
+	bool base = !strcmp(uuid + 8, "-0000-1000-8000-00805f9b34fb");
+
+	for (const char *s = uuid; *s && k < 16; s += 2) {
+		if (*s == '-')
+			s++;
+		be[k++] = (uint8_t)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
+	}
+	n = !base ? 16 : (be[0] || be[1]) ? 4 : 2;
+	if (room < 1 + n)
+		return 0;
+	p[0] = (uint8_t)(n * 8);
+	/* the base-UUID forms are the low 16/32 bits of the first group */
+	for (size_t i = 0; i < n; i++)
+		p[1 + i] = be[(base ? 4 : 16) - 1 - i];
+	return 1 + n;
+}
+
+/* Objects of @kind under @parent in handle order: the next one after handle @after. */
+static const struct bluez_obj *next_by_handle(struct gatt *g, enum bluez_kind kind,
+					      const char *parent, int after)
+{
+	const struct bluez_obj *best = NULL;
+
+	for (const struct bluez_obj *o = NULL; (o = bluez_next(g->bz, o, kind, parent));)
+		if (obj_handle(o) > after && (!best || obj_handle(o) < obj_handle(best)))
+			best = o;
+	return best;
+}
+
+static void list_objects(struct conn *c, enum bluez_kind kind, const char *parent)
+{
+	uint8_t *b = c->res.buf;
+	size_t len = 1; /* after the count */
+	int after = -1, count = 0;
+	const struct bluez_obj *o;
+
+	while ((o = next_by_handle(c->g, kind, parent, after))) {
+		size_t n = put_uuid(b + 1 + len, GATT_BUF_MAX - 1 - len, o->uuid);
+
+		after = obj_handle(o);
+		if (!n || (kind == BLUEZ_CHAR && len + n + 3 > GATT_BUF_MAX - 1))
+			break;
+		len += n;
+		if (kind == BLUEZ_CHAR) {
+			uint16_t h = value_handle(o);
+
+			b[1 + len] = o->props;
+			b[2 + len] = (uint8_t)h;
+			b[3 + len] = (uint8_t)(h >> 8);
+			len += 3;
+		}
+		count++;
+	}
+	b[0] = (uint8_t)len;
+	b[1] = (uint8_t)count;
+}
+
+static const struct bluez_obj *find_service(struct conn *c, const char *uuid)
+{
+	for (const struct bluez_obj *o = NULL;
+	     (o = bluez_next(c->g->bz, o, BLUEZ_SERVICE_OBJ, c->dev));)
+		if (!strcmp(o->uuid, uuid))
+			return o;
+	return NULL;
+}
+
+/* The op's characteristics: by handle anywhere on the device, or by UUID in the service.
+ * Returns how many (up to TARGETS_MAX), or a negative seed error. */
+static int find_chars(struct conn *c, const struct bluez_obj *out[TARGETS_MAX])
+{
+	struct job *j = c->queue;
+	const struct bluez_obj *svc = NULL;
+	int n = 0;
+
+	if (j->ctx.handle >= 0) {
+		for (const struct bluez_obj *s = NULL;
+		     (s = bluez_next(c->g->bz, s, BLUEZ_SERVICE_OBJ, c->dev));)
+			for (const struct bluez_obj *o = NULL;
+			     (o = bluez_next(c->g->bz, o, BLUEZ_CHAR, s->path));)
+				if (value_handle(o) == j->ctx.handle ||
+				    obj_handle(o) == j->ctx.handle) {
+					out[0] = o;
+					snprintf(j->chr, sizeof(j->chr), "%s", o->uuid);
+					return 1;
+				}
+		return -GATT_ERR_NO_CHAR;
+	}
+	svc = find_service(c, j->svc);
+	if (!svc)
+		return -GATT_ERR_NO_SERVICE;
+	for (const struct bluez_obj *o = NULL;
+	     n < TARGETS_MAX && (o = bluez_next(c->g->bz, o, BLUEZ_CHAR, svc->path));)
+		if (!strcmp(o->uuid, j->chr))
+			out[n++] = o;
+	return n ? n : -GATT_ERR_NO_CHAR;
+}
+
+static void execute(struct conn *c)
+{
+	struct job *j = c->queue;
+	const struct bluez_obj *chr[TARGETS_MAX];
+	sd_bus_message *m = NULL;
+	int n, r = 0, op = base_op(j);
+
+	stop_timer(c);
+	if (op == GATT_OP_SERVICES) {
+		list_objects(c, BLUEZ_SERVICE_OBJ, c->dev);
+		finish(c, GATT_OK);
+		return;
+	}
+	if (op == GATT_OP_CHARS) {
+		const struct bluez_obj *svc = find_service(c, j->svc);
+
+		if (!svc) {
+			finish(c, GATT_ERR_NO_SERVICE);
+			return;
+		}
+		list_objects(c, BLUEZ_CHAR, svc->path);
+		finish(c, GATT_OK);
+		return;
+	}
+	n = find_chars(c, chr);
+	if (n < 0) {
+		finish(c, -n);
+		return;
+	}
+	c->res.uuid16 = bluez_uuid16(chr[0]->uuid);
+	c->res.handle = value_handle(chr[0]);
+	c->state = CONN_CALLING;
+	switch (op) {
+	case GATT_OP_READ:
+		if (!(chr[0]->props & BLUEZ_PROP_READ)) {
+			finish(c, GATT_ERR_READ);
+			return;
+		}
+		snprintf(c->read_path, sizeof(c->read_path), "%s", chr[0]->path);
+		r = sd_bus_message_new_method_call(c->g->bus, &m, BLUEZ_SERVICE, chr[0]->path,
+						   "org.bluez.GattCharacteristic1", "ReadValue");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "a{sv}", 0);
+		if (r >= 0)
+			r = sd_bus_call_async(c->g->bus, &c->call, m, on_read_reply, c, 0);
+		break;
+	case GATT_OP_WRITE: {
+		/* the seed: with response if asked and the characteristic can, else without */
+		bool req = (chr[0]->props & BLUEZ_PROP_WRITE) &&
+			   (j->ctx.response || !(chr[0]->props & BLUEZ_PROP_WRITE_NR));
+
+		if (!(chr[0]->props & (BLUEZ_PROP_WRITE | BLUEZ_PROP_WRITE_NR))) {
+			finish(c, GATT_ERR_NOT_WRITABLE);
+			return;
+		}
+		r = sd_bus_message_new_method_call(c->g->bus, &m, BLUEZ_SERVICE, chr[0]->path,
+						   "org.bluez.GattCharacteristic1", "WriteValue");
+		if (r >= 0)
+			r = sd_bus_message_append_array(m, 'y', j->ctx.buf + 1, j->ctx.buf[0]);
+		if (r >= 0)
+			r = sd_bus_message_append(m, "a{sv}", 1, "type", "s",
+						  req ? "request" : "command");
+		if (r >= 0)
+			r = sd_bus_call_async(c->g->bus, &c->call, m, on_write_reply, c, 0);
+		break;
+	}
+	case GATT_OP_SUBSCRIBE:
+	case GATT_OP_UNSUBSCRIBE:
+		j->n_targets = 0;
+		for (int i = 0; i < n; i++) {
+			if (op == GATT_OP_SUBSCRIBE &&
+			    !(chr[i]->props & (BLUEZ_PROP_NOTIFY | BLUEZ_PROP_INDICATE)))
+				continue;
+			snprintf(j->targets[j->n_targets], BLUEZ_PATH_MAX, "%s", chr[i]->path);
+			j->target_handle[j->n_targets++] = value_handle(chr[i]);
+		}
+		c->res.buf[0] = 0;
+		notify_step(c);
+		return;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	sd_bus_message_unref(m);
+	if (r < 0) {
+		log_warn("gatt: D-Bus call failed: %s", strerror(-r));
+		finish(c, op == GATT_OP_WRITE ? GATT_ERR_WRITE : GATT_ERR_READ);
+	}
+}
+
+/* ---- connecting ------------------------------------------------------------------- */
+
+static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct conn *c = data;
+	const char *name = NULL, *path;
+	const struct bluez_obj *d;
+
+	(void)e;
+	if (call_done(m, c, &name) < 0) {
+		char mac[18];
+
+		mac_str(c->mac, mac);
+		if (name && !strcmp(name, "org.bluez.Error.AlreadyExists")) {
+			/* bluetoothd knew it after all (its signal was not in yet) */
+			const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
+
+			if (!c->dev[0] && a && strlen(a->path) < BLUEZ_PATH_MAX - 24)
+				snprintf(c->dev, sizeof(c->dev),
+					 "%s/dev_%.2s_%.2s_%.2s_%.2s_%.2s_%.2s", a->path, mac,
+					 mac + 3, mac + 6, mac + 9, mac + 12, mac + 15);
+			if (c->dev[0] && sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE,
+							  c->dev, "org.bluez.Device1", "Connect",
+							  on_connect_reply, c, "") >= 0)
+				return 0;
+		}
+		log_notice("gatt: %s: could not connect (%s)", mac, name);
+		stop_timer(c);
+		finish(c, GATT_ERR_CONNECT);
+		return 0;
+	}
+	if (sd_bus_message_read(m, "o", &path) > 0)
+		snprintf(c->dev, sizeof(c->dev), "%s", path);
+	d = device(c);
+	if (d) {
+		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+		if (d->connected && d->resolved)
+			execute(c);
+	}
+	/* else: Connected and ServicesResolved come as signals (on_device) */
+	return 0;
+}
+
+static void connect_dev(struct conn *c)
+{
+	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
+	const struct bluez_obj *d = a ? bluez_device(c->g->bz, a->path, c->mac) : NULL;
+	char mac[18];
+	int r;
+
+	if (!a) {
+		log_notice("gatt: no powered Bluetooth adapter%s%s in bluetoothd",
+			   c->g->adapter ? " " : "", c->g->adapter ? c->g->adapter : "");
+		finish(c, GATT_ERR_CONNECT);
+		return;
+	}
+	c->state = CONN_CONNECTING;
+	start_timer(c, c->g->connect_timeout_us);
+	if (d) {
+		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+		if (d->connected && d->resolved) {
+			execute(c);
+			return;
+		}
+		if (d->connected)
+			return; /* services are being resolved: on_device() goes on */
+		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, d->path,
+					     "org.bluez.Device1", "Connect", on_connect_reply, c,
+					     "");
+	} else {
+		/* a device bluetoothd has not seen: ConnectDevice (bluetoothd -E) */
+		mac_str(c->mac, mac);
+		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, a->path,
+					     "org.bluez.Adapter1", "ConnectDevice",
+					     on_connect_reply, c, "a{sv}", 2, "Address", "s", mac,
+					     "AddressType", "s",
+					     c->queue->ctx.addr_type & 1 ? "random" : "public");
+	}
+	if (r < 0) {
+		stop_timer(c);
+		finish(c, GATT_ERR_CONNECT);
+	}
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct conn *c = data;
+	char mac[18];
+
+	(void)s;
+	(void)usec;
+	c->timer = sd_event_source_disable_unref(c->timer);
+	mac_str(c->mac, mac);
+	if (c->state == CONN_IDLE) {
+		start_next(c);
+		return 0;
+	}
+	if (c->state == CONN_WAIT_NOTIFY) {
+		log_info("gatt: %s: no notification within %llu ms", mac,
+			 (unsigned long long)(c->g->notify_timeout_us / 1000));
+		finish(c, GATT_ERR_NOTIFY_TIMEOUT);
+		return 0;
+	}
+	if (c->state == CONN_CONNECTING) {
+		log_info("gatt: %s: no connection within %llu ms", mac,
+			 (unsigned long long)(c->g->connect_timeout_us / 1000));
+		c->call = sd_bus_slot_unref(c->call);
+		/* Disconnect cancels a pending Connect in bluetoothd */
+		if (c->dev[0])
+			sd_bus_call_method_async(c->g->bus, NULL, BLUEZ_SERVICE, c->dev,
+						 "org.bluez.Device1", "Disconnect", NULL, NULL, "");
+		c->res.error = GATT_ERR_CONNECT;
+		finish(c, GATT_ERR_CONNECT);
+	}
+	return 0;
+}
+
+/* ---- the queue -------------------------------------------------------------------- */
+
+static void complete(struct conn *c)
+{
+	struct job *j = c->queue;
+	struct gatt_result r = c->res;
+
+	c->queue = j->next;
+	c->state = CONN_IDLE;
+	stop_timer(c);
+	c->call = sd_bus_slot_unref(c->call);
+	c->read_path[0] = '\0';
+	if (j->cb)
+		j->cb(&r, j->user_data);
+	free(j);
+	start_next(c);
+}
+
+/* The current job ends with @error; a one-shot first disconnects. */
+static void finish(struct conn *c, int error)
+{
+	struct job *j = c->queue;
+	const struct bluez_obj *d;
+
+	c->res.error = error;
+	c->res.op = base_op(j);
+	stop_timer(c);
+	c->call = sd_bus_slot_unref(c->call);
+	d = device(c);
+	if (c->state != CONN_CLOSING && d && d->connected &&
+	    (oneshot(j) || base_op(j) == GATT_OP_DISCONNECT)) {
+		c->state = CONN_CLOSING;
+		call_disconnect(c);
+		return;
+	}
+	complete(c);
+}
+
+static void begin(struct conn *c)
+{
+	struct job *j = c->queue;
+	const struct bluez_obj *d = device(c);
+
+	memset(&c->res, 0, sizeof(c->res));
+	c->res.op = base_op(j);
+	c->res.uuid16 = j->chr[0] ? bluez_uuid16(j->chr) : 0;
+	if (d)
+		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+	if (base_op(j) == GATT_OP_DISCONNECT) {
+		finish(c, GATT_OK); /* disconnects if connected */
+		return;
+	}
+	connect_dev(c);
+}
+
+static void conn_free(struct conn *c)
+{
+	struct gatt *g = c->g;
+
+	for (struct conn **pp = &g->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	while (c->queue) {
+		struct job *j = c->queue;
+
+		c->queue = j->next;
+		free(j);
+	}
+	subs_end(c, false, 0);
+	stop_timer(c);
+	sd_bus_slot_unref(c->call);
+	free(c);
+}
+
+static void start_next(struct conn *c)
+{
+	if (c->state != CONN_IDLE)
+		return;
+	if (c->queue) {
+		begin(c);
+		return;
+	}
+	if (!c->subs)
+		conn_free(c); /* nothing queued, nothing subscribed: forget the peer */
+}
+
+/* ---- events from bluetoothd --------------------------------------------------------- */
+
+static void on_device(void *data, const struct bluez_obj *d)
+{
+	struct gatt *g = data;
+	struct conn *c = NULL;
+
+	for (c = g->conns; c; c = c->next)
+		if (!memcmp(c->mac, d->mac, 6))
+			break;
+	if (!c)
+		return;
+	snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+	if (c->state == CONN_CONNECTING && d->connected && d->resolved && !c->call) {
+		execute(c);
+		return;
+	}
+	if (d->connected || c->state == CONN_CLOSING || c->state == CONN_CONNECTING)
+		return;
+	/* the peer (or the link) went away */
+	{
+		int reason = d->disc_reason >= 0 ? d->disc_reason : GATT_ERR_DISCONNECTED;
+		char mac[18];
+
+		mac_str(c->mac, mac);
+		log_info("gatt: %s disconnected (reason %d)", mac, reason);
+		subs_end(c, true, reason);
+		if (c->state == CONN_CALLING || c->state == CONN_WAIT_NOTIFY) {
+			c->state = CONN_CLOSING; /* no Disconnect of ours: the link is down */
+			finish(c, GATT_ERR_DISCONNECTED);
+		} else if (c->state == CONN_IDLE) {
+			start_next(c);
+		}
+	}
+}
+
+static void on_value(void *data, const struct bluez_obj *chr, const uint8_t *v, size_t len)
+{
+	struct gatt *g = data;
+	struct conn *c;
+	struct sub *s;
+	struct gatt_result r = { .op = GATT_OP_NOTIFICATION };
+
+	for (c = g->conns; c; c = c->next)
+		if ((s = sub_find(c, chr->path)))
+			break;
+	if (!c)
+		return;
+	/* the cache update that follows our own read is not a notification */
+	if (!strcmp(c->read_path, chr->path))
+		return;
+	if (len > GATT_BUF_MAX - 1)
+		len = GATT_BUF_MAX - 1;
+	if (s->oneshot) {
+		if (c->state != CONN_WAIT_NOTIFY)
+			return;
+		c->res.buf[0] = (uint8_t)len;
+		memcpy(c->res.buf + 1, v, len);
+		c->res.handle = s->handle;
+		finish(c, GATT_OK);
+		return;
+	}
+	if (!s->cb)
+		return;
+	r.uuid16 = s->uuid16;
+	r.handle = s->handle;
+	r.buf[0] = (uint8_t)len;
+	memcpy(r.buf + 1, v, len);
+	s->cb(&r, s->user_data);
+}
+
+static void on_presence(void *data, bool present)
+{
+	struct gatt *g = data;
+
+	if (present)
+		return;
+	/* bluetoothd left: every link is gone with it */
+	for (struct conn *c = g->conns, *next; c; c = next) {
+		next = c->next;
+		c->dev[0] = '\0';
+		subs_end(c, true, GATT_ERR_DISCONNECTED);
+		if (c->state != CONN_IDLE) {
+			int err = c->state == CONN_CONNECTING ? GATT_ERR_CONNECT
+							      : GATT_ERR_DISCONNECTED;
+
+			c->state = CONN_CLOSING;
+			finish(c, err);
+		} else {
+			start_next(c);
+		}
+	}
+}
+
+/* ---- the bus ------------------------------------------------------------------------- */
+
+static int bus_open(struct gatt *g)
+{
+	static const struct bluez_events ev = {
+		.presence = on_presence, .device = on_device, .value = on_value,
+	};
+	sd_bus *bus = NULL;
+	int r;
+
+	if (g->bus && sd_bus_is_open(g->bus) > 0)
+		return 0;
+	bluez_free(g->bz);
+	g->bz = NULL;
+	g->bus = sd_bus_flush_close_unref(g->bus);
+	if (g->bus_address) {
+		r = sd_bus_new(&bus);
+		if (r >= 0)
+			r = sd_bus_set_address(bus, g->bus_address);
+		if (r >= 0)
+			r = sd_bus_set_bus_client(bus, 1);
+		if (r >= 0)
+			r = sd_bus_start(bus);
+	} else {
+		r = sd_bus_open_system(&bus);
+	}
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, g->ev, SD_EVENT_PRIORITY_NORMAL);
+	if (r >= 0)
+		r = bluez_new(bus, &ev, g, &g->bz);
+	if (r < 0) {
+		sd_bus_unref(bus);
+		return r;
+	}
+	g->bus = bus;
+	return 0;
+}
+
+int gatt_new(sd_event *ev, const struct gatt_opts *o, struct gatt **out)
+{
+	struct gatt *g = calloc(1, sizeof(*g));
+	int r;
+
+	if (!g)
+		return -ENOMEM;
+	g->ev = sd_event_ref(ev);
+	g->bus_address = o && o->bus_address ? strdup(o->bus_address) : NULL;
+	g->adapter = o && o->adapter ? strdup(o->adapter) : NULL;
+	g->connect_timeout_us = 1000ull * (o && o->connect_timeout_ms ? o->connect_timeout_ms
+								      : 10000);
+	g->notify_timeout_us = 1000ull * (o && o->notify_timeout_ms ? o->notify_timeout_ms
+								    : 15000);
+	if ((o && o->bus_address && !g->bus_address) || (o && o->adapter && !g->adapter)) {
+		gatt_free(g);
+		return -ENOMEM;
+	}
+	r = bus_open(g);
+	if (r < 0)
+		log_info("gatt: no D-Bus %s (%s): GATT commands will try again",
+			 g->bus_address ? g->bus_address : "system bus", strerror(-r));
+	*out = g;
+	return 0;
+}
+
+void gatt_free(struct gatt *g)
+{
+	if (!g)
+		return;
+	while (g->conns)
+		conn_free(g->conns);
+	bluez_free(g->bz);
+	sd_bus_flush_close_unref(g->bus);
+	sd_event_unref(g->ev);
+	free(g->bus_address);
+	free(g->adapter);
+	free(g);
+}
+
+bool gatt_ready(const struct gatt *g)
+{
+	return g && g->bus && sd_bus_is_open(g->bus) > 0 && bluez_present(g->bz);
+}
+
+int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data)
+{
+	int op = ctx->op % GATT_OP_ONESHOT;
+	struct conn *c;
+	struct job *j;
+
+	if (ctx->op < 1 || ctx->op > 17 || op < 1 || op > 7 || ctx->op == 15)
+		return -EINVAL;
+	if (bus_open(g) < 0)
+		return -ENOTCONN;
+	if (!bluez_present(g->bz))
+		return -EHOSTDOWN;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->ctx = *ctx;
+	j->cb = cb;
+	j->user_data = user_data;
+	if (op != GATT_OP_DISCONNECT && op != GATT_OP_SERVICES && ctx->handle < 0 &&
+	    (bluez_uuid_norm(ctx->svc, j->svc) < 0 ||
+	     (op != GATT_OP_CHARS && bluez_uuid_norm(ctx->chr, j->chr) < 0))) {
+		free(j);
+		return -EINVAL;
+	}
+	for (c = g->conns; c; c = c->next)
+		if (!memcmp(c->mac, ctx->mac, 6))
+			break;
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			free(j);
+			return -ENOMEM;
+		}
+		c->g = g;
+		memcpy(c->mac, ctx->mac, 6);
+		c->next = g->conns;
+		g->conns = c;
+	}
+	{
+		struct job **pp = &c->queue;
+
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = j;
+	}
+	/* started from the loop, not from here: a caller's gatt_run() never calls back */
+	if (c->state == CONN_IDLE && c->queue == j)
+		start_timer(c, 0);
+	return 0;
+}
+
+void gatt_cancel(struct gatt *g, void *user_data)
+{
+	for (struct conn *c = g->conns; c; c = c->next) {
+		for (struct job *j = c->queue; j; j = j->next)
+			if (j->user_data == user_data)
+				j->cb = NULL;
+		for (struct sub *s = c->subs; s; s = s->next)
+			if (s->user_data == user_data)
+				s->cb = NULL;
+	}
+}

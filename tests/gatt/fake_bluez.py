@@ -1,0 +1,324 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""fake_bluez.py — a fake org.bluez for the GATT op tests, on the bus at $FAKE_BUS.
+
+It plays bluetoothd's object tree as BlueZ 5.66 exports it (doc/org.bluez.*.rst): an
+ObjectManager at /, the adapter /org/bluez/hci0 with ConnectDevice, devices with
+Connect/Disconnect, and on connect the device's GATT services and characteristics
+(…/serviceXXXX/charYYYY, named after their handles) with ReadValue, WriteValue,
+StartNotify and StopNotify; notifications are Value PropertiesChanged signals. Errors are the
+ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
+
+Tests script the peers through test.Control at /test: AddPeer, AddService, AddChar,
+SetFail, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
+import os
+import sys
+
+import dbus
+import dbus.service
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+
+OM = "org.freedesktop.DBus.ObjectManager"
+PROPS = "org.freedesktop.DBus.Properties"
+ADAPTER = "org.bluez.Adapter1"
+DEVICE = "org.bluez.Device1"
+SERVICE = "org.bluez.GattService1"
+CHAR = "org.bluez.GattCharacteristic1"
+CONTROL = "test.Control"
+ADAPTER_PATH = "/org/bluez/hci0"
+
+
+class BluezError(dbus.DBusException):
+    def __init__(self, name, msg=""):
+        super().__init__(msg)
+        self._dbus_error_name = name
+
+
+def uuid128(u):
+    u = u.lower()
+    if len(u) == 4:
+        u = "0000" + u
+    if len(u) == 8:
+        u += "-0000-1000-8000-00805f9b34fb"
+    return u
+
+
+class Obj(dbus.service.Object):
+    """One exported object: its interface and properties; methods dispatch on the kind."""
+
+    def __init__(self, fake, path, iface, props):
+        super().__init__(fake.bus, path)
+        self.fake = fake
+        self.path = path
+        self.iface = iface
+        self.props = props
+
+    def set(self, **kw):
+        self.props.update(kw)
+        self.PropertiesChanged(self.iface, dbus.Dictionary(kw, signature="sv"), [])
+
+    @dbus.service.method(PROPS, in_signature="ss", out_signature="v")
+    def Get(self, iface, name):
+        return self.props[name]
+
+    @dbus.service.method(PROPS, in_signature="s", out_signature="a{sv}")
+    def GetAll(self, iface):
+        return dbus.Dictionary(self.props, signature="sv") if iface == self.iface else {}
+
+    @dbus.service.signal(PROPS, signature="sa{sv}as")
+    def PropertiesChanged(self, iface, changed, invalidated):
+        pass
+
+    # Adapter1
+    @dbus.service.method(ADAPTER, in_signature="a{sv}", out_signature="o",
+                         async_callbacks=("ok", "err"))
+    def ConnectDevice(self, args, ok, err):
+        mac = str(args["Address"]).upper()
+        self.fake.log("ConnectDevice", mac, str(args.get("AddressType", "")))
+        peer = self.fake.peers.get(mac)
+        if peer is None:
+            err(BluezError("org.bluez.Error.Failed", "Page Timeout"))
+            return
+        if peer["path"] in self.fake.objs:
+            err(BluezError("org.bluez.Error.AlreadyExists", "Already Exists"))
+            return
+        self.fake.connect(peer, lambda: ok(dbus.ObjectPath(peer["path"])), err)
+
+    # Device1
+    @dbus.service.method(DEVICE, in_signature="", out_signature="",
+                         async_callbacks=("ok", "err"))
+    def Connect(self, ok, err):
+        peer = self.fake.by_path[self.path]
+        self.fake.log("Connect", peer["mac"])
+        self.fake.connect(peer, ok, err)
+
+    @dbus.service.method(DEVICE, in_signature="", out_signature="")
+    def Disconnect(self):
+        peer = self.fake.by_path[self.path]
+        self.fake.log("Disconnect", peer["mac"])
+        self.fake.disconnect(peer)
+
+    # GattCharacteristic1
+    def _char(self, method):
+        ch = self.fake.chars[self.path]
+        self.fake.log(method, ch["uuid"])
+        fail = ch["fail"].get(method)
+        if fail:
+            raise BluezError(fail, "refused by the test")
+        return ch
+
+    @dbus.service.method(CHAR, in_signature="a{sv}", out_signature="ay")
+    def ReadValue(self, opts):
+        ch = self._char("ReadValue")
+        if "read" not in ch["flags"]:
+            raise BluezError("org.bluez.Error.NotPermitted", "Read not permitted")
+        self.set(Value=dbus.Array(ch["value"], signature="y"))
+        return dbus.Array(ch["value"], signature="y")
+
+    @dbus.service.method(CHAR, in_signature="aya{sv}", out_signature="")
+    def WriteValue(self, value, opts):
+        ch = self._char("WriteValue")
+        kind = str(opts.get("type", ""))
+        need = "write" if kind == "request" else "write-without-response"
+        if need not in ch["flags"]:
+            raise BluezError("org.bluez.Error.NotPermitted", "Write not permitted")
+        ch["written"].append((bytes(value), kind))
+
+    @dbus.service.method(CHAR, in_signature="", out_signature="")
+    def StartNotify(self):
+        ch = self._char("StartNotify")
+        if "notify" not in ch["flags"] and "indicate" not in ch["flags"]:
+            raise BluezError("org.bluez.Error.NotSupported", "Notify not supported")
+        self.set(Notifying=True)
+
+    @dbus.service.method(CHAR, in_signature="", out_signature="")
+    def StopNotify(self):
+        self._char("StopNotify")
+        self.set(Notifying=False)
+
+
+class Root(dbus.service.Object):
+    def __init__(self, fake):
+        super().__init__(fake.bus, "/")
+        self.fake = fake
+
+    @dbus.service.method(OM, in_signature="", out_signature="a{oa{sa{sv}}}")
+    def GetManagedObjects(self):
+        return {o.path: {o.iface: dbus.Dictionary(o.props, signature="sv")}
+                for o in self.fake.objs.values()}
+
+    @dbus.service.signal(OM, signature="oa{sa{sv}}")
+    def InterfacesAdded(self, path, ifaces):
+        pass
+
+    @dbus.service.signal(OM, signature="oas")
+    def InterfacesRemoved(self, path, ifaces):
+        pass
+
+
+class Control(dbus.service.Object):
+    def __init__(self, fake):
+        super().__init__(fake.bus, "/test")
+        self.fake = fake
+
+    @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
+    def AddPeer(self, mac, addr_type, mode):
+        """mode: ok, refuse (Connect fails), hang (Connect never answers), known (ok, and
+        bluetoothd already has the device object)"""
+        mac = mac.upper()
+        path = "%s/dev_%s" % (ADAPTER_PATH, mac.replace(":", "_"))
+        peer = {"mac": mac, "type": addr_type, "mode": mode, "path": path, "services": [],
+                "connected": False}
+        self.fake.peers[mac] = peer
+        self.fake.by_path[path] = peer
+        if mode == "known":
+            self.fake.export_device(peer)
+
+    @dbus.service.method(CONTROL, in_signature="ssq", out_signature="")
+    def AddService(self, mac, uuid, handle):
+        self.fake.peers[mac.upper()]["services"].append(
+            {"uuid": uuid128(uuid), "handle": handle, "chars": []})
+
+    @dbus.service.method(CONTROL, in_signature="sssssq", out_signature="")
+    def AddChar(self, mac, svc, uuid, flags, value, handle):
+        """flags comma-separated as BlueZ spells them; value in hex"""
+        for s in self.fake.peers[mac.upper()]["services"]:
+            if s["uuid"] == uuid128(svc):
+                s["chars"].append({"uuid": uuid128(uuid), "flags": flags.split(","),
+                                   "value": bytes.fromhex(value), "handle": handle,
+                                   "fail": {}, "written": []})
+
+    def _find(self, mac, uuid, handle=0):
+        for s in self.fake.peers[mac.upper()]["services"]:
+            for c in s["chars"]:
+                if c["uuid"] == uuid128(uuid) and (not handle or c["handle"] == handle):
+                    return c
+        raise BluezError("test.Error", "no such characteristic")
+
+    @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
+    def SetFail(self, mac, uuid, method_and_error):
+        method, error = method_and_error.split("=", 1)
+        self._find(mac, uuid)["fail"][method] = error
+
+    @dbus.service.method(CONTROL, in_signature="ssqs", out_signature="b")
+    def Notify(self, mac, uuid, handle, value):
+        """handle: the declaration handle (0: the first with that UUID); value in hex"""
+        c = self._find(mac, uuid, handle)
+        o = self.fake.objs.get(c.get("path"))
+        if not o or not o.props.get("Notifying"):
+            return False
+        c["value"] = bytes.fromhex(value)
+        o.set(Value=dbus.Array(c["value"], signature="y"))
+        return True
+
+    @dbus.service.method(CONTROL, in_signature="s", out_signature="")
+    def PeerDisconnect(self, mac):
+        self.fake.disconnect(self.fake.peers[mac.upper()])
+
+    @dbus.service.method(CONTROL, in_signature="ss", out_signature="s")
+    def Written(self, mac, uuid):
+        """the writes as "hex/type" joined by spaces"""
+        return " ".join("%s/%s" % (v.hex(), k) for v, k in self._find(mac, uuid)["written"])
+
+    @dbus.service.method(CONTROL, in_signature="", out_signature="s")
+    def Calls(self):
+        """every call so far, "Method arg" joined by ';'"""
+        return ";".join(self.fake.calls)
+
+
+class Fake:
+    def __init__(self, bus):
+        self.bus = bus
+        self.objs = {}
+        self.peers = {}
+        self.by_path = {}
+        self.chars = {}
+        self.calls = []
+        self.root = Root(self)
+        self.control = Control(self)
+        self.add(ADAPTER_PATH, ADAPTER, {"Address": "00:AA:01:00:00:00", "Powered": True})
+
+    def log(self, *what):
+        self.calls.append(" ".join(what))
+
+    def add(self, path, iface, props):
+        o = Obj(self, path, iface, props)
+        self.objs[path] = o
+        self.root.InterfacesAdded(path, {iface: dbus.Dictionary(props, signature="sv")})
+        return o
+
+    def remove(self, path):
+        o = self.objs.pop(path, None)
+        if o:
+            o.remove_from_connection()
+            self.root.InterfacesRemoved(path, [o.iface])
+
+    def export_device(self, peer):
+        if peer["path"] not in self.objs:
+            self.add(peer["path"], DEVICE, {
+                "Address": peer["mac"], "AddressType": peer["type"],
+                "Connected": False, "ServicesResolved": False,
+                "Adapter": dbus.ObjectPath(ADAPTER_PATH)})
+
+    def connect(self, peer, ok, err):
+        if peer["mode"] == "refuse":
+            err(BluezError("org.bluez.Error.Failed", "le-connection-abort-by-local"))
+            return
+        if peer["mode"] == "hang":
+            self.export_device(peer)
+            return
+        self.export_device(peer)
+        dev = self.objs[peer["path"]]
+        if peer["connected"]:
+            ok()
+            return
+        peer["connected"] = True
+        dev.set(Connected=True)
+        ok()
+        # services are resolved after the link is up, as bluetoothd does
+        for s in peer["services"]:
+            sp = "%s/service%04x" % (peer["path"], s["handle"])
+            self.add(sp, SERVICE, {"UUID": s["uuid"], "Primary": True,
+                                   "Device": dbus.ObjectPath(peer["path"]),
+                                   "Handle": dbus.UInt16(s["handle"])})
+            for c in s["chars"]:
+                cp = "%s/char%04x" % (sp, c["handle"])
+                c["path"] = cp
+                self.chars[cp] = c
+                self.add(cp, CHAR, {"UUID": c["uuid"], "Service": dbus.ObjectPath(sp),
+                                    "Flags": dbus.Array(c["flags"], signature="s"),
+                                    "Handle": dbus.UInt16(c["handle"]),
+                                    "Notifying": False,
+                                    "Value": dbus.Array(b"", signature="y")})
+        dev.set(ServicesResolved=True)
+
+    def disconnect(self, peer):
+        dev = self.objs.get(peer["path"])
+        if not dev or not peer["connected"]:
+            return
+        peer["connected"] = False
+        dev.set(ServicesResolved=False)
+        dev.set(Connected=False)
+        # bluetoothd drops the GATT objects of a disconnected device
+        for path in sorted([p for p in self.objs if p.startswith(peer["path"] + "/")],
+                           reverse=True):
+            self.chars.pop(path, None)
+            self.remove(path)
+
+
+def main():
+    DBusGMainLoop(set_as_default=True)
+    bus = dbus.bus.BusConnection(os.environ["FAKE_BUS"])
+    Fake(bus)
+    name = dbus.service.BusName("org.bluez", bus)
+    print("ready", flush=True)
+    loop = GLib.MainLoop()
+    GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_HUP | GLib.IO_IN,
+                      lambda *a: (loop.quit(), False)[1])
+    loop.run()
+    del name
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: MIT */
+/* test_gatt.c — the seed's client ops (SPEC §11.2) against a fake org.bluez on a private
+ * dbus-daemon: every op, one-shot variants, every error code, notifications, the peer
+ * disconnecting, the per-peer queue, and bluetoothd leaving and coming back. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "gatt/gatt.h"
+#include "util/clock.h"
+#include "fakebus.h"
+
+#define PEER "A4:C1:38:00:00:01"
+#define SVC_BAT "180F"
+#define CHR_BAT "2A19"
+#define SVC_MI "EBE0CCB0-7A0A-4B0C-8A1A-6FF2997DA3A6"
+#define CHR_TIME "EBE0CCB7-7A0A-4B0C-8A1A-6FF2997DA3A6"
+#define CHR_TH "ebe0ccc1-7a0a-4b0c-8a1a-6ff2997da3a6"
+#define WAIT_MS 30000 /* a safety net: every wait ends on an event */
+
+static const uint8_t peer_mac[6] = { 0xA4, 0xC1, 0x38, 0x00, 0x00, 0x01 };
+
+struct t {
+	struct fakebus fb;
+	sd_event *ev;
+	struct gatt *g;
+	struct gatt_result res[16];
+	unsigned int n;
+};
+
+static void on_result(const struct gatt_result *r, void *data)
+{
+	struct t *t = data;
+
+	if (t->n < 16)
+		t->res[t->n] = *r;
+	t->n++;
+}
+
+static bool run_until_n(struct t *t, unsigned int n)
+{
+	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+	while (t->n < n && clock_mono_us() < end)
+		sd_event_run(t->ev, 100000);
+	return t->n >= n;
+}
+
+static bool run_until_ready(struct t *t, bool ready)
+{
+	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+	while (gatt_ready(t->g) != ready && clock_mono_us() < end)
+		sd_event_run(t->ev, 100000);
+	return gatt_ready(t->g) == ready;
+}
+
+/* A LYWSD02-like peer: battery service, the Mi service with a clock and two T/H chars */
+static void add_peer(struct t *t, const char *mode)
+{
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddPeer", "sss", PEER, "public", mode), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddService", "ssq", PEER, SVC_BAT, 0x10), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddChar", "sssssq", PEER, SVC_BAT, CHR_BAT,
+				     "read", "39", 0x11), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddService", "ssq", PEER, SVC_MI, 0x30), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddChar", "sssssq", PEER, SVC_MI, CHR_TIME,
+				     "read,write,write-without-response", "00000000", 0x31), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddChar", "sssssq", PEER, SVC_MI, CHR_TH,
+				     "read,notify", "", 0x34), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddChar", "sssssq", PEER, SVC_MI, CHR_TH,
+				     "notify", "", 0x37), 0);
+}
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct gatt_opts o = { .connect_timeout_ms = 3000, .notify_timeout_ms = 1000 };
+
+	assert_non_null(t);
+	assert_int_equal(fakebus_start(&t->fb), 0);
+	assert_int_equal(sd_event_new(&t->ev), 0);
+	o.bus_address = t->fb.address;
+	assert_int_equal(gatt_new(t->ev, &o, &t->g), 0);
+	assert_true(run_until_ready(t, true));
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	gatt_free(t->g);
+	sd_event_unref(t->ev);
+	fakebus_stop(&t->fb);
+	free(t);
+	return 0;
+}
+
+static void ctx(struct gatt_ctx *c, const char *svc, const char *chr, int op)
+{
+	gatt_ctx_init(c, peer_mac, 0, svc, chr, op);
+}
+
+static int run(struct t *t, struct gatt_ctx *c)
+{
+	return gatt_run(t->g, c, on_result, t);
+}
+
+static char *ctl_str(struct t *t, const char *method, const char *sig, const char *a,
+		     const char *b)
+{
+	sd_bus_message *m = NULL;
+	const char *s;
+	char *out;
+
+	if (sig)
+		assert_int_equal(fakebus_ctl(&t->fb, &m, method, sig, a, b), 0);
+	else
+		assert_int_equal(fakebus_ctl(&t->fb, &m, method, NULL), 0);
+	assert_true(sd_bus_message_read(m, "s", &s) > 0);
+	out = strdup(s);
+	sd_bus_message_unref(m);
+	return out;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* How often @needle is in the fake's call log */
+static int calls(struct t *t, const char *needle)
+{
+	char *log = ctl_str(t, "Calls", NULL, NULL, NULL);
+	int n = count(log, needle);
+
+	free(log);
+	return n;
+}
+
+static bool notify(struct t *t, uint16_t handle, const char *hex)
+{
+	sd_bus_message *m = NULL;
+	int ok = 0;
+
+	assert_int_equal(fakebus_ctl(&t->fb, &m, "Notify", "ssqs", PEER, CHR_TH, handle, hex), 0);
+	assert_true(sd_bus_message_read(m, "b", &ok) > 0);
+	sd_bus_message_unref(m);
+	return ok;
+}
+
+/* ---- 1 read, 11 one-shot read, by handle ----------------------------------------- */
+
+static void read_ops(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_int_equal(t->n, 0); /* never from inside gatt_run() */
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].op, 1);
+	assert_int_equal(t->res[0].uuid16, 0x2A19);
+	assert_int_equal(t->res[0].handle, 0x12); /* the value handle: declaration + 1 */
+	assert_int_equal(t->res[0].buf[0], 1);
+	assert_int_equal(t->res[0].buf[1], 0x39);
+
+	/* by handle, without UUIDs (the seed's arg1), and one-shot */
+	ctx(&c, "", "", GATT_OP_READ + GATT_OP_ONESHOT);
+	c.handle = 0x12;
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].error, GATT_OK);
+	assert_int_equal(t->res[1].op, 1);
+	assert_int_equal(t->res[1].buf[1], 0x39);
+	/* ConnectDevice once (unknown to bluetoothd), the one-shot disconnects */
+	assert_int_equal(calls(t, "ConnectDevice " PEER " public"), 1);
+	assert_int_equal(calls(t, "Disconnect " PEER), 1);
+}
+
+/* ---- 2 write, 12 one-shot write, 7 and 8 ------------------------------------------ */
+
+static void write_ops(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	char *w;
+
+	/* bluetoothd knows it: Device1.Connect (directly, or after ConnectDevice said
+	 * AlreadyExists when the device's signal was not in yet) */
+	add_peer(t, "known");
+	ctx(&c, SVC_MI, CHR_TIME, GATT_OP_WRITE);
+	c.response = true;
+	c.buf[0] = 5;
+	memcpy(c.buf + 1, "\x10\x20\x30\x40\x02", 5);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_MI, CHR_TIME, GATT_OP_WRITE + GATT_OP_ONESHOT);
+	c.buf[0] = 1;
+	c.buf[1] = 0xFF;
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].op, 2);
+	assert_int_equal(t->res[0].uuid16, 0xCCB7);
+	assert_int_equal(t->res[1].error, GATT_OK);
+	assert_int_equal(t->res[1].op, 2);
+	w = ctl_str(t, "Written", "ss", PEER, CHR_TIME);
+	assert_string_equal(w, "1020304002/request ff/command");
+	free(w);
+	assert_int_equal(calls(t, "Connect " PEER), 1);
+
+	/* 7: a characteristic without write properties */
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_WRITE);
+	c.buf[0] = 1;
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[2].error, GATT_ERR_NOT_WRITABLE);
+	/* 8: the peer refuses the write */
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetFail", "sss", PEER, CHR_TIME,
+				     "WriteValue=org.bluez.Error.Failed"), 0);
+	ctx(&c, SVC_MI, CHR_TIME, GATT_OP_WRITE);
+	c.response = true;
+	c.buf[0] = 1;
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 4));
+	assert_int_equal(t->res[3].error, GATT_ERR_WRITE);
+	assert_int_equal(t->res[3].op, 2);
+}
+
+/* ---- 3, 4, 5 and 6: no service, no characteristic, read refused ------------------- */
+
+static void lookup_and_read_errors(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, "1812", CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_BAT, "2A1A", GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_READ);
+	c.handle = 0x38; /* the second T/H characteristic has no read property */
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_MI, CHR_TIME, GATT_OP_SUBSCRIBE); /* cannot notify */
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, "", "", GATT_OP_READ);
+	c.handle = 0x99;
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 5));
+	assert_int_equal(t->res[0].error, GATT_ERR_NO_SERVICE);
+	assert_int_equal(t->res[1].error, GATT_ERR_NO_CHAR);
+	assert_int_equal(t->res[2].error, GATT_ERR_READ);
+	assert_int_equal(t->res[3].error, GATT_ERR_NOTIFY);
+	assert_int_equal(t->res[3].op, 3);
+	assert_int_equal(t->res[4].error, GATT_ERR_NO_CHAR);
+
+	/* the peer refuses a read it advertises */
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetFail", "sss", PEER, CHR_BAT,
+				     "ReadValue=org.bluez.Error.NotPermitted"), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 6));
+	assert_int_equal(t->res[5].error, GATT_ERR_READ);
+	assert_int_equal(t->res[5].buf[0], 0);
+}
+
+/* ---- 1: could not connect (refused, silent, never seen) ----------------------------- */
+
+static void connect_errors(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	uint64_t t0;
+
+	add_peer(t, "refuse");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_ERR_CONNECT);
+	assert_int_equal(t->res[0].op, 1);
+
+	/* a peer that never answers: the connect time-out (3 s here), then Disconnect */
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddPeer", "sss", "A4:C1:38:00:00:02",
+				     "random", "hang"), 0);
+	gatt_ctx_init(&c, (const uint8_t[]){ 0xA4, 0xC1, 0x38, 0, 0, 2 }, 1, SVC_BAT, CHR_BAT,
+		      GATT_OP_READ);
+	t0 = clock_mono_us();
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].error, GATT_ERR_CONNECT);
+	assert_true(clock_mono_us() - t0 >= 2900000);
+
+	/* nobody with this address */
+	gatt_ctx_init(&c, (const uint8_t[]){ 1, 2, 3, 4, 5, 6 }, 0, SVC_BAT, CHR_BAT,
+		      GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[2].error, GATT_ERR_CONNECT);
+	assert_int_equal(calls(t, "ConnectDevice A4:C1:38:00:00:02 random"), 1);
+	assert_int_equal(calls(t, "Disconnect A4:C1:38:00:00:02"), 1);
+}
+
+/* ---- 3 subscribe, 103 notifications, 4 unsubscribe --------------------------------- */
+
+static void subscribe_ops(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].op, 3);
+	/* both characteristics with that UUID, value handles high byte first */
+	assert_int_equal(t->res[0].buf[0], 4);
+	assert_memory_equal(t->res[0].buf + 1, "\x00\x35\x00\x38", 4);
+
+	assert_true(notify(t, 0x34, "5a0a32b80b"));
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].op, GATT_OP_NOTIFICATION);
+	assert_int_equal(t->res[1].error, 0);
+	assert_int_equal(t->res[1].uuid16, 0xCCC1);
+	assert_int_equal(t->res[1].handle, 0x35);
+	assert_int_equal(t->res[1].buf[0], 5);
+	assert_memory_equal(t->res[1].buf + 1, "\x5a\x0a\x32\xb8\x0b", 5);
+	assert_true(notify(t, 0x37, "01"));
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[2].handle, 0x38);
+
+	/* a read of a subscribed characteristic is a read, not a notification */
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 4));
+	assert_int_equal(t->res[3].op, 1);
+
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_UNSUBSCRIBE);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 5));
+	assert_int_equal(t->res[4].op, 4);
+	assert_int_equal(t->res[4].error, 0);
+	assert_int_equal(t->res[4].buf[0], 4);
+	assert_false(notify(t, 0x34, "00")); /* the fake says: not notifying any more */
+	assert_int_equal(t->n, 5);
+}
+
+/* ---- 13: the first notification, or 9 ----------------------------------------------- */
+
+static void oneshot_subscribe(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE + GATT_OP_ONESHOT);
+	c.handle = 0x35;
+	assert_int_equal(run(t, &c), 0);
+	/* wait until the fake has the subscription, then notify */
+	while (!notify(t, 0x34, "e8031e340c"))
+		sd_event_run(t->ev, 50000);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].op, 3);
+	assert_int_equal(t->res[0].buf[0], 5);
+	assert_memory_equal(t->res[0].buf + 1, "\xe8\x03\x1e\x34\x0c", 5);
+	assert_int_equal(calls(t, "Disconnect " PEER), 1);
+
+	/* no notification: 9 after the notify time-out (1 s here, the seed's 15 s default) */
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].error, GATT_ERR_NOTIFY_TIMEOUT);
+	assert_int_equal(t->res[1].op, 3);
+	assert_int_equal(calls(t, "Disconnect " PEER), 2);
+}
+
+/* ---- the peer disconnects; 5 disconnect --------------------------------------------- */
+
+static void disconnects(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "PeerDisconnect", "s", PEER), 0);
+	/* one op 5 per subscription; BlueZ 5.66 gives no HCI reason: 2 */
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[1].op, GATT_OP_DISCONNECT);
+	assert_int_equal(t->res[1].error, GATT_ERR_DISCONNECTED);
+	assert_int_equal(t->res[2].op, GATT_OP_DISCONNECT);
+
+	/* reconnects for the next op; op 5 disconnects */
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, "", "", GATT_OP_DISCONNECT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 5));
+	assert_int_equal(t->res[3].error, GATT_OK);
+	assert_int_equal(t->res[4].op, 5);
+	assert_int_equal(t->res[4].error, GATT_OK);
+	assert_int_equal(calls(t, "ConnectDevice " PEER), 1);
+	assert_int_equal(calls(t, "Connect " PEER), 1);
+	assert_int_equal(calls(t, "Disconnect " PEER), 1);
+	/* 5 on a peer that is not connected: nothing to do, done */
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 6));
+	assert_int_equal(t->res[5].error, GATT_OK);
+}
+
+/* ---- 6 list services, 7 list characteristics ---------------------------------------- */
+
+static void list_ops(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	static const uint8_t mi_le[16] = { 0xa6, 0xa3, 0x7d, 0x99, 0xf2, 0x6f, 0x1a, 0x8a,
+					   0x0c, 0x4b, 0x0a, 0x7a, 0xb0, 0xcc, 0xe0, 0xeb };
+
+	add_peer(t, "ok");
+	ctx(&c, "", "", GATT_OP_SERVICES);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_BAT, "", GATT_OP_CHARS + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	/* [len][count] [16][0F 18] [128][16 bytes LE] */
+	assert_int_equal(t->res[0].error, 0);
+	assert_int_equal(t->res[0].op, 6);
+	assert_int_equal(t->res[0].buf[0], 1 + 3 + 17);
+	assert_int_equal(t->res[0].buf[1], 2);
+	assert_memory_equal(t->res[0].buf + 2, "\x10\x0f\x18\x80", 4);
+	assert_memory_equal(t->res[0].buf + 6, mi_le, 16);
+	/* [len][count] [16][19 2A][props 02][handle 12 00] */
+	assert_int_equal(t->res[1].op, 7);
+	assert_int_equal(t->res[1].buf[0], 7);
+	assert_memory_equal(t->res[1].buf + 1, "\x01\x10\x19\x2a\x02\x12\x00", 7);
+}
+
+/* ---- the queue: ops from several callers never interleave on one peer ---------------- */
+
+static void queue_order(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	char *log;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_MI, CHR_TIME, GATT_OP_WRITE + GATT_OP_ONESHOT);
+	c.buf[0] = 1;
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[0].op, 1);
+	assert_int_equal(t->res[1].op, 2);
+	assert_int_equal(t->res[2].op, 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(t->res[i].error, 0);
+	log = ctl_str(t, "Calls", NULL, NULL, NULL);
+	/* each one-shot connects, works and disconnects before the next begins */
+	{
+		const char *p = log;
+		const char *want[] = { "ConnectDevice", "ReadValue", "Disconnect", "Connect ",
+				       "WriteValue", "Disconnect", "Connect ", "ReadValue",
+				       "Disconnect" };
+
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			p = strstr(p, want[i]);
+			assert_non_null(p);
+			p += strlen(want[i]);
+		}
+	}
+	free(log);
+}
+
+/* ---- bluetoothd leaving and coming back; arguments refused --------------------------- */
+
+static void bluetoothd_restart(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	fakebus_stop_fake(&t->fb);
+	assert_true(run_until_ready(t, false));
+	/* the subscriptions end with op 5 */
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[1].op, 5);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), -EHOSTDOWN);
+	assert_int_equal(fakebus_start_fake(&t->fb), 0);
+	assert_true(run_until_ready(t, true));
+	add_peer(t, "ok");
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 4));
+	assert_int_equal(t->res[3].error, 0);
+	assert_int_equal(t->res[3].buf[1], 0x39);
+}
+
+static void bad_arguments(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	ctx(&c, SVC_BAT, CHR_BAT, 8);
+	assert_int_equal(run(t, &c), -EINVAL);
+	ctx(&c, SVC_BAT, CHR_BAT, 15);
+	assert_int_equal(run(t, &c), -EINVAL);
+	ctx(&c, SVC_BAT, CHR_BAT, 103);
+	assert_int_equal(run(t, &c), -EINVAL);
+	ctx(&c, "18O F", CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), -EINVAL);
+	ctx(&c, SVC_BAT, "EBE0CCB7-7A0A-4B0C-8A1A", GATT_OP_READ);
+	assert_int_equal(run(t, &c), -EINVAL);
+	assert_string_equal(gatt_strerror(GATT_ERR_NO_SERVICE), "the device has no such service");
+}
+
+/* the caller goes away: cancelled operations never call back */
+static void cancel(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	int other = 0;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(gatt_run(t->g, &c, on_result, &other), 0);
+	assert_int_equal(run(t, &c), 0);
+	gatt_cancel(t->g, &other);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, 0);
+	assert_int_equal(other, 0);
+}
+
+/* no bus at all: the first op says so */
+static void no_bus(void **state)
+{
+	struct gatt *g;
+	struct gatt_opts o = { .bus_address = "unix:path=/nonexistent/mi32-bus" };
+	struct gatt_ctx c;
+	sd_event *ev;
+
+	(void)state;
+	assert_int_equal(sd_event_new(&ev), 0);
+	assert_int_equal(gatt_new(ev, &o, &g), 0);
+	assert_false(gatt_ready(g));
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(gatt_run(g, &c, NULL, NULL), -ENOTCONN);
+	gatt_free(g);
+	sd_event_unref(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(read_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(lookup_and_read_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(connect_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(subscribe_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, teardown),
+		cmocka_unit_test_setup_teardown(disconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(list_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(queue_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancel, setup, teardown),
+		cmocka_unit_test(no_bus),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
