@@ -72,6 +72,12 @@ struct config {
 	unsigned int stale;	/* seconds without a packet before a sensor is stale, 0 = never */
 	unsigned int scan_watchdog; /* seconds without any advert before the scan restarts, 0 = off */
 
+	/* GATT through bluetoothd (src/gatt) */
+	bool gatt;		/* the GATT commands; off under --replay unless dbus-address is set */
+	char *dbus_address;	/* NULL = the system bus */
+	unsigned int gatt_timeout; /* seconds to connect */
+	unsigned int battery_poll; /* hours between battery reads by GATT, 0 = off */
+
 	/* web */
 	unsigned int web_port;	/* 0 = off */
 	char *web_bind;		/* NULL = loopback without a password, every address with one */

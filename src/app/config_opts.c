@@ -101,6 +101,17 @@ const struct opt config_opts[] = {
 	{ "scan-watchdog", OPT_KIND_UINT, F(scan_watchdog), "60", 0, 86400, 0, "SECONDS",
 	  "restart the scan after this long without any advertisement, 0 = off" },
 
+	HEADING("GATT: connecting to sensors through bluetoothd (MI32Battery, MI32Time, ...)"),
+	{ "gatt", OPT_KIND_BOOL, F(gatt), "yes", 0, 0, 0, NULL,
+	  "the GATT commands (off under --replay unless dbus-address is set)" },
+	{ "dbus-address", OPT_KIND_STR, F(dbus_address), NULL, 0, 0, 0, "ADDRESS",
+	  "D-Bus of bluetoothd (default: the system bus)" },
+	{ "gatt-timeout", OPT_KIND_UINT, F(gatt_timeout), "10", 1, 300, 0, "SECONDS",
+	  "give up connecting to a sensor after this long" },
+	{ "battery-poll", OPT_KIND_UINT, F(battery_poll), "0", 1, 8760, OPT_ZERO_OFF, "HOURS",
+	  "read the battery by GATT every N hours (LYWSD02, LYWSD03MMC, MHO-C401, Flora, "
+	  "CGD1), 0 = off" },
+
 	HEADING("web (loopback only unless a password is set or web-bind says otherwise)"),
 	{ "web-port", OPT_KIND_UINT, F(web_port), "8080", 0, 65535, 0, "PORT",
 	  "web interface port, 0 = off" },

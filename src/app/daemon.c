@@ -17,6 +17,8 @@
 #include <systemd/sd-event.h>
 
 #include "cmd/commands.h"
+#include "cmd/gatt_commands.h"
+#include "gatt/gatt.h"
 #include "sink/hass.h"
 #include "sink/mqtt.h"
 #include "sink/web.h"
@@ -474,6 +476,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user_data)
 
 	if (!d->virtual_time)
 		clock_advance(d, timefmt_now_us());
+	gatt_commands_tick(&d->cmd, timefmt_now_us());
 	if (d->radio) {
 		char status[256];
 
@@ -505,6 +508,35 @@ static void on_changed(void *host, enum commands_change what, int arg)
 		d->next_tele_us = arg ? now(d) + (uint64_t)arg * 1000000u : 0;
 	else if (what == COMMANDS_CHANGED_OPTION && arg == STORE_OPTION_ACTIVE_SCAN && d->radio)
 		radio_set_active(d->radio, store_option(d->store, STORE_OPTION_ACTIVE_SCAN));
+}
+
+/* A deferred command result (the GATT commands'): to the console and every sink. */
+static void on_result(void *host, const char *json)
+{
+	struct daemon *d = host;
+
+	fputs(json, stdout);
+	fputc('\n', stdout);
+	for (unsigned int i = 0; i < d->n_out; i++)
+		if (d->out[i].ops->result)
+			d->out[i].ops->result(d->out[i].sink, json);
+}
+
+/* The GATT client for the commands; a replay has no bluetoothd unless one is named. */
+static int gatt_start(struct daemon *d)
+{
+	char hci[16];
+	struct gatt_opts o = {
+		.bus_address = d->cfg.dbus_address, .connect_timeout_ms = d->cfg.gatt_timeout * 1000,
+		.adapter = d->cfg.hci >= 0 ? hci : NULL,
+	};
+
+	snprintf(hci, sizeof(hci), "hci%d", d->cfg.hci);
+	if (!d->cfg.gatt || (d->cfg.replay && !d->cfg.dbus_address))
+		return 0;
+	d->cmd.result = on_result;
+	d->cmd.battery_poll_h = d->cfg.battery_poll;
+	return gatt_new(d->ev, &o, &d->cmd.gatt);
 }
 
 /* ---- start-up ------------------------------------------------------------------------ */
@@ -711,6 +743,8 @@ static int setup(struct daemon *d)
 	d->cmd.changed = on_changed;
 	d->cmd.host = d;
 
+	if ((r = gatt_start(d)) < 0)
+		return r;
 	r = sinks_start(d);
 	if (r < 0)
 		return r;
@@ -738,6 +772,8 @@ static void teardown(struct daemon *d)
 	if (d->rec && capture_writer_close(d->rec) < 0)
 		log_err("closing the recording %s failed", d->cfg.record);
 	radio_free(d->radio);
+	gatt_commands_stop(&d->cmd);
+	gatt_free(d->cmd.gatt);
 	sd_event_source_unref(d->replay_src);
 	sd_event_source_unref(d->stdin_src);
 	sd_event_source_unref(d->tick_src);

@@ -21,6 +21,7 @@
 #include "util/name.h"
 #include "util/timefmt.h"
 #include "cmd/commands.h"
+#include "cmd/gatt_commands.h"
 
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
 static bool uses_beaconkey(uint16_t pid)
@@ -443,6 +444,17 @@ const struct cmd_def commands_table[] = {
 	{ "Status", cmd_status, 0, "[0|2|8|10|11]: device, firmware, sensors, state" },
 	{ "Topic", cmd_topic, 0, "the MQTT topic (read only)" },
 	{ "State", cmd_state, 0, "uptime and counters" },
+	/* through bluetoothd (gatt_commands.c): the reply says Pending, a RESULT follows */
+	{ "MI32Battery", gatt_commands_battery, CMD_F_INDEXED | CMD_F_WRITES,
+	  "<slot>: read the battery by GATT (LYWSD02, LYWSD03MMC, MHO-C401, Flora, CGD1)" },
+	{ "MI32Time", gatt_commands_time, CMD_F_INDEXED | CMD_F_WRITES,
+	  "<slot>: set the clock of a LYWSD02 or MHO-C303 to this machine's" },
+	{ "MI32Unit", gatt_commands_unit, CMD_F_INDEXED | CMD_F_WRITES,
+	  "<slot> C|F: set the unit a LYWSD02 or MHO-C303 shows" },
+	{ "MI32Firmware", gatt_commands_firmware, CMD_F_INDEXED | CMD_F_WRITES,
+	  "<slot>: read a Flora's firmware version (and battery) by GATT" },
+	{ "MI32Gatt", gatt_commands_op, CMD_F_WRITES,
+	  "<op>[r] <MAC>[/r] [<svc> [<chr>|0x<handle> [<hex>]]]: one GATT client op (SPEC 11.2)" },
 };
 const size_t commands_count = sizeof(commands_table) / sizeof(commands_table[0]);
 

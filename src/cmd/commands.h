@@ -11,6 +11,8 @@
 
 #include "cmd/cmd.h"
 
+struct gatt;
+struct gatt_cmd;
 struct mi32cfg;
 struct store;
 
@@ -34,6 +36,13 @@ struct commands_ctx {
 	uint64_t (*now_us)(void *host);
 	void (*changed)(void *host, enum commands_change what, int arg);
 	void *host;
+	/* GATT commands (gatt_commands.c): NULL gatt = GATT is off. A deferred result goes
+	 * to @result as a RESULT message (MQTT stat/<topic>/RESULT, the consoles). */
+	struct gatt *gatt;
+	void (*result)(void *host, const char *json);
+	unsigned int battery_poll_h;  /* battery by GATT every N hours, 0 = off */
+	uint64_t next_poll_us;
+	struct gatt_cmd *gatt_pending; /* gatt_commands.c's own */
 	/* optional: more members at the end of the State reply (the MQTT sink's "MQTT") */
 	void (*state_extra)(void *data, struct jw *w);
 	void *state_extra_data;

@@ -13,64 +13,8 @@
 
 #include <systemd/sd-bus.h>
 
-#include "gatt/bluez.h"
-#include "gatt/gatt.h"
+#include "gatt/gatt_int.h"
 #include "util/log.h"
-
-#define TARGETS_MAX 16 /* characteristics with one UUID in one service (op 3/4) */
-
-enum conn_state {
-	CONN_IDLE,
-	CONN_CONNECTING,    /* waiting for Connected + ServicesResolved */
-	CONN_CALLING,       /* a method call of the current op is in flight */
-	CONN_WAIT_NOTIFY,   /* op 13: waiting for the first notification */
-	CONN_CLOSING,       /* one-shot: our Disconnect is in flight */
-};
-
-struct job {
-	struct job *next;
-	struct gatt_ctx ctx;
-	char svc[BLUEZ_UUID_LEN], chr[BLUEZ_UUID_LEN];
-	gatt_fn cb;
-	void *user_data;
-	/* op 3/4: the characteristics being (un)subscribed, one call at a time */
-	char targets[TARGETS_MAX][BLUEZ_PATH_MAX];
-	uint16_t target_handle[TARGETS_MAX];
-	unsigned int n_targets, done, ok;
-};
-
-struct sub {
-	struct sub *next;
-	char path[BLUEZ_PATH_MAX];
-	uint16_t uuid16, handle;
-	gatt_fn cb;             /* NULL: cancelled */
-	void *user_data;
-	bool oneshot;           /* op 13's: its first notification is the op's result */
-};
-
-struct conn {
-	struct conn *next;
-	struct gatt *g;
-	uint8_t mac[6];
-	char dev[BLUEZ_PATH_MAX];     /* device path once bluetoothd has it */
-	enum conn_state state;
-	struct job *queue;            /* head = the running job */
-	sd_bus_slot *call;
-	sd_event_source *timer;
-	struct gatt_result res;
-	char read_path[BLUEZ_PATH_MAX]; /* ReadValue in flight: its Value echo is not a notification */
-	struct sub *subs;
-};
-
-struct gatt {
-	sd_event *ev;
-	sd_bus *bus;
-	struct bluez *bz;
-	char *bus_address;
-	char *adapter;
-	uint64_t connect_timeout_us, notify_timeout_us;
-	struct conn *conns;
-};
 
 static const char *const errors[] = {
 	[GATT_OK] = "done",
@@ -105,39 +49,13 @@ void gatt_ctx_init(struct gatt_ctx *ctx, const uint8_t mac[6], uint8_t addr_type
 }
 
 static void start_next(struct conn *c);
-static void finish(struct conn *c, int error);
+void gatt__finish(struct conn *c, int error);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static int base_op(const struct job *j)
-{
-	return j->ctx.op % GATT_OP_ONESHOT;
-}
 
-static bool oneshot(const struct job *j)
-{
-	return j->ctx.op > GATT_OP_ONESHOT;
-}
 
-/* The attribute handle: bluetoothd's Handle property, else the hex digits its object path
- * ends in (…/char0010). */
-static uint16_t obj_handle(const struct bluez_obj *o)
-{
-	const char *p = strrchr(o->path, '/');
 
-	if (o->handle || !p)
-		return o->handle;
-	while (*p && (*p < '0' || *p > '9') && (*p < 'a' || *p > 'f'))
-		p++;
-	/* "char" and "service" hold hex letters: the handle is the last four digits */
-	return strlen(p) >= 4 ? (uint16_t)strtoul(p + strlen(p) - 4, NULL, 16) : 0;
-}
-
-/* The seed reports the characteristic's value handle: the declaration's + 1 */
-static uint16_t value_handle(const struct bluez_obj *chr)
-{
-	return (uint16_t)(obj_handle(chr) + 1);
-}
 
 static const struct bluez_obj *device(struct conn *c)
 {
@@ -152,22 +70,22 @@ static void mac_str(const uint8_t mac[6], char out[18])
 		 mac[4], mac[5]);
 }
 
-static void stop_timer(struct conn *c)
+void gatt__stop_timer(struct conn *c)
 {
 	c->timer = sd_event_source_disable_unref(c->timer);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *data);
 
-static void start_timer(struct conn *c, uint64_t us)
+void gatt__start_timer(struct conn *c, uint64_t us)
 {
-	stop_timer(c);
+	gatt__stop_timer(c);
 	if (sd_event_add_time_relative(c->g->ev, &c->timer, CLOCK_MONOTONIC, us, 10000,
 				       on_timer, c) < 0)
 		log_warn("gatt: no timer: an operation may wait for bluetoothd's own time-out");
 }
 
-static struct sub *sub_find(struct conn *c, const char *path)
+struct sub *gatt__sub_find(struct conn *c, const char *path)
 {
 	for (struct sub *s = c->subs; s; s = s->next)
 		if (!strcmp(s->path, path))
@@ -183,6 +101,7 @@ static void subs_end(struct conn *c, bool report, int error)
 		struct gatt_result r = { .error = error, .op = GATT_OP_DISCONNECT,
 					 .uuid16 = s->uuid16, .handle = s->handle };
 
+		memcpy(r.mac, c->mac, 6);
 		c->subs = s->next;
 		if (report && s->cb && !s->oneshot)
 			s->cb(&r, s->user_data);
@@ -192,7 +111,7 @@ static void subs_end(struct conn *c, bool report, int error)
 
 /* ---- method calls ------------------------------------------------------------------- */
 
-static int call_done(sd_bus_message *m, struct conn *c, const char **err_name)
+int gatt__call_done(sd_bus_message *m, struct conn *c, const char **err_name)
 {
 	const sd_bus_error *e;
 
@@ -211,10 +130,10 @@ static int on_disconnect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 	const char *name = NULL;
 
 	(void)e;
-	call_done(m, c, &name);
+	gatt__call_done(m, c, &name);
 	/* our own disconnect ends the subscriptions without a report: the caller asked */
 	subs_end(c, false, 0);
-	finish(c, c->res.error);
+	gatt__finish(c, c->res.error);
 	return 0;
 }
 
@@ -228,315 +147,73 @@ static void call_disconnect(struct conn *c)
 					     on_disconnect_reply, c, "");
 	if (r < 0) {
 		subs_end(c, false, 0);
-		finish(c, c->res.error);
-	}
-}
-
-static int on_read_reply(sd_bus_message *m, void *data, sd_bus_error *e)
-{
-	struct conn *c = data;
-	const char *name;
-	const void *v;
-	size_t n;
-
-	(void)e;
-	if (call_done(m, c, &name) < 0 || sd_bus_message_read_array(m, 'y', &v, &n) < 0) {
-		c->read_path[0] = '\0';
-		finish(c, GATT_ERR_READ);
-		return 0;
-	}
-	if (n > GATT_BUF_MAX - 1)
-		n = GATT_BUF_MAX - 1;
-	c->res.buf[0] = (uint8_t)n;
-	memcpy(c->res.buf + 1, v, n);
-	finish(c, GATT_OK);
-	return 0;
-}
-
-static int on_write_reply(sd_bus_message *m, void *data, sd_bus_error *e)
-{
-	struct conn *c = data;
-	const char *name;
-
-	(void)e;
-	finish(c, call_done(m, c, &name) < 0 ? GATT_ERR_WRITE : GATT_OK);
-	return 0;
-}
-
-static void notify_step(struct conn *c);
-
-static int on_notify_reply(sd_bus_message *m, void *data, sd_bus_error *e)
-{
-	struct conn *c = data;
-	struct job *j = c->queue;
-	const char *name;
-	unsigned int i = j->done++;
-
-	(void)e;
-	if (call_done(m, c, &name) == 0) {
-		struct sub *s = sub_find(c, j->targets[i]);
-
-		j->ok++;
-		if (base_op(j) == GATT_OP_UNSUBSCRIBE && s) {
-			for (struct sub **pp = &c->subs; *pp; pp = &(*pp)->next)
-				if (*pp == s) {
-					*pp = s->next;
-					free(s);
-					break;
-				}
-		} else if (base_op(j) == GATT_OP_SUBSCRIBE && !s && (s = calloc(1, sizeof(*s)))) {
-			snprintf(s->path, sizeof(s->path), "%s", j->targets[i]);
-			s->uuid16 = bluez_uuid16(j->chr);
-			s->handle = j->target_handle[i];
-			/* a one-shot subscribe delivers its first notification as its result */
-			s->oneshot = oneshot(j);
-			s->cb = j->cb;
-			s->user_data = j->user_data;
-			s->next = c->subs;
-			c->subs = s;
-		}
-		if (base_op(j) == GATT_OP_SUBSCRIBE || base_op(j) == GATT_OP_UNSUBSCRIBE) {
-			size_t at = 1 + 2 * (j->ok - 1);
-
-			if (at + 2 <= GATT_BUF_MAX) {
-				c->res.buf[at] = (uint8_t)(j->target_handle[i] >> 8);
-				c->res.buf[at + 1] = (uint8_t)j->target_handle[i];
-				c->res.buf[0] = (uint8_t)(at + 1);
-			}
-		}
-	}
-	notify_step(c);
-	return 0;
-}
-
-/* StartNotify/StopNotify on the next target; the result when all are done. */
-static void notify_step(struct conn *c)
-{
-	struct job *j = c->queue;
-	bool start = base_op(j) == GATT_OP_SUBSCRIBE;
-	int r;
-
-	if (j->done < j->n_targets) {
-		c->state = CONN_CALLING;
-		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE,
-					     j->targets[j->done], "org.bluez.GattCharacteristic1",
-					     start ? "StartNotify" : "StopNotify", on_notify_reply,
-					     c, "");
-		if (r < 0) {
-			j->done = j->n_targets;
-			j->ok = 0;
-		} else {
-			return;
-		}
-	}
-	if (!j->ok) {
-		finish(c, GATT_ERR_NOTIFY);
-		return;
-	}
-	if (start && oneshot(j)) {
-		/* the seed's op 13: the first notification is the result, within 15 s */
-		c->state = CONN_WAIT_NOTIFY;
-		start_timer(c, c->g->notify_timeout_us);
-		return;
-	}
-	finish(c, GATT_OK);
-}
-
-/* ---- the operations -------------------------------------------------------------- */
-
-/* The entry of a UUID in an op 6/7 list: [bits][UUID little-endian]. */
-static size_t put_uuid(uint8_t *p, size_t room, const char *uuid)
-{
-	uint8_t be[16];
-	size_t k = 0, n;
-	bool base = !strcmp(uuid + 8, "-0000-1000-8000-00805f9b34fb");
-
-	for (const char *s = uuid; *s && k < 16; s += 2) {
-		if (*s == '-')
-			s++;
-		be[k++] = (uint8_t)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
-	}
-	n = !base ? 16 : (be[0] || be[1]) ? 4 : 2;
-	if (room < 1 + n)
-		return 0;
-	p[0] = (uint8_t)(n * 8);
-	/* the base-UUID forms are the low 16/32 bits of the first group */
-	for (size_t i = 0; i < n; i++)
-		p[1 + i] = be[(base ? 4 : 16) - 1 - i];
-	return 1 + n;
-}
-
-/* Objects of @kind under @parent in handle order: the next one after handle @after. */
-static const struct bluez_obj *next_by_handle(struct gatt *g, enum bluez_kind kind,
-					      const char *parent, int after)
-{
-	const struct bluez_obj *best = NULL;
-
-	for (const struct bluez_obj *o = NULL; (o = bluez_next(g->bz, o, kind, parent));)
-		if (obj_handle(o) > after && (!best || obj_handle(o) < obj_handle(best)))
-			best = o;
-	return best;
-}
-
-static void list_objects(struct conn *c, enum bluez_kind kind, const char *parent)
-{
-	uint8_t *b = c->res.buf;
-	size_t len = 1; /* after the count */
-	int after = -1, count = 0;
-	const struct bluez_obj *o;
-
-	while ((o = next_by_handle(c->g, kind, parent, after))) {
-		size_t n = put_uuid(b + 1 + len, GATT_BUF_MAX - 1 - len, o->uuid);
-
-		after = obj_handle(o);
-		if (!n || (kind == BLUEZ_CHAR && len + n + 3 > GATT_BUF_MAX - 1))
-			break;
-		len += n;
-		if (kind == BLUEZ_CHAR) {
-			uint16_t h = value_handle(o);
-
-			b[1 + len] = o->props;
-			b[2 + len] = (uint8_t)h;
-			b[3 + len] = (uint8_t)(h >> 8);
-			len += 3;
-		}
-		count++;
-	}
-	b[0] = (uint8_t)len;
-	b[1] = (uint8_t)count;
-}
-
-static const struct bluez_obj *find_service(struct conn *c, const char *uuid)
-{
-	for (const struct bluez_obj *o = NULL;
-	     (o = bluez_next(c->g->bz, o, BLUEZ_SERVICE_OBJ, c->dev));)
-		if (!strcmp(o->uuid, uuid))
-			return o;
-	return NULL;
-}
-
-/* The op's characteristics: by handle anywhere on the device, or by UUID in the service.
- * Returns how many (up to TARGETS_MAX), or a negative seed error. */
-static int find_chars(struct conn *c, const struct bluez_obj *out[TARGETS_MAX])
-{
-	struct job *j = c->queue;
-	const struct bluez_obj *svc = NULL;
-	int n = 0;
-
-	if (j->ctx.handle >= 0) {
-		for (const struct bluez_obj *s = NULL;
-		     (s = bluez_next(c->g->bz, s, BLUEZ_SERVICE_OBJ, c->dev));)
-			for (const struct bluez_obj *o = NULL;
-			     (o = bluez_next(c->g->bz, o, BLUEZ_CHAR, s->path));)
-				if (value_handle(o) == j->ctx.handle ||
-				    obj_handle(o) == j->ctx.handle) {
-					out[0] = o;
-					snprintf(j->chr, sizeof(j->chr), "%s", o->uuid);
-					return 1;
-				}
-		return -GATT_ERR_NO_CHAR;
-	}
-	svc = find_service(c, j->svc);
-	if (!svc)
-		return -GATT_ERR_NO_SERVICE;
-	for (const struct bluez_obj *o = NULL;
-	     n < TARGETS_MAX && (o = bluez_next(c->g->bz, o, BLUEZ_CHAR, svc->path));)
-		if (!strcmp(o->uuid, j->chr))
-			out[n++] = o;
-	return n ? n : -GATT_ERR_NO_CHAR;
-}
-
-static void execute(struct conn *c)
-{
-	struct job *j = c->queue;
-	const struct bluez_obj *chr[TARGETS_MAX];
-	sd_bus_message *m = NULL;
-	int n, r = 0, op = base_op(j);
-
-	stop_timer(c);
-	if (op == GATT_OP_SERVICES) {
-		list_objects(c, BLUEZ_SERVICE_OBJ, c->dev);
-		finish(c, GATT_OK);
-		return;
-	}
-	if (op == GATT_OP_CHARS) {
-		const struct bluez_obj *svc = find_service(c, j->svc);
-
-		if (!svc) {
-			finish(c, GATT_ERR_NO_SERVICE);
-			return;
-		}
-		list_objects(c, BLUEZ_CHAR, svc->path);
-		finish(c, GATT_OK);
-		return;
-	}
-	n = find_chars(c, chr);
-	if (n < 0) {
-		finish(c, -n);
-		return;
-	}
-	c->res.uuid16 = bluez_uuid16(chr[0]->uuid);
-	c->res.handle = value_handle(chr[0]);
-	c->state = CONN_CALLING;
-	switch (op) {
-	case GATT_OP_READ:
-		if (!(chr[0]->props & BLUEZ_PROP_READ)) {
-			finish(c, GATT_ERR_READ);
-			return;
-		}
-		snprintf(c->read_path, sizeof(c->read_path), "%s", chr[0]->path);
-		r = sd_bus_message_new_method_call(c->g->bus, &m, BLUEZ_SERVICE, chr[0]->path,
-						   "org.bluez.GattCharacteristic1", "ReadValue");
-		if (r >= 0)
-			r = sd_bus_message_append(m, "a{sv}", 0);
-		if (r >= 0)
-			r = sd_bus_call_async(c->g->bus, &c->call, m, on_read_reply, c, 0);
-		break;
-	case GATT_OP_WRITE: {
-		/* the seed: with response if asked and the characteristic can, else without */
-		bool req = (chr[0]->props & BLUEZ_PROP_WRITE) &&
-			   (j->ctx.response || !(chr[0]->props & BLUEZ_PROP_WRITE_NR));
-
-		if (!(chr[0]->props & (BLUEZ_PROP_WRITE | BLUEZ_PROP_WRITE_NR))) {
-			finish(c, GATT_ERR_NOT_WRITABLE);
-			return;
-		}
-		r = sd_bus_message_new_method_call(c->g->bus, &m, BLUEZ_SERVICE, chr[0]->path,
-						   "org.bluez.GattCharacteristic1", "WriteValue");
-		if (r >= 0)
-			r = sd_bus_message_append_array(m, 'y', j->ctx.buf + 1, j->ctx.buf[0]);
-		if (r >= 0)
-			r = sd_bus_message_append(m, "a{sv}", 1, "type", "s",
-						  req ? "request" : "command");
-		if (r >= 0)
-			r = sd_bus_call_async(c->g->bus, &c->call, m, on_write_reply, c, 0);
-		break;
-	}
-	case GATT_OP_SUBSCRIBE:
-	case GATT_OP_UNSUBSCRIBE:
-		j->n_targets = 0;
-		for (int i = 0; i < n; i++) {
-			if (op == GATT_OP_SUBSCRIBE &&
-			    !(chr[i]->props & (BLUEZ_PROP_NOTIFY | BLUEZ_PROP_INDICATE)))
-				continue;
-			snprintf(j->targets[j->n_targets], BLUEZ_PATH_MAX, "%s", chr[i]->path);
-			j->target_handle[j->n_targets++] = value_handle(chr[i]);
-		}
-		c->res.buf[0] = 0;
-		notify_step(c);
-		return;
-	default:
-		r = -EINVAL;
-		break;
-	}
-	sd_bus_message_unref(m);
-	if (r < 0) {
-		log_warn("gatt: D-Bus call failed: %s", strerror(-r));
-		finish(c, op == GATT_OP_WRITE ? GATT_ERR_WRITE : GATT_ERR_READ);
+		gatt__finish(c, c->res.error);
 	}
 }
 
 /* ---- connecting ------------------------------------------------------------------- */
+
+static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e);
+
+static void stop_discovery(struct conn *c)
+{
+	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
+
+	if (c->discovering && a)
+		sd_bus_call_method_async(c->g->bus, NULL, BLUEZ_SERVICE, a->path,
+					 "org.bluez.Adapter1", "StopDiscovery", NULL, NULL, "");
+	c->discovering = false;
+}
+
+/* The device turned up in our discovery: connect to it. */
+static void connect_found(struct conn *c, const struct bluez_obj *d)
+{
+	stop_discovery(c);
+	snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+	if (sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, d->path,
+				     "org.bluez.Device1", "Connect", on_connect_reply, c, "") < 0)
+		gatt__finish(c, GATT_ERR_CONNECT);
+}
+
+static int on_discovery_reply(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct conn *c = data;
+	const char *name = NULL;
+	const struct bluez_obj *d;
+
+	(void)e;
+	/* InProgress: someone else's discovery finds it as well */
+	if (gatt__call_done(m, c, &name) < 0 && strcmp(name, "org.bluez.Error.InProgress")) {
+		gatt__stop_timer(c);
+		gatt__finish(c, GATT_ERR_CONNECT);
+		return 0;
+	}
+	c->discovering = true;
+	if ((d = device(c)))
+		connect_found(c, d);
+	return 0;
+}
+
+/* bluetoothd without experimental features has no ConnectDevice: a short LE discovery
+ * (filtered, so a non-discoverable peer is reported too), then Device1.Connect. */
+static void discover(struct conn *c)
+{
+	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
+	int r = -ENODEV;
+
+	if (a) {
+		sd_bus_call_method_async(c->g->bus, NULL, BLUEZ_SERVICE, a->path,
+					 "org.bluez.Adapter1", "SetDiscoveryFilter", NULL, NULL,
+					 "a{sv}", 1, "Transport", "s", "le");
+		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, a->path,
+					     "org.bluez.Adapter1", "StartDiscovery",
+					     on_discovery_reply, c, "");
+	}
+	if (r < 0) {
+		gatt__stop_timer(c);
+		gatt__finish(c, GATT_ERR_CONNECT);
+	}
+}
 
 static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 {
@@ -545,10 +222,17 @@ static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 	const struct bluez_obj *d;
 
 	(void)e;
-	if (call_done(m, c, &name) < 0) {
+	if (gatt__call_done(m, c, &name) < 0) {
 		char mac[18];
 
 		mac_str(c->mac, mac);
+		if (name && !strcmp(name, "org.freedesktop.DBus.Error.UnknownMethod") &&
+		    !c->discovering) {
+			log_info("gatt: %s: bluetoothd has no ConnectDevice (not run with -E): "
+				 "discovering it first", mac);
+			discover(c);
+			return 0;
+		}
 		if (name && !strcmp(name, "org.bluez.Error.AlreadyExists")) {
 			/* bluetoothd knew it after all (its signal was not in yet) */
 			const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
@@ -563,8 +247,8 @@ static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 				return 0;
 		}
 		log_notice("gatt: %s: could not connect (%s)", mac, name);
-		stop_timer(c);
-		finish(c, GATT_ERR_CONNECT);
+		gatt__stop_timer(c);
+		gatt__finish(c, GATT_ERR_CONNECT);
 		return 0;
 	}
 	if (sd_bus_message_read(m, "o", &path) > 0)
@@ -573,7 +257,7 @@ static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 	if (d) {
 		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
 		if (d->connected && d->resolved)
-			execute(c);
+			gatt__execute(c);
 	}
 	/* else: Connected and ServicesResolved come as signals (on_device) */
 	return 0;
@@ -589,15 +273,15 @@ static void connect_dev(struct conn *c)
 	if (!a) {
 		log_notice("gatt: no powered Bluetooth adapter%s%s in bluetoothd",
 			   c->g->adapter ? " " : "", c->g->adapter ? c->g->adapter : "");
-		finish(c, GATT_ERR_CONNECT);
+		gatt__finish(c, GATT_ERR_CONNECT);
 		return;
 	}
 	c->state = CONN_CONNECTING;
-	start_timer(c, c->g->connect_timeout_us);
+	gatt__start_timer(c, c->g->connect_timeout_us);
 	if (d) {
 		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
 		if (d->connected && d->resolved) {
-			execute(c);
+			gatt__execute(c);
 			return;
 		}
 		if (d->connected)
@@ -615,8 +299,8 @@ static void connect_dev(struct conn *c)
 					     c->queue->ctx.addr_type & 1 ? "random" : "public");
 	}
 	if (r < 0) {
-		stop_timer(c);
-		finish(c, GATT_ERR_CONNECT);
+		gatt__stop_timer(c);
+		gatt__finish(c, GATT_ERR_CONNECT);
 	}
 }
 
@@ -636,7 +320,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 	if (c->state == CONN_WAIT_NOTIFY) {
 		log_info("gatt: %s: no notification within %llu ms", mac,
 			 (unsigned long long)(c->g->notify_timeout_us / 1000));
-		finish(c, GATT_ERR_NOTIFY_TIMEOUT);
+		gatt__finish(c, GATT_ERR_NOTIFY_TIMEOUT);
 		return 0;
 	}
 	if (c->state == CONN_CONNECTING) {
@@ -648,7 +332,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 			sd_bus_call_method_async(c->g->bus, NULL, BLUEZ_SERVICE, c->dev,
 						 "org.bluez.Device1", "Disconnect", NULL, NULL, "");
 		c->res.error = GATT_ERR_CONNECT;
-		finish(c, GATT_ERR_CONNECT);
+		gatt__finish(c, GATT_ERR_CONNECT);
 	}
 	return 0;
 }
@@ -662,7 +346,7 @@ static void complete(struct conn *c)
 
 	c->queue = j->next;
 	c->state = CONN_IDLE;
-	stop_timer(c);
+	gatt__stop_timer(c);
 	c->call = sd_bus_slot_unref(c->call);
 	c->read_path[0] = '\0';
 	if (j->cb)
@@ -672,15 +356,16 @@ static void complete(struct conn *c)
 }
 
 /* The current job ends with @error; a one-shot first disconnects. */
-static void finish(struct conn *c, int error)
+void gatt__finish(struct conn *c, int error)
 {
 	struct job *j = c->queue;
 	const struct bluez_obj *d;
 
 	c->res.error = error;
 	c->res.op = base_op(j);
-	stop_timer(c);
+	gatt__stop_timer(c);
 	c->call = sd_bus_slot_unref(c->call);
+	stop_discovery(c);
 	d = device(c);
 	if (c->state != CONN_CLOSING && d && d->connected &&
 	    (oneshot(j) || base_op(j) == GATT_OP_DISCONNECT)) {
@@ -697,12 +382,13 @@ static void begin(struct conn *c)
 	const struct bluez_obj *d = device(c);
 
 	memset(&c->res, 0, sizeof(c->res));
+	memcpy(c->res.mac, c->mac, 6);
 	c->res.op = base_op(j);
 	c->res.uuid16 = j->chr[0] ? bluez_uuid16(j->chr) : 0;
 	if (d)
 		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
 	if (base_op(j) == GATT_OP_DISCONNECT) {
-		finish(c, GATT_OK); /* disconnects if connected */
+		gatt__finish(c, GATT_OK); /* disconnects if connected */
 		return;
 	}
 	connect_dev(c);
@@ -724,7 +410,7 @@ static void conn_free(struct conn *c)
 		free(j);
 	}
 	subs_end(c, false, 0);
-	stop_timer(c);
+	gatt__stop_timer(c);
 	sd_bus_slot_unref(c->call);
 	free(c);
 }
@@ -754,8 +440,12 @@ static void on_device(void *data, const struct bluez_obj *d)
 	if (!c)
 		return;
 	snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+	if (c->state == CONN_CONNECTING && c->discovering && !c->call) {
+		connect_found(c, d);
+		return;
+	}
 	if (c->state == CONN_CONNECTING && d->connected && d->resolved && !c->call) {
-		execute(c);
+		gatt__execute(c);
 		return;
 	}
 	if (d->connected || c->state == CONN_CLOSING || c->state == CONN_CONNECTING)
@@ -770,7 +460,7 @@ static void on_device(void *data, const struct bluez_obj *d)
 		subs_end(c, true, reason);
 		if (c->state == CONN_CALLING || c->state == CONN_WAIT_NOTIFY) {
 			c->state = CONN_CLOSING; /* no Disconnect of ours: the link is down */
-			finish(c, GATT_ERR_DISCONNECTED);
+			gatt__finish(c, GATT_ERR_DISCONNECTED);
 		} else if (c->state == CONN_IDLE) {
 			start_next(c);
 		}
@@ -785,7 +475,7 @@ static void on_value(void *data, const struct bluez_obj *chr, const uint8_t *v, 
 	struct gatt_result r = { .op = GATT_OP_NOTIFICATION };
 
 	for (c = g->conns; c; c = c->next)
-		if ((s = sub_find(c, chr->path)))
+		if ((s = gatt__sub_find(c, chr->path)))
 			break;
 	if (!c)
 		return;
@@ -800,11 +490,12 @@ static void on_value(void *data, const struct bluez_obj *chr, const uint8_t *v, 
 		c->res.buf[0] = (uint8_t)len;
 		memcpy(c->res.buf + 1, v, len);
 		c->res.handle = s->handle;
-		finish(c, GATT_OK);
+		gatt__finish(c, GATT_OK);
 		return;
 	}
 	if (!s->cb)
 		return;
+	memcpy(r.mac, c->mac, 6);
 	r.uuid16 = s->uuid16;
 	r.handle = s->handle;
 	r.buf[0] = (uint8_t)len;
@@ -828,7 +519,7 @@ static void on_presence(void *data, bool present)
 							      : GATT_ERR_DISCONNECTED;
 
 			c->state = CONN_CLOSING;
-			finish(c, err);
+			gatt__finish(c, err);
 		} else {
 			start_next(c);
 		}
@@ -965,7 +656,7 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 	}
 	/* started from the loop, not from here: a caller's gatt_run() never calls back */
 	if (c->state == CONN_IDLE && c->queue == j)
-		start_timer(c, 0);
+		gatt__start_timer(c, 0);
 	return 0;
 }
 

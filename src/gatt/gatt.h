@@ -58,6 +58,8 @@ struct gatt_ctx {
 };
 
 struct gatt_result {
+	uint8_t mac[6];          /* the peer (the seed's callback has one context; we serve
+				  * several callers) */
 	int error;               /* enum gatt_err, or an HCI reason with op 5 */
 	int op;                  /* op mod 10, or 103 */
 	uint16_t uuid16;

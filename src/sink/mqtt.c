@@ -404,9 +404,20 @@ static void out_stop(void *sink)
 	mqtt__drop_io(m);
 }
 
+/* a deferred command result goes where the command's reply went */
+static void out_result(void *sink, const char *json)
+{
+	struct mqtt_sink *m = sink;
+	char topic[TOPIC_MAX + 32];
+
+	snprintf(topic, sizeof(topic), "%sRESULT", m->t_stat);
+	publish(m, topic, json, strlen(json), 0, false, false);
+}
+
 const struct sink_ops mqtt_sink_ops = {
 	.sensor = out_sensor,
 	.state = out_state,
+	.result = out_result,
 	.adv = out_adv,
 	.stop = out_stop,
 };

@@ -18,6 +18,8 @@ struct sink_ops {
 	void (*sensor)(void *sink, const char *json, enum report_kind kind);
 	/* the STATE message, at TelePeriod (tele/<topic>/STATE) */
 	void (*state)(void *sink, const char *json);
+	/* a command's deferred result (stat/<topic>/RESULT): the GATT commands' outcome */
+	void (*result)(void *sink, const char *json);
 	/* every advertisement heard by this node's own sources (not injected ones) */
 	void (*adv)(void *sink, const struct adv *adv);
 	/* the loop is about to stop: last words (LWT Offline, flush) */

@@ -102,18 +102,25 @@ enum MHD_Result web__route_log(struct web *w, struct MHD_Connection *c, struct w
 
 /* ---- commands ------------------------------------------------------------------------- */
 
+/* a command's result as Tasmota's console shows it */
+static void result_line(struct web *w, const char *json)
+{
+	char topic_line[128];
+
+	snprintf(topic_line, sizeof(topic_line), "RSL: stat/%s/RESULT = ",
+		 w->o.topic ? w->o.topic : "mi32");
+	web__log(w, topic_line, json);
+}
+
 static enum MHD_Result run_command(struct web *w, struct MHD_Connection *c, const char *line)
 {
 	char *reply = malloc(CMD_REPLY_MAX);
-	char topic_line[128];
 
 	if (!reply)
 		return web__reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	web__log(w, "CMD: ", line);
 	commands_exec(w->cmds, line, reply, CMD_REPLY_MAX);
-	snprintf(topic_line, sizeof(topic_line), "RSL: stat/%s/RESULT = ",
-		 w->o.topic ? w->o.topic : "mi32");
-	web__log(w, topic_line, reply);
+	result_line(w, reply);
 	return web__reply_buf(c, MHD_HTTP_OK, "application/json", reply, strlen(reply),
 			      MHD_RESPMEM_MUST_FREE);
 }
@@ -182,7 +189,13 @@ static void out_state(void *sink, const char *json)
 	log_message(sink, "STATE", json);
 }
 
+static void out_result(void *sink, const char *json)
+{
+	result_line(sink, json);
+}
+
 const struct sink_ops web_ops = {
 	.sensor = out_sensor,
 	.state = out_state,
+	.result = out_result,
 };

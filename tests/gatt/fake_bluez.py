@@ -10,7 +10,7 @@ StartNotify and StopNotify; notifications are Value PropertiesChanged signals. E
 ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
 
 Tests script the peers through test.Control at /test: AddPeer, AddService, AddChar,
-SetFail, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
+SetFail, SetAutoNotify, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
 import os
 import sys
 
@@ -76,6 +76,11 @@ class Obj(dbus.service.Object):
     def ConnectDevice(self, args, ok, err):
         mac = str(args["Address"]).upper()
         self.fake.log("ConnectDevice", mac, str(args.get("AddressType", "")))
+        if not self.fake.experimental:
+            # bluetoothd without -E does not have the method at all
+            err(BluezError("org.freedesktop.DBus.Error.UnknownMethod",
+                           "Unknown method ConnectDevice"))
+            return
         peer = self.fake.peers.get(mac)
         if peer is None:
             err(BluezError("org.bluez.Error.Failed", "Page Timeout"))
@@ -84,6 +89,21 @@ class Obj(dbus.service.Object):
             err(BluezError("org.bluez.Error.AlreadyExists", "Already Exists"))
             return
         self.fake.connect(peer, lambda: ok(dbus.ObjectPath(peer["path"])), err)
+
+    @dbus.service.method(ADAPTER, in_signature="a{sv}", out_signature="")
+    def SetDiscoveryFilter(self, args):
+        self.fake.log("SetDiscoveryFilter", str(args.get("Transport", "")))
+
+    @dbus.service.method(ADAPTER, in_signature="", out_signature="")
+    def StartDiscovery(self):
+        self.fake.log("StartDiscovery")
+        # every peer in range shows up (a filtered discovery reports them all)
+        for peer in self.fake.peers.values():
+            GLib.timeout_add(20, lambda p=peer: self.fake.export_device(p) and False)
+
+    @dbus.service.method(ADAPTER, in_signature="", out_signature="")
+    def StopDiscovery(self):
+        self.fake.log("StopDiscovery")
 
     # Device1
     @dbus.service.method(DEVICE, in_signature="", out_signature="",
@@ -131,6 +151,10 @@ class Obj(dbus.service.Object):
         if "notify" not in ch["flags"] and "indicate" not in ch["flags"]:
             raise BluezError("org.bluez.Error.NotSupported", "Notify not supported")
         self.set(Notifying=True)
+        if ch.get("auto") is not None:
+            # a sensor that notifies by itself soon after the subscription (LYWSD03MMC)
+            GLib.timeout_add(50, lambda: self.props.get("Notifying") and self.set(
+                Value=dbus.Array(ch["auto"], signature="y")) and False)
 
     @dbus.service.method(CHAR, in_signature="", out_signature="")
     def StopNotify(self):
@@ -201,6 +225,11 @@ class Control(dbus.service.Object):
         method, error = method_and_error.split("=", 1)
         self._find(mac, uuid)["fail"][method] = error
 
+    @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
+    def SetAutoNotify(self, mac, uuid, value):
+        """notify @value (hex) by itself 50 ms after each StartNotify"""
+        self._find(mac, uuid)["auto"] = bytes.fromhex(value)
+
     @dbus.service.method(CONTROL, in_signature="ssqs", out_signature="b")
     def Notify(self, mac, uuid, handle, value):
         """handle: the declaration handle (0: the first with that UUID); value in hex"""
@@ -221,6 +250,11 @@ class Control(dbus.service.Object):
         """the writes as "hex/type" joined by spaces"""
         return " ".join("%s/%s" % (v.hex(), k) for v, k in self._find(mac, uuid)["written"])
 
+    @dbus.service.method(CONTROL, in_signature="b", out_signature="")
+    def SetExperimental(self, on):
+        """bluetoothd -E: Adapter1.ConnectDevice exists (default)"""
+        self.fake.experimental = bool(on)
+
     @dbus.service.method(CONTROL, in_signature="", out_signature="s")
     def Calls(self):
         """every call so far, "Method arg" joined by ';'"""
@@ -235,6 +269,7 @@ class Fake:
         self.by_path = {}
         self.chars = {}
         self.calls = []
+        self.experimental = True
         self.root = Root(self)
         self.control = Control(self)
         self.add(ADAPTER_PATH, ADAPTER, {"Address": "00:AA:01:00:00:00", "Powered": True})

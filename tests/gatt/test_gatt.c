@@ -313,6 +313,32 @@ static void connect_errors(void **state)
 	assert_int_equal(calls(t, "Disconnect A4:C1:38:00:00:02"), 1);
 }
 
+/* bluetoothd without -E: no ConnectDevice, so a filtered LE discovery finds the peer */
+static void connect_by_discovery(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetExperimental", "b", 0), 0);
+	add_peer(t, "ok");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].buf[1], 0x39);
+	assert_int_equal(calls(t, "SetDiscoveryFilter le"), 1);
+	assert_int_equal(calls(t, "StartDiscovery"), 1);
+	assert_int_equal(calls(t, "StopDiscovery"), 1);
+	assert_int_equal(calls(t, "Connect " PEER), 1);
+	/* a peer nobody finds: the connect time-out, and the discovery is stopped */
+	gatt_ctx_init(&c, (const uint8_t[]){ 1, 2, 3, 4, 5, 6 }, 0, SVC_BAT, CHR_BAT,
+		      GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].error, GATT_ERR_CONNECT);
+	assert_int_equal(calls(t, "StopDiscovery"), 2);
+}
+
 /* ---- 3 subscribe, 103 notifications, 4 unsubscribe --------------------------------- */
 
 static void subscribe_ops(void **state)
@@ -336,6 +362,7 @@ static void subscribe_ops(void **state)
 	assert_int_equal(t->res[1].error, 0);
 	assert_int_equal(t->res[1].uuid16, 0xCCC1);
 	assert_int_equal(t->res[1].handle, 0x35);
+	assert_memory_equal(t->res[1].mac, peer_mac, 6);
 	assert_int_equal(t->res[1].buf[0], 5);
 	assert_memory_equal(t->res[1].buf + 1, "\x5a\x0a\x32\xb8\x0b", 5);
 	assert_true(notify(t, 0x37, "01"));
@@ -578,6 +605,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(write_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(lookup_and_read_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(connect_by_discovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(subscribe_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnects, setup, teardown),

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* gatt_int.h — what gatt.c (the queue, connecting, bluetoothd's events, the bus) and
+ * gatt_ops.c (the operations on a connected peer) share. Not for other folders. */
+#ifndef MI32_GATT_INT_H
+#define MI32_GATT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "gatt/bluez.h"
+#include "gatt/gatt.h"
+
+#define TARGETS_MAX 16 /* characteristics with one UUID in one service (op 3/4) */
+
+enum conn_state {
+	CONN_IDLE,
+	CONN_CONNECTING,    /* waiting for Connected + ServicesResolved */
+	CONN_CALLING,       /* a method call of the current op is in flight */
+	CONN_WAIT_NOTIFY,   /* op 13: waiting for the first notification */
+	CONN_CLOSING,       /* one-shot: our Disconnect is in flight */
+};
+
+struct job {
+	struct job *next;
+	struct gatt_ctx ctx;
+	char svc[BLUEZ_UUID_LEN], chr[BLUEZ_UUID_LEN];
+	gatt_fn cb;
+	void *user_data;
+	/* op 3/4: the characteristics being (un)subscribed, one call at a time */
+	char targets[TARGETS_MAX][BLUEZ_PATH_MAX];
+	uint16_t target_handle[TARGETS_MAX];
+	unsigned int n_targets, done, ok;
+};
+
+struct sub {
+	struct sub *next;
+	char path[BLUEZ_PATH_MAX];
+	uint16_t uuid16, handle;
+	gatt_fn cb;             /* NULL: cancelled */
+	void *user_data;
+	bool oneshot;           /* op 13's: its first notification is the op's result */
+};
+
+struct conn {
+	struct conn *next;
+	struct gatt *g;
+	uint8_t mac[6];
+	char dev[BLUEZ_PATH_MAX];     /* device path once bluetoothd has it */
+	enum conn_state state;
+	struct job *queue;            /* head = the running job */
+	sd_bus_slot *call;
+	sd_event_source *timer;
+	struct gatt_result res;
+	char read_path[BLUEZ_PATH_MAX]; /* ReadValue in flight: its Value echo is not a notification */
+	bool discovering;             /* our discovery looks for the device (no ConnectDevice) */
+	struct sub *subs;
+};
+
+struct gatt {
+	sd_event *ev;
+	sd_bus *bus;
+	struct bluez *bz;
+	char *bus_address;
+	char *adapter;
+	uint64_t connect_timeout_us, notify_timeout_us;
+	struct conn *conns;
+};
+
+static inline int base_op(const struct job *j)
+{
+	return j->ctx.op % GATT_OP_ONESHOT;
+}
+
+static inline bool oneshot(const struct job *j)
+{
+	return j->ctx.op > GATT_OP_ONESHOT;
+}
+
+/* gatt.c */
+/* The current job ends with @error (a one-shot disconnects first); its callback runs. */
+void gatt__finish(struct conn *c, int error);
+void gatt__start_timer(struct conn *c, uint64_t us);
+void gatt__stop_timer(struct conn *c);
+/* A method reply: 0, or -EIO with the D-Bus error's name in @err_name (logged). */
+int gatt__call_done(sd_bus_message *m, struct conn *c, const char **err_name);
+struct sub *gatt__sub_find(struct conn *c, const char *path);
+
+/* gatt_ops.c */
+/* Run the current job on the connected, resolved peer. */
+void gatt__execute(struct conn *c);
+
+#endif
