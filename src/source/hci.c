@@ -21,18 +21,8 @@
 #include "source/hci_event.h"
 
 /* Kernel ABI (include/net/bluetooth/hci_sock.h); defined here to avoid libbluetooth. */
-#ifndef AF_BLUETOOTH
-#define AF_BLUETOOTH 31
-#endif
-#define MI32_BTPROTO_HCI 1
 #define MI32_SOL_HCI 0
 #define MI32_HCI_FILTER 2
-
-struct mi32_sockaddr_hci {
-	sa_family_t hci_family;
-	unsigned short hci_dev;
-	unsigned short hci_channel;
-};
 
 struct mi32_hci_filter {
 	uint32_t type_mask;
@@ -149,7 +139,6 @@ const char *hci_status_str(uint8_t status)
 
 int hci_open_socket(uint16_t dev, int channel, char err[static 256])
 {
-	struct mi32_sockaddr_hci sa;
 	int fd, e;
 
 	err[0] = '\0';
@@ -157,25 +146,11 @@ int hci_open_socket(uint16_t dev, int channel, char err[static 256])
 		snprintf(err, 256, "unknown HCI channel %d", channel);
 		return -EINVAL;
 	}
-	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, MI32_BTPROTO_HCI);
-	if (fd < 0) {
-		e = errno;
-		if (e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
-			snprintf(err, 256, "this kernel has no Bluetooth support "
-					   "(socket(AF_BLUETOOTH): %s)", strerror(e));
-		else
-			snprintf(err, 256, "cannot open an HCI socket: %s", strerror(e));
-		return -e;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.hci_family = AF_BLUETOOTH;
-	sa.hci_dev = dev;
-	sa.hci_channel = (unsigned short)channel;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	fd = source__hci_socket(dev, (unsigned short)channel, "an HCI socket", err);
+	if (fd < 0 && !err[0]) {
 		char exe[160];
 
-		e = errno;
-		close(fd);
+		e = -fd;
 		if (e == EPERM || e == EACCES)
 			snprintf(err, 256, "the HCI %s channel needs CAP_NET_ADMIN and "
 					   "CAP_NET_RAW: run as root or setcap "
@@ -192,8 +167,9 @@ int hci_open_socket(uint16_t dev, int channel, char err[static 256])
 					   "bluetooth)", dev);
 		else
 			snprintf(err, 256, "cannot bind to hci%u: %s", dev, strerror(e));
-		return -e;
 	}
+	if (fd < 0)
+		return fd;
 	if (channel == HCI_CHANNEL_RAW) {
 		/* A raw socket starts with a filter that passes nothing. */
 		struct mi32_hci_filter f = {

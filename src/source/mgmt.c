@@ -1,52 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* mgmt.c — Bluetooth Management API source. Packet layouts and command semantics follow
- * BlueZ doc/mgmt-api.txt; kernel behaviour noted where it matters is from
- * net/bluetooth/mgmt.c. One command is in flight at a time; each answer (Command
+/* mgmt.c — Bluetooth Management API source: the command sequence that sets the adapter up
+ * and keeps it scanning, and the events that steer it. Command semantics follow BlueZ
+ * doc/mgmt-api.txt (the bytes are in mgmt_wire.c); kernel behaviour noted where it matters
+ * is from net/bluetooth/mgmt.c. One command is in flight at a time; each answer (Command
  * Complete / Command Status with the matching opcode) picks the next step. The socket is
  * the only thing that talks to the kernel, so tests play the kernel over a socketpair. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "util/clock.h"
-#include "util/exe.h"
 #include "util/rd.h"
 #include "util/wr.h"
 #include "source/mgmt.h"
+#include "source/mgmt_wire.h"
 
-/* Kernel ABI (include/net/bluetooth/hci_sock.h); defined here to avoid libbluetooth. */
-#ifndef AF_BLUETOOTH
-#define AF_BLUETOOTH 31
-#endif
-#define MI32_BTPROTO_HCI 1
-#define MI32_HCI_DEV_NONE 0xFFFF
-#define MI32_HCI_CHANNEL_CONTROL 3
-
-struct mi32_sockaddr_hci {
-	sa_family_t hci_family;
-	unsigned short hci_dev;
-	unsigned short hci_channel;
-};
-
-/* Controller settings bits (Read Controller Information). */
-#define MGMT_SETTING_POWERED (1u << 0)
-#define MGMT_SETTING_LE (1u << 9)
-
-/* Device Found address types are mgmt's own numbering, not HCI's. */
-#define MGMT_ADDR_BREDR 0
-#define MGMT_ADDR_LE_PUBLIC 1
-#define MGMT_ADDR_LE_RANDOM 2
-#define MGMT_DISCOVERY_LE 0x06 /* LE public | LE random */
-
-#define MGMT_DEV_FOUND_NOT_CONNECTABLE (1u << 2)
-#define MGMT_DEV_FOUND_SCAN_RSP (1u << 5)
-
-#define MGMT_PATTERN_SIZE 34 /* AD_Type, Offset, Length, Value[31] */
 #define MGMT_CMD_TIMEOUT_US 3000000u
 #define MGMT_MONITOR_RETRY_US 500000u
 #define MGMT_MONITOR_BUSY_TRIES 5
@@ -112,118 +81,6 @@ static struct mgmt *of(const struct source *s)
 	return (struct mgmt *)s;
 }
 
-const char *mgmt_status_str(uint8_t status)
-{
-	static const char *const names[] = {
-		"Success", "Unknown Command", "Not Connected", "Failed",
-		"Connect Failed", "Authentication Failed", "Not Paired", "No Resources",
-		"Timeout", "Already Connected", "Busy", "Rejected",
-		"Not Supported", "Invalid Parameters", "Disconnected", "Not Powered",
-		"Cancelled", "Invalid Index", "RFKilled", "Already Paired",
-		"Permission Denied",
-	};
-
-	if (status < sizeof(names) / sizeof(names[0]))
-		return names[status];
-	return "unknown status";
-}
-
-static int status_errno(uint8_t status)
-{
-	switch (status) {
-	case 0x01: /* Unknown Command */
-	case MGMT_STATUS_NOT_SUPPORTED:
-		return -EOPNOTSUPP;
-	case MGMT_STATUS_BUSY:
-		return -EBUSY;
-	case MGMT_STATUS_INVALID_PARAMS:
-		return -EINVAL;
-	case 0x0F: /* Not Powered */
-		return -ENETDOWN;
-	case MGMT_STATUS_INVALID_INDEX:
-		return -ENODEV;
-	case 0x12: /* RFKilled */
-		return -ERFKILL;
-	case 0x14: /* Permission Denied */
-		return -EACCES;
-	default:
-		return -EIO;
-	}
-}
-
-int mgmt_index_from_name(const char *name)
-{
-	char *end;
-	long v;
-
-	if (!name || strncmp(name, "hci", 3) != 0 || name[3] < '0' || name[3] > '9')
-		return -EINVAL;
-	v = strtol(name + 3, &end, 10);
-	if (*end || v < 0 || v >= MGMT_INDEX_NONE)
-		return -EINVAL;
-	return (int)v;
-}
-
-/* The kernel trusts a control socket (lets it power an adapter, add a monitor, discover)
- * only if its opener had CAP_NET_ADMIN at bind(); without it the bind still succeeds and
- * each of those commands is refused later, one by one. So ask first. */
-static bool have_net_admin(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
-
-	memset(d, 0, sizeof(d));
-	if (syscall(SYS_capget, &h, d) < 0)
-		return true; /* cannot tell: the kernel decides */
-	return d[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN);
-}
-
-int mgmt_open_socket(char err[static 256])
-{
-	struct mi32_sockaddr_hci sa;
-	int fd, e;
-
-	err[0] = '\0';
-	if (!have_net_admin()) {
-		char exe[160];
-
-		snprintf(err, 256, "the Bluetooth management socket needs CAP_NET_ADMIN: run as "
-				   "root or setcap cap_net_admin,cap_net_raw+eip %s",
-			 exe_path(exe, sizeof(exe)));
-		return -EPERM;
-	}
-	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, MI32_BTPROTO_HCI);
-	if (fd < 0) {
-		e = errno;
-		if (e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
-			snprintf(err, 256, "this kernel has no Bluetooth support "
-					   "(socket(AF_BLUETOOTH): %s)", strerror(e));
-		else
-			snprintf(err, 256, "cannot open a Bluetooth management socket: %s",
-				 strerror(e));
-		return -e;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.hci_family = AF_BLUETOOTH;
-	sa.hci_dev = MI32_HCI_DEV_NONE;
-	sa.hci_channel = MI32_HCI_CHANNEL_CONTROL;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		char exe[160];
-
-		e = errno;
-		close(fd);
-		if (e == EPERM || e == EACCES)
-			snprintf(err, 256, "the Bluetooth management socket needs CAP_NET_ADMIN: "
-					   "run as root or setcap cap_net_admin,cap_net_raw+eip %s",
-				 exe_path(exe, sizeof(exe)));
-		else
-			snprintf(err, 256, "cannot bind the Bluetooth management socket: %s",
-				 strerror(e));
-		return -e;
-	}
-	return fd;
-}
-
 struct mgmt *mgmt_new(int fd, uint16_t index, source_adv_fn cb, void *user_data,
 		      void (*destroy)(void *user_data))
 {
@@ -254,49 +111,6 @@ struct source *mgmt_source(struct mgmt *m)
 {
 	return m ? &m->src : NULL;
 }
-
-/* Write one command: header (opcode, index, length), then @param. */
-static int send_cmd(struct mgmt *m, uint16_t op, uint16_t index, const uint8_t *param,
-		    uint16_t plen)
-{
-	uint8_t pkt[MGMT_HDR_SIZE + 256];
-	struct wr w = wr_init(pkt, sizeof(pkt));
-	ssize_t n;
-
-	wr_le16(&w, op);
-	wr_le16(&w, index);
-	wr_le16(&w, plen);
-	wr_bytes(&w, param, plen);
-	if (!wr_ok(&w))
-		return -EMSGSIZE;
-	do
-		n = write(m->src.fd, pkt, wr_len(&w));
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n != wr_len(&w))
-		return -EIO;
-	return 0;
-}
-
-/* Patterns for the monitor. The kernel refuses a monitor without patterns (its
- * add_adv_patterns_monitor() wants at least one), and patterns only filter when the
- * controller offloads them (MSFT extension): otherwise the kernel "ignores the content of
- * the monitor" and reports every advert for software filtering (mgmt-api.txt, Add
- * Advertisement Patterns Monitor and Adv Monitor Device Found with handle 0). So the
- * patterns must match everything a sensor might send on offloading controllers too:
- * Home Assistant's habluetooth does passive scanning with BlueZ "or_patterns" on the
- * Flags values 0x02/0x06/0x1a; we add the service-data UUIDs of the families we decode,
- * because non-connectable beacons may omit Flags. */
-static const uint8_t monitor_patterns[][3 + 2] = {
-	{ 0x01, 0, 1, 0x02 },       /* Flags: LE General Discoverable */
-	{ 0x01, 0, 1, 0x06 },       /* Flags: + BR/EDR not supported */
-	{ 0x01, 0, 1, 0x1a },       /* Flags: + simultaneous LE and BR/EDR */
-	{ 0x16, 0, 2, 0x95, 0xFE }, /* Service Data 0xFE95: Xiaomi MiBeacon */
-	{ 0x16, 0, 2, 0xD2, 0xFC }, /* Service Data 0xFCD2: BTHome v2 */
-	{ 0x16, 0, 2, 0x1A, 0x18 }, /* Service Data 0x181A: ATC / pvvx */
-	{ 0x16, 0, 2, 0xCD, 0xFD }, /* Service Data 0xFDCD: Qingping */
-};
 
 static bool step_wanted(const struct source *src, int step)
 {
@@ -368,36 +182,14 @@ static int send_step(struct source *src, int step)
 		op = MGMT_OP_SET_POWERED;
 		wr_u8(&w, 1);
 		break;
-	case STEP_SET_SYSCONFIG: {
-		/* TLVs: type (2), length (1), value. Both the monitor's passive scan and
-		 * discovery's active scan get the same interval/window. */
-		static const uint16_t types[] = {
-			MGMT_SYSCFG_LE_SCAN_INTERVAL_DISCOVERY,
-			MGMT_SYSCFG_LE_SCAN_WINDOW_DISCOVERY,
-			MGMT_SYSCFG_LE_SCAN_INTERVAL_ADV_MONITOR,
-			MGMT_SYSCFG_LE_SCAN_WINDOW_ADV_MONITOR,
-		};
+	case STEP_SET_SYSCONFIG:
 		op = MGMT_OP_SET_DEF_SYSTEM_CONFIG;
-		for (size_t i = 0; i < 4; i++) {
-			wr_le16(&w, types[i]);
-			wr_u8(&w, 2);
-			wr_le16(&w, (i & 1) ? m->src.window : m->src.interval);
-		}
+		mgmt__put_sysconfig(&w, m->src.interval, m->src.window);
 		break;
-	}
-	case STEP_ADD_MONITOR: {
-		size_t n = sizeof(monitor_patterns) / sizeof(monitor_patterns[0]);
-
+	case STEP_ADD_MONITOR:
 		op = MGMT_OP_ADD_ADV_PATTERNS_MONITOR;
-		wr_u8(&w, (uint8_t)n);
-		for (size_t i = 0; i < n; i++) {
-			size_t used = 3u + monitor_patterns[i][2];
-
-			wr_bytes(&w, monitor_patterns[i], used);
-			wr_zero(&w, MGMT_PATTERN_SIZE - used);
-		}
+		mgmt__put_monitor(&w);
 		break;
-	}
 	case STEP_START_DISCOVERY:
 		op = MGMT_OP_START_DISCOVERY;
 		wr_u8(&w, MGMT_DISCOVERY_LE);
@@ -408,7 +200,7 @@ static int send_step(struct source *src, int step)
 		return -EINVAL;
 	}
 	source__sent(src, s, op);
-	err = send_cmd(m, op, idx, p, (uint16_t)wr_len(&w));
+	err = mgmt__send(m->src.fd, op, idx, p, (uint16_t)wr_len(&w));
 	if (err < 0)
 		return source__fail(src, err, "cannot send %s to the kernel: %s", step_names[s],
 				    strerror(-err));
@@ -447,13 +239,13 @@ static int ops_stop(struct source *s)
 
 	if (m->own_discovery) {
 		p[0] = MGMT_DISCOVERY_LE;
-		err = send_cmd(m, MGMT_OP_STOP_DISCOVERY, m->index, p, 1);
+		err = mgmt__send(m->src.fd, MGMT_OP_STOP_DISCOVERY, m->index, p, 1);
 		m->own_discovery = false;
 	}
 	if (m->have_monitor) {
 		w = wr_init(p, sizeof(p));
 		wr_le16(&w, m->monitor_handle);
-		e = send_cmd(m, MGMT_OP_REMOVE_ADV_MONITOR, m->index, p, 2);
+		e = mgmt__send(m->src.fd, MGMT_OP_REMOVE_ADV_MONITOR, m->index, p, 2);
 		if (!err)
 			err = e;
 		m->have_monitor = false;
@@ -517,7 +309,7 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		return advance(m, s + 1);
 	}
 	if (status != MGMT_STATUS_SUCCESS)
-		return source__fail(&m->src, status_errno(status),
+		return source__fail(&m->src, mgmt__status_errno(status),
 				    "hci%u: %s failed: %s (0x%02x)", m->index, step_names[s],
 				    mgmt_status_str(status), status);
 
@@ -527,43 +319,24 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		m->revision = rd_le16(r);
 		break;
 	case STEP_READ_INDEX_LIST: {
-		uint16_t n = rd_le16(r);
-		bool found = false;
-		char list[96] = "";
-		size_t used = 0;
+		char list[96];
+		int found = mgmt__parse_index_list(r, m->index, list);
 
-		for (uint16_t i = 0; i < n && rd_ok(r); i++) {
-			uint16_t idx = rd_le16(r);
-
-			if (!rd_ok(r))
-				break;
-			found |= idx == m->index;
-			if (used < sizeof(list) - 12)
-				used += (size_t)snprintf(list + used, sizeof(list) - used,
-							 "%shci%u", used ? " " : "", idx);
-		}
-		if (!rd_ok(r))
+		if (found < 0)
 			return source__fail(&m->src, -EBADMSG, "short answer to %s",
 					    step_names[s]);
 		if (!found)
 			return source__fail(&m->src, -ENODEV,
 					    "no Bluetooth adapter hci%u (the kernel has: %s)",
-					    m->index, n ? list : "none");
+					    m->index, list[0] ? list : "none");
 		break;
 	}
-	case STEP_READ_INFO: {
-		const uint8_t *a = rd_take(r, 6);
-
-		rd_skip(r, 1 + 2 + 4); /* version, manufacturer, supported settings */
-		m->settings = rd_le32(r);
-		if (!rd_ok(r))
+	case STEP_READ_INFO:
+		if (mgmt__parse_info(r, m->src.addr, &m->settings) < 0)
 			return source__fail(&m->src, -EBADMSG, "short answer to %s",
 					    step_names[s]);
-		for (int i = 0; i < 6; i++)
-			m->src.addr[i] = a[5 - i];
 		m->src.have_addr = true;
 		break;
-	}
 	case STEP_SET_LE:
 		m->settings |= MGMT_SETTING_LE;
 		break;
@@ -587,21 +360,10 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 
 static void deliver(struct mgmt *m, struct rd *r, bool monitor)
 {
-	struct adv *a = &m->adv;
-	const uint8_t *addr, *eir;
-	uint8_t type;
-	uint32_t flags;
-	uint16_t elen;
+	struct mgmt_found f;
+	int err;
 
-	if (monitor)
-		rd_skip(r, 2); /* Monitor_Handle */
-	addr = rd_take(r, 6);
-	type = rd_u8(r);
-	a->rssi = rd_s8(r);
-	flags = rd_le32(r);
-	elen = rd_le16(r);
-	eir = rd_take(r, elen);
-	if (!rd_ok(r) || rd_left(r)) {
+	if (mgmt__parse_found(r, monitor, &f) < 0) {
 		m->stats.malformed++;
 		return;
 	}
@@ -612,32 +374,18 @@ static void deliver(struct mgmt *m, struct rd *r, bool monitor)
 		m->stats.duplicates++;
 		return;
 	}
-	if (type == MGMT_ADDR_LE_PUBLIC) {
-		a->addr_type = ADV_ADDR_PUBLIC;
-	} else if (type == MGMT_ADDR_LE_RANDOM) {
-		a->addr_type = ADV_ADDR_RANDOM;
-	} else {
+	err = mgmt__found_adv(&f, &m->adv);
+	if (err == -EPFNOSUPPORT) {
 		m->stats.not_le++;
 		return;
 	}
-	if (elen > ADV_DATA_MAX) {
+	if (err < 0) {
 		m->stats.too_long++;
 		return;
 	}
-	for (int i = 0; i < 6; i++)
-		a->addr[i] = addr[5 - i];
-	/* mgmt hides the PDU type; its flags say as much as decoders need */
-	if (flags & MGMT_DEV_FOUND_SCAN_RSP)
-		a->evt_type = 4; /* SCAN_RSP */
-	else if (flags & MGMT_DEV_FOUND_NOT_CONNECTABLE)
-		a->evt_type = 3; /* ADV_NONCONN_IND */
-	else
-		a->evt_type = 0; /* ADV_IND */
-	a->len = (uint8_t)elen;
-	memcpy(a->data, eir, elen);
-	a->time_us = clock_real_us();
+	m->adv.time_us = clock_real_us();
 	m->stats.adverts++;
-	source__deliver(&m->src, a);
+	source__deliver(&m->src, &m->adv);
 }
 
 static int ops_input(struct source *s, const uint8_t *pkt, size_t len)

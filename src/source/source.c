@@ -12,6 +12,47 @@
 #include "util/clock.h"
 #include "source/source.h"
 
+/* Kernel ABI (include/net/bluetooth/hci_sock.h); defined here to avoid libbluetooth. */
+#ifndef AF_BLUETOOTH
+#define AF_BLUETOOTH 31
+#endif
+#define MI32_BTPROTO_HCI 1
+
+struct mi32_sockaddr_hci {
+	sa_family_t hci_family;
+	unsigned short hci_dev;
+	unsigned short hci_channel;
+};
+
+int source__hci_socket(uint16_t dev, unsigned short channel, const char *what,
+		       char err[static 256])
+{
+	struct mi32_sockaddr_hci sa;
+	int fd, e;
+
+	err[0] = '\0';
+	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, MI32_BTPROTO_HCI);
+	if (fd < 0) {
+		e = errno;
+		if (e == EAFNOSUPPORT || e == EPROTONOSUPPORT)
+			snprintf(err, 256, "this kernel has no Bluetooth support "
+					   "(socket(AF_BLUETOOTH): %s)", strerror(e));
+		else
+			snprintf(err, 256, "cannot open %s: %s", what, strerror(e));
+		return -e;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.hci_family = AF_BLUETOOTH;
+	sa.hci_dev = dev;
+	sa.hci_channel = channel;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 int source__init(struct source *s, const struct source_ops *ops, int fd, source_adv_fn cb,
 		 void *user_data, void (*destroy)(void *user_data))
 {

@@ -125,6 +125,12 @@ struct source_seq {
 	int (*send)(struct source *s, int step);
 };
 
+/* An AF_BLUETOOTH HCI socket (non-blocking, close-on-exec) bound to adapter @dev (0xFFFF:
+ * none) on @channel (raw 0, user 1, control 3). Returns the fd; or -errno with a sentence
+ * in @err when the socket cannot be made (@what names it: "an HCI socket"); or -errno
+ * with @err empty when bind() refused, for the caller to explain. */
+int source__hci_socket(uint16_t dev, unsigned short channel, const char *what,
+		       char err[static 256]);
 /* Fill the shared part: @ops, @fd (owned once this succeeds), @cb (required), defaults.
  * Returns 0 or -EINVAL (bad fd or no callback). */
 int source__init(struct source *s, const struct source_ops *ops, int fd, source_adv_fn cb,
