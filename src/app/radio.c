@@ -15,6 +15,7 @@
 #include "source/h4.h"
 #include "source/hci.h"
 #include "source/mgmt.h"
+#include "source/rfkill.h"
 #include "util/clock.h"
 #include "util/hex.h"
 #include "app/config.h"
@@ -40,6 +41,7 @@ struct radio {
 	bool ran;      /* the source reached RUNNING at least once */
 	bool rearming; /* we restarted the scan: PAUSED until RUNNING again */
 	bool down;     /* the source is closed; retry_at says when to try again */
+	bool rfkilled; /* down because rfkill blocks the radio: try as soon as it lifts */
 	uint64_t retry_at;
 	unsigned int backoff_s;
 	char name[32];
@@ -212,7 +214,8 @@ static void failed(struct radio *r, int err)
 
 	source_get_status(r->src, &st);
 	snprintf(reason, sizeof(reason), "%s", st.error[0] ? st.error : strerror(-err));
-	if (err == -ERFKILL && !strstr(reason, RFKILL_HINT) &&
+	r->rfkilled = err == -ERFKILL;
+	if (err == -ERFKILL && !strstr(reason, "rfkill") &&
 	    strlen(reason) + sizeof(" (" RFKILL_HINT ")") <= sizeof(reason))
 		strcat(reason, " (" RFKILL_HINT ")");
 	if (st.state == SOURCE_STATE_GONE) {
@@ -334,6 +337,19 @@ static void retry(struct radio *r, uint64_t mono)
 	log_info("%s: opened again (%s), setting it up", r->name, r->how);
 }
 
+/* The rfkill block that took the radio down is gone (`rfkill unblock`): a sysfs read once
+ * a second, so scanning resumes at once rather than at the end of the backoff. The kernel
+ * itself says nothing on the mgmt socket when a block lifts. */
+static bool unblocked(const struct radio *r)
+{
+	int index;
+
+	if (!r->rfkilled)
+		return false;
+	index = mgmt_index_from_name(r->name);
+	return index >= 0 && rfkill_blocked(r->opts.sysfs, (uint16_t)index) == 0;
+}
+
 void radio_tick(struct radio *r, uint64_t mono)
 {
 	struct source_status st;
@@ -343,7 +359,7 @@ void radio_tick(struct radio *r, uint64_t mono)
 	if (!r)
 		return;
 	if (r->down) {
-		if (mono >= r->retry_at)
+		if (mono >= r->retry_at || unblocked(r))
 			retry(r, mono);
 		return;
 	}

@@ -42,6 +42,7 @@ struct radio_opts {
 	bool active;		 /* active scanning */
 	unsigned int watchdog_s; /* restart a scan silent this long; 0: off */
 	bool wait_adapter;	 /* no adapter at start: wait for one instead of exiting */
+	const char *sysfs;	 /* where rfkill blocks are read; NULL: /sys (tests: a folder) */
 };
 
 /* How a radio makes its source (radio_new() picks one from the config; tests pass their

@@ -15,6 +15,7 @@
 #include "util/wr.h"
 #include "source/mgmt.h"
 #include "source/mgmt_wire.h"
+#include "source/rfkill.h"
 
 #define MGMT_CMD_TIMEOUT_US 3000000u
 #define MGMT_MONITOR_RETRY_US 500000u
@@ -56,6 +57,7 @@ static const char *const step_names[] = {
 struct mgmt {
 	struct source src; /* first: the shared part (fd, callback, sequence, buffer) */
 	uint16_t index;
+	const char *sysfs; /* where rfkill blocks are read; borrowed */
 	bool monitor_unsupported; /* fall back to discovery */
 	uint64_t monitor_retry_us; /* CLOCK_MONOTONIC µs to ask again after Busy; 0: none */
 	unsigned int monitor_busy;  /* Busy answers in a row */
@@ -97,6 +99,7 @@ struct mgmt *mgmt_new(int fd, uint16_t index, source_adv_fn cb, void *user_data,
 	m->src.buf_size = MGMT_BUF_SIZE;
 	m->src.max_reads = MGMT_READS_PER_PROCESS;
 	m->index = index;
+	m->sysfs = RFKILL_SYSFS;
 	return m;
 }
 
@@ -307,6 +310,18 @@ static int step_done(struct mgmt *m, uint8_t status, struct rd *r)
 		snprintf(m->note, sizeof(m->note),
 			 "another program is already discovering; sharing its scan");
 		return advance(m, s + 1);
+	}
+	if (s == STEP_SET_POWERED && status != MGMT_STATUS_SUCCESS) {
+		/* A soft-blocked adapter is refused as Failed, not RFKilled (the kernel's
+		 * mgmt_status() has no entry for -ERFKILL): ask rfkill itself. */
+		int blocked = rfkill_blocked(m->sysfs, m->index);
+
+		if (blocked > 0) {
+			char why[192];
+
+			rfkill_describe(m->index, blocked, why, sizeof(why));
+			return source__fail(&m->src, -ERFKILL, "%s", why);
+		}
 	}
 	if (status != MGMT_STATUS_SUCCESS)
 		return source__fail(&m->src, mgmt__status_errno(status),
@@ -615,6 +630,11 @@ void mgmt_get_info(const struct mgmt *m, struct mgmt_info *out)
 	}
 	snprintf(out->note, sizeof(out->note), "%s", m->note);
 	snprintf(out->error, sizeof(out->error), "%s", m->src.error);
+}
+
+void mgmt_set_sysfs(struct mgmt *m, const char *sysfs)
+{
+	m->sysfs = sysfs;
 }
 
 void mgmt_get_stats(const struct mgmt *m, struct mgmt_stats *out)

@@ -141,7 +141,27 @@ int mgmt_tick(struct mgmt *m, uint64_t now_us);
 uint64_t mgmt_last_adv_time(const struct mgmt *m);
 
 void mgmt_get_info(const struct mgmt *m, struct mgmt_info *out);
+/* Where the adapter's rfkill block is read when Set Powered fails (rfkill.h): "/sys" by
+ * default; tests pass a folder. Borrowed for the source's life. */
+void mgmt_set_sysfs(struct mgmt *m, const char *sysfs);
 void mgmt_get_stats(const struct mgmt *m, struct mgmt_stats *out);
+
+/* One adapter as mgmt_list_adapters() found it. */
+struct mgmt_adapter {
+	uint16_t index;
+	uint8_t addr[6]; /* display order (MSB first) */
+	bool powered;
+	bool le;
+};
+
+/* The adapters the kernel has, asked once and waited for (for `mi32 doctor`, not the
+ * daemon): Read Controller Index List, then Read Controller Information of each, on a
+ * control socket of its own. These reads need no capability (the kernel answers them on
+ * untrusted sockets). Fills at most @max entries of @out; each answer is awaited at most
+ * @timeout_ms. Returns how many adapters there are (may exceed @max), or -errno with a
+ * sentence in @err (-EAFNOSUPPORT: the kernel has no Bluetooth; -ETIMEDOUT: no answer). */
+int mgmt_list_adapters(struct mgmt_adapter *out, size_t max, int timeout_ms,
+		       char err[static 256]);
 
 /* "Invalid Parameters" for 0x0D; "unknown status" otherwise. */
 const char *mgmt_status_str(uint8_t status);

@@ -17,6 +17,7 @@
 #include "app/radio.h"
 #include "source/mgmt.h"
 #include "util/clock.h"
+#include "../util/fakesys.h"
 #include "../util/seqpair.h"
 
 struct kernel {
@@ -24,6 +25,8 @@ struct kernel {
 	bool absent;	 /* hci0 is not in the index list */
 	bool unopenable; /* the opener fails with -ENODEV, as hci/h4 do without a device */
 	bool rfkill;	 /* Set Powered answers RFKilled */
+	bool failed;	 /* Set Powered answers Failed, as the kernel does when soft-blocked */
+	char sysfs[64];	 /* plays /sys for the rfkill block */
 	bool unpowered;	 /* Read Info says not powered */
 	int opens;
 	int adverts;
@@ -95,7 +98,8 @@ static void serve(struct kernel *k)
 			answer(k, op, 0, r, 280);
 			break;
 		case MGMT_OP_SET_POWERED:
-			answer(k, op, k->rfkill ? 0x12 : 0, (const uint8_t[]){ 1, 2, 0, 0 }, 4);
+			answer(k, op, k->rfkill ? 0x12 : k->failed ? 0x03 : 0,
+			       (const uint8_t[]){ 1, 2, 0, 0 }, 4);
 			break;
 		case MGMT_OP_ADD_ADV_PATTERNS_MONITOR:
 			answer(k, op, 0, (const uint8_t[]){ 1, 0 }, 2);
@@ -138,6 +142,7 @@ static struct source *open_mgmt(const void *ctx, source_adv_fn cb, void *user_da
 	k->kfd = sv[1];
 	m = mgmt_new(sv[0], 0, cb, user_data, NULL);
 	assert_non_null(m);
+	mgmt_set_sysfs(m, k->sysfs);
 	return mgmt_source(m);
 }
 
@@ -153,13 +158,15 @@ static struct kernel *kernel_new(void)
 
 	assert_non_null(k);
 	k->kfd = -1;
+	fakesys_new(k->sysfs);
 	assert_int_equal(sd_event_new(&k->ev), 0);
 	return k;
 }
 
 static int start(struct kernel *k, bool wait_adapter, unsigned int watchdog_s)
 {
-	struct radio_opts o = { .wait_adapter = wait_adapter, .watchdog_s = watchdog_s };
+	struct radio_opts o = { .wait_adapter = wait_adapter, .watchdog_s = watchdog_s,
+				.sysfs = k->sysfs };
 	struct radio_opener op = { open_mgmt, k };
 	char err[256];
 
@@ -172,6 +179,7 @@ static void kernel_free(struct kernel *k)
 	if (k->kfd >= 0)
 		close(k->kfd);
 	sd_event_unref(k->ev);
+	fakesys_free(k->sysfs);
 	free(k);
 }
 
@@ -270,6 +278,40 @@ static void powered_off_and_blocked(void **state)
 	kernel_free(k);
 }
 
+/* The kernel's real answer to a soft block is Failed: the reason names rfkill and its fix
+ * once, and scanning resumes at the next tick after `rfkill unblock`, not at the end of
+ * the backoff. */
+static void soft_block_lifted_resumes_at_once(void **state)
+{
+	struct kernel *k = kernel_new();
+	struct radio_status st;
+
+	(void)state;
+	assert_int_equal(start(k, false, 0), 0);
+	pump(k);
+	assert_int_equal(state_of(k, &st), RADIO_STATE_SCANNING);
+	fakesys_rfkill(k->sysfs, 0, 0, 1, 0);
+	k->unpowered = true;
+	k->failed = true;
+	send_ev(k, MGMT_EV_NEW_SETTINGS, (const uint8_t[]){ 0x00, 0x02, 0, 0 }, 4);
+	pump(k);
+	assert_int_equal(state_of(k, &st), RADIO_STATE_DOWN);
+	assert_string_equal(st.reason,
+			    "hci0: the radio is blocked by rfkill (soft block): "
+			    "rfkill unblock bluetooth");
+	/* still blocked: no attempt before the backoff ends */
+	radio_tick(k->r, clock_mono_us() + 100000u);
+	assert_int_equal(k->opens, 1);
+	fakesys_rfkill(k->sysfs, 0, 0, 0, 0);
+	k->unpowered = false;
+	k->failed = false;
+	radio_tick(k->r, clock_mono_us() + 100000u);
+	pump(k);
+	assert_int_equal(k->opens, 2);
+	assert_int_equal(state_of(k, &st), RADIO_STATE_SCANNING);
+	kernel_free(k);
+}
+
 static void no_adapter_at_start(void **state)
 {
 	struct kernel *k = kernel_new();
@@ -359,6 +401,7 @@ int main(void)
 		cmocka_unit_test(scanning),
 		cmocka_unit_test(removed_and_back),
 		cmocka_unit_test(rfkill_then_unblocked),
+		cmocka_unit_test(soft_block_lifted_resumes_at_once),
 		cmocka_unit_test(powered_off_and_blocked),
 		cmocka_unit_test(no_adapter_at_start),
 		cmocka_unit_test(watchdog_restarts_once_per_silence),

@@ -20,12 +20,14 @@
 #include <cmocka.h>
 
 #include "source/mgmt.h"
+#include "../util/fakesys.h"
 #include "../util/seqpair.h"
 
 struct fixture {
 	int kfd; /* the "kernel" end */
 	struct mgmt *m;
 	struct sink sink;
+	char sysfs[64]; /* plays /sys for the rfkill block */
 };
 
 static int setup(void **state)
@@ -38,6 +40,8 @@ static int setup(void **state)
 	f->kfd = sv[1];
 	f->m = mgmt_new(sv[0], 0, sink_on_adv, &f->sink, sink_on_destroy);
 	assert_non_null(f->m);
+	fakesys_new(f->sysfs);
+	mgmt_set_sysfs(f->m, f->sysfs);
 	*state = f;
 	return 0;
 }
@@ -48,6 +52,7 @@ static int teardown(void **state)
 
 	mgmt_free(f->m);
 	close(f->kfd);
+	fakesys_free(f->sysfs);
 	free(f);
 	return 0;
 }
@@ -494,6 +499,38 @@ static void test_powered_off_is_powered_on_again(void **state)
 	seqpair_quiet(f->kfd);
 }
 
+/* rfkill block: the kernel powers the adapter off and answers Set Powered with Failed
+ * (not RFKilled); the source reads the block and says how to lift it. */
+static void test_soft_block_is_named(void **state)
+{
+	struct fixture *f = *state;
+	struct mgmt_info info;
+
+	fakesys_rfkill(f->sysfs, 0, 0, 1, 0);
+	run_to_running(f, false);
+	assert_int_equal(power_off_under(f, 0x03), -ERFKILL);
+	mgmt_get_info(f->m, &info);
+	assert_int_equal(info.state, MGMT_STATE_FAILED);
+	assert_string_equal(info.error,
+			    "hci0: the radio is blocked by rfkill (soft block): "
+			    "rfkill unblock bluetooth");
+	seqpair_quiet(f->kfd);
+}
+
+/* Failed without a block stays what the kernel said. */
+static void test_power_failed_unblocked_is_the_kernels_word(void **state)
+{
+	struct fixture *f = *state;
+	struct mgmt_info info;
+
+	fakesys_rfkill(f->sysfs, 0, 0, 0, 0);
+	run_to_running(f, false);
+	assert_int_equal(power_off_under(f, 0x03), -EIO);
+	mgmt_get_info(f->m, &info);
+	assert_string_equal(info.error, "hci0: Set Powered failed: Failed (0x03)");
+	seqpair_quiet(f->kfd);
+}
+
 static void test_malformed_events_are_counted(void **state)
 {
 	struct fixture *f = *state;
@@ -782,6 +819,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_status_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_powered_off_is_powered_on_again, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_soft_block_is_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_power_failed_unblocked_is_the_kernels_word,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_events_are_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_eir_is_skipped, setup, teardown),
