@@ -6,6 +6,7 @@
 #include "../../bench/bench.h"
 #include "app/daemon.h"
 #include "app/decode_line.h"
+#include "app/doctor.h"
 #include "app/manpage.h"
 #include "app/simulate.h"
 
@@ -31,6 +32,7 @@ static int man_main(int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
 	{ "run", daemon_main, "the daemon: listen, keep the sensor list, answer commands" },
+	{ "doctor", doctor_main, "check what mi32 run needs and say what is not ready" },
 	{ "decode", decode_line_main, "decode advertisements from stdin, one JSON line each" },
 	{ "simulate", simulate_main, "write advertisements of a simulated sensor fleet" },
 	{ "bench", bench_main, "measure the decoders: <case> <ns per advert> <adverts/s>" },
