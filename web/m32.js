@@ -189,6 +189,8 @@
         row('Adverts received', '<span data-n="adverts"></span>') +
         row('Decode errors', '<span data-n="errors"></span>') +
         row('MQTT', '<span data-n="mqtt"></span>') +
+        row('Radio', '<span data-n="radio"></span>') +
+        '<div class="kl bad" data-n="radiowarn" hidden></div>' +
         '<div class="ts"><span>Live updates</span><span class="live" id="nlive"></span></div>';
       grid.prepend(el);
     }
@@ -196,6 +198,16 @@
     set('topic', n.topic); set('version', 'v' + n.version); set('sensors', n.sensors);
     set('uptime', M.uptime(n.uptime)); set('rate', M.fmt(n.rate, 1)); set('adverts', n.adverts);
     set('errors', n.errors); set('mqtt', n.mqtt);
+    /* the radio: a dead one is said in red, with the reason and its fix (issue 17 #1) */
+    const r = n.radio, warn = el.querySelector('[data-n="radiowarn"]');
+    set('radio', !r ? 'off (replay)' : r.state === 'scanning'
+      ? r.adapter + ', ' + (r.active ? 'active' : 'passive') + (r.duty ? ', duty ' + r.duty + ' %' : '')
+      : r.state + ' (' + r.adapter + ')');
+    el.querySelector('[data-n="radio"]').className = !r || r.state === 'scanning' ? '' : r.state === 'down' ? 'bad' : 'warn';
+    warn.hidden = !r || r.state !== 'down';
+    if (r && r.state === 'down')
+      warn.textContent = '\u26a0 Radio down: ' + (/no Bluetooth adapter/.test(r.reason) ? 'no Bluetooth adapter. ' : '') +
+        r.reason + (r.retry_in ? ' (next try in ' + r.retry_in + ' s)' : '');
   }
 
   function tick() {

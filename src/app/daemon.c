@@ -64,6 +64,7 @@ struct daemon {
 	bool have_next;
 
 	struct radio *radio;
+	bool radio_down_said; /* STATE went out for a radio down; again when it scans again */
 	struct notify notify;
 	struct capture_writer *rec;
 
@@ -106,6 +107,27 @@ static uint64_t now_cb(void *host)
 static uint64_t start_cb(void *host)
 {
 	return ((struct daemon *)host)->cmd.start_us;
+}
+
+/* The radio as the sinks and STATE see it (struct sink_radio: they never include app/). */
+static bool radio_cb(void *host, struct sink_radio *out)
+{
+	struct daemon *d = host;
+	struct radio_status st;
+
+	if (!d->radio)
+		return false;
+	radio_get_status(d->radio, &st);
+	memset(out, 0, sizeof(*out));
+	snprintf(out->state, sizeof(out->state), "%s", radio_state_name(st.state));
+	snprintf(out->adapter, sizeof(out->adapter), "%s", st.adapter);
+	out->active = st.active;
+	out->duty_percent = st.duty_percent;
+	out->restarts = st.restarts;
+	out->reopens = st.reopens;
+	out->retry_in_s = st.retry_in_s;
+	snprintf(out->reason, sizeof(out->reason), "%s", st.reason);
+	return true;
 }
 
 /* ---- outputs ---------------------------------------------------------------------- */
@@ -479,10 +501,19 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user_data)
 	gatt_commands_tick(&d->cmd, timefmt_now_us());
 	if (d->radio) {
 		char status[256];
+		struct radio_status st;
 
 		radio_tick(d->radio, clock_mono_us());
 		radio_describe(d->radio, status, sizeof(status));
 		notify_status(&d->notify, status);
+		/* a radio that goes down (or comes back) is news: STATE goes out now, not at
+		 * the next TelePeriod (issue 17 #1) */
+		radio_get_status(d->radio, &st);
+		if ((st.state == RADIO_STATE_DOWN) != d->radio_down_said &&
+		    (st.state == RADIO_STATE_DOWN || st.state == RADIO_STATE_SCANNING)) {
+			d->radio_down_said = st.state == RADIO_STATE_DOWN;
+			output_state(d);
+		}
 	}
 	notify_watchdog(&d->notify);
 	fflush(stdout);
@@ -631,6 +662,8 @@ static int sinks_start(struct daemon *d)
 {
 	const struct config *c = &d->cfg;
 	struct sink_clock clock = { now_cb, start_cb, d };
+	/* a replay has no radio: no radio in the outputs, no HA entity that never has a value */
+	struct sink_radio_src radio = { d->radio ? radio_cb : NULL, d };
 	char addr[160];
 	int r;
 
@@ -653,6 +686,7 @@ static int sinks_start(struct daemon *d)
 			.port = c->web_port, .bind = c->web_bind, .password = c->web_password,
 			.mi32cfg = c->mi32cfg, .topic = d->topic, .version = MI32_VERSION,
 			.mqtt_addr = c->mqtt_host ? addr : NULL, .mqtt = d->mqtt, .clock = clock,
+			.radio = radio,
 		};
 
 		snprintf(addr, sizeof(addr), "%s:%u", c->mqtt_host ? c->mqtt_host : "",
@@ -664,6 +698,7 @@ static int sinks_start(struct daemon *d)
 		struct hass_opts ho = {
 			.prefix = c->hass_prefix, .topic = d->topic, .version = MI32_VERSION,
 			.stale_min_s = c->hass_stale_min, .stale_s = c->stale, .clock = clock,
+			.radio = radio,
 		};
 
 		if ((r = hass_new(d->ev, d->store, d->mqtt, &ho, &d->hass)) < 0)
@@ -742,6 +777,7 @@ static int setup(struct daemon *d)
 	d->cmd.now_us = now_cb;
 	d->cmd.changed = on_changed;
 	d->cmd.host = d;
+	d->cmd.radio = (struct sink_radio_src){ d->radio ? radio_cb : NULL, d };
 
 	if ((r = gatt_start(d)) < 0)
 		return r;

@@ -301,6 +301,31 @@ static int cmd_topic(void *ctx, const struct cmd_req *req, struct jw *w, const c
 	return 0;
 }
 
+/* The radio's members of STATE's "MI32" object (README, "STATE"): the state, the adapter,
+ * the duty cycle and the restart counters, and why when it is not scanning. */
+static void write_radio(struct commands_ctx *c, struct jw *w)
+{
+	struct sink_radio r;
+
+	if (!sink_radio_get(&c->radio, &r))
+		return;
+	reply_str(w, "Radio", r.state);
+	reply_str(w, "Adapter", r.adapter);
+	reply_str(w, "Scan", r.active ? "active" : "passive");
+	jw_key(w, "Duty");
+	jw_uint(w, r.duty_percent);
+	jw_key(w, "ScanRestarts");
+	jw_uint(w, r.restarts);
+	jw_key(w, "Reopens");
+	jw_uint(w, r.reopens);
+	if (r.reason[0])
+		reply_str(w, "RadioReason", r.reason);
+	if (r.retry_in_s) {
+		jw_key(w, "RetryIn");
+		jw_uint(w, r.retry_in_s);
+	}
+}
+
 static void write_state(struct commands_ctx *c, struct jw *w)
 {
 	const struct store_stats *st = store_stats(c->store);
@@ -342,6 +367,7 @@ static void write_state(struct commands_ctx *c, struct jw *w)
 	jw_uint(w, st->not_sensor);
 	jw_key(w, "NotAdded");
 	jw_uint(w, st->dropped_cap);
+	write_radio(c, w);
 	jw_obj_end(w);
 	if (c->state_extra)
 		c->state_extra(c->state_extra_data, w);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cmd/cmd.h"
+#include "sink/sink.h"
 
 struct gatt;
 struct gatt_cmd;
@@ -46,6 +47,8 @@ struct commands_ctx {
 	/* optional: more members at the end of the State reply (the MQTT sink's "MQTT") */
 	void (*state_extra)(void *data, struct jw *w);
 	void *state_extra_data;
+	/* the radio's state for STATE's "MI32" object (Radio, Duty, ...); get NULL: none */
+	struct sink_radio_src radio;
 };
 
 extern const struct cmd_def commands_table[];

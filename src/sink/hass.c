@@ -80,7 +80,8 @@ static void publish_stats(struct hass *h)
 	uint64_t now = sink_now(&h->clock);
 	uint64_t start = sink_start(&h->clock);
 	uint64_t up = now > start ? (now - start) / 1000000u : 0;
-	char buf[192], t[HASS_TOPIC_MAX];
+	char buf[768], t[HASS_TOPIC_MAX];
+	struct sink_radio r;
 	struct jw w;
 
 	for (unsigned int i = 0; i < n && i < h->n_hs; i++)
@@ -95,6 +96,26 @@ static void publish_stats(struct hass *h)
 	jw_uint(&w, n);
 	jw_key(&w, "UptimeSec");
 	jw_uint(&w, up);
+	if (sink_radio_get(&h->radio, &r)) {
+		/* the radio diagnostic's state and attributes (hass_node_configs) */
+		jw_key(&w, "Radio");
+		jw_str(&w, r.state);
+		jw_key(&w, "RadioInfo");
+		jw_obj_begin(&w);
+		jw_key(&w, "Adapter");
+		jw_str(&w, r.adapter);
+		jw_key(&w, "Scan");
+		jw_str(&w, r.active ? "active" : "passive");
+		jw_key(&w, "Duty");
+		jw_uint(&w, r.duty_percent);
+		jw_key(&w, "ScanRestarts");
+		jw_uint(&w, r.restarts);
+		jw_key(&w, "Reopens");
+		jw_uint(&w, r.reopens);
+		jw_key(&w, "Reason");
+		jw_str(&w, r.reason);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
 	if (jw_finish(&w) < 0)
 		return;
@@ -407,6 +428,8 @@ int hass_new(sd_event *ev, struct store *store, struct mqtt_sink *mqtt,
 	h->store = store;
 	h->mqtt = mqtt;
 	h->clock = opts->clock;
+	h->radio = opts->radio;
+	h->ctx.radio = opts->radio.get != NULL;
 	h->ctx.prefix = opts->prefix ? opts->prefix : "homeassistant";
 	h->ctx.node = opts->topic;
 	h->ctx.version = opts->version;

@@ -14,7 +14,7 @@
  *   tele/<node>/<mac>/presence      {"best":"<node>","rssi":{...}}: best node (retained)
  *   tele/<node>/<mac>/knob          YLKG07/08 knob position 0..100 (retained)
  *   mi32/<mac>/knob/set             HA sets the knob position
- *   tele/<node>/NODE                node statistics (retained)
+ *   tele/<node>/NODE                node statistics and the radio's state (retained)
  *   tele/<node>/HASS                {"sensors":[<mac>...]}: what this node announces (retained)
  * Each node also reads the others' rssi topics, LWTs and inventories. */
 #ifndef MI32_HASS_H
@@ -42,6 +42,7 @@ struct hass_ctx {
 	const char *prefix;  /* discovery prefix, "homeassistant" */
 	const char *node;    /* this node's MQTT topic */
 	const char *version; /* mi32's version, for "origin" */
+	bool radio;          /* the node has a radio (not a replay): its diagnostic entity */
 };
 
 /* One discovery message: @payload "" deletes the config. Return <0 to stop the walk. */
@@ -53,7 +54,8 @@ typedef int (*hass_emit_fn)(void *ud, const char *topic, const char *payload);
 int hass_sensor_configs(const struct hass_ctx *ctx, const struct sensor *s, bool heard,
 			hass_emit_fn emit, void *ud);
 
-/* Emit the node's own device (adverts/s, sensors, uptime) and its entry on the hub. */
+/* Emit the node's own device (adverts/s, sensors, uptime, and the radio's state as a
+ * diagnostic when @ctx->radio) and its entry on the hub. */
 int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud);
 
 /* A digest of the entity set of @s (features, readings seen, button numbers, name): when
@@ -86,6 +88,7 @@ struct hass_opts {
 	unsigned int stale_min_s;  /* floor of the learned unavailable timeout, 0 = never */
 	unsigned int stale_s;      /* the timeout while none is learned yet, 0 = 1800 s */
 	struct sink_clock clock;
+	struct sink_radio_src radio; /* the radio's state for tele/<node>/NODE */
 };
 
 /* The outputs of discovery, for the daemon's array. Its stop (sensors unavailable) must

@@ -494,6 +494,38 @@ static void node_lwt(struct out *o)
 	kv(&o->w, "payload_not_available", "Offline");
 }
 
+/* The radio: scanning / paused / down, with the adapter, duty cycle, restart counters and
+ * the reason (with its fix) as attributes. A dead radio shows in HA (issue 17 #1). */
+static void radio_entity(struct out *o, const char *nid, const char *nodeid)
+{
+	char t[HASS_TOPIC_MAX], u[128];
+
+	begin(o, "sensor", nid, "radio");
+	kv(&o->w, "name", "Radio");
+	snprintf(u, sizeof(u), "%s_radio", nid);
+	kv(&o->w, "unique_id", u);
+	snprintf(t, sizeof(t), "tele/%s/NODE", o->ctx->node);
+	kv(&o->w, "state_topic", t);
+	kv(&o->w, "value_template", "{{ value_json.Radio }}");
+	kv(&o->w, "json_attributes_topic", t);
+	kv(&o->w, "json_attributes_template", "{{ value_json.RadioInfo | tojson }}");
+	kv(&o->w, "device_class", "enum");
+	jw_key(&o->w, "options");
+	jw_arr_begin(&o->w);
+	jw_str(&o->w, "starting");
+	jw_str(&o->w, "scanning");
+	jw_str(&o->w, "paused");
+	jw_str(&o->w, "down");
+	jw_arr_end(&o->w);
+	kv(&o->w, "icon", "mdi:bluetooth-settings");
+	kv(&o->w, "entity_category", "diagnostic");
+	node_lwt(o);
+	node_device(o, nodeid);
+	origin(o);
+	jw_obj_end(&o->w);
+	finish(o);
+}
+
 int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud)
 {
 	static const struct {
@@ -555,5 +587,7 @@ int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud)
 		jw_obj_end(&o.w);
 		finish(&o);
 	}
+	if (ctx->radio && !o.err)
+		radio_entity(&o, nid, nodeid);
 	return o.err < 0 ? o.err : o.count;
 }

@@ -99,6 +99,7 @@ struct hass {
 	struct store *store;     /* borrowed */
 	struct mqtt_sink *mqtt;  /* borrowed */
 	struct sink_clock clock;
+	struct sink_radio_src radio;
 	struct hass_ctx ctx;
 	char node_id[NODE_MAX]; /* this node's topic as a unique-id part */
 	unsigned int sub;

@@ -7,6 +7,7 @@
 #ifndef MI32_SINK_H
 #define MI32_SINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "decode/adv.h"
@@ -33,6 +34,32 @@ struct sink_clock {
 	uint64_t (*start_us)(void *data);
 	void *data;
 };
+
+/* The radio as the outputs show it (STATE, /api/node, /metrics, the dashboard, Home
+ * Assistant): filled by the app layer from its radio, so that no sink (nor the command
+ * table) includes app/. */
+struct sink_radio {
+	char state[12];		   /* "starting", "scanning", "paused", "down" */
+	char adapter[32];	   /* "hci0", "H4 UART" */
+	bool active;		   /* active scanning */
+	unsigned int duty_percent; /* scan window/interval in use; 0: unknown */
+	uint64_t restarts;	   /* scans restarted by the watchdog */
+	uint64_t reopens;	   /* attempts to open the adapter again while down */
+	unsigned int retry_in_s;   /* down: seconds to the next attempt; 0: none planned */
+	char reason[256];	   /* down/paused: why, with the fix; else "" */
+};
+
+/* Where a sink reads the radio's state. @get fills @out and returns true, or false when
+ * there is no radio (a replay); @get NULL: no radio either. */
+struct sink_radio_src {
+	bool (*get)(void *data, struct sink_radio *out);
+	void *data;
+};
+
+static inline bool sink_radio_get(const struct sink_radio_src *r, struct sink_radio *out)
+{
+	return r && r->get && r->get(r->data, out);
+}
 
 static inline uint64_t sink_now(const struct sink_clock *c)
 {

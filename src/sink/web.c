@@ -162,6 +162,7 @@ void web__node_facts(struct web *w, struct web_node *n)
 			      ? (sink_now(&w->o.clock) - n->start_us) / 1000000u
 			      : 0;
 	n->adverts_per_s = w->rate;
+	n->has_radio = sink_radio_get(&w->o.radio, &n->radio);
 }
 
 static int build_sensors(struct web *w, const struct web__who *who, void *arg, struct jw *jw)

@@ -37,6 +37,7 @@ struct web_opts {
 	const char *mqtt_addr;   /* the broker as shown ("host:port"), NULL = no MQTT */
 	struct mqtt_sink *mqtt;  /* its connection state for the node widget; NULL = none */
 	struct sink_clock clock;
+	struct sink_radio_src radio; /* the radio's state for the node widget and /metrics */
 };
 
 /* The web interface's outputs (the console shows SENSOR and STATE), for the daemon's array. */
@@ -92,6 +93,8 @@ struct web_node {
 	uint64_t start_us;
 	uint64_t uptime_s;     /* wall-clock seconds running (replay time does not count) */
 	double adverts_per_s;
+	bool has_radio;        /* false: no radio (a replay); "radio" is then null */
+	struct sink_radio radio;
 };
 void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,
 		   struct jw *w);

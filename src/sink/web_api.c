@@ -305,6 +305,30 @@ static uint64_t decode_errors(const struct store_stats *s)
 	return s->malformed + s->no_key + s->wrong_key + s->unsupported;
 }
 
+/* {"state":"down","adapter":"hci0","active":false,"duty":100,"restarts":0,"reopens":2,
+ * "retry_in":4,"reason":"no Bluetooth adapter hci0 ..."} */
+static void json_radio(const struct sink_radio *r, struct jw *w)
+{
+	jw_obj_begin(w);
+	jw_key(w, "state");
+	jw_str(w, r->state);
+	jw_key(w, "adapter");
+	jw_str(w, r->adapter);
+	jw_key(w, "active");
+	jw_bool(w, r->active);
+	jw_key(w, "duty");
+	jw_uint(w, r->duty_percent);
+	jw_key(w, "restarts");
+	jw_uint(w, r->restarts);
+	jw_key(w, "reopens");
+	jw_uint(w, r->reopens);
+	jw_key(w, "retry_in");
+	jw_uint(w, r->retry_in_s);
+	jw_key(w, "reason");
+	jw_str(w, r->reason);
+	jw_obj_end(w);
+}
+
 void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,
 		   struct jw *w)
 {
@@ -346,6 +370,11 @@ void web_json_node(const struct store *st, const struct web_node *n, uint64_t no
 	for (unsigned int i = 0; i < STORE_OPTIONS; i++)
 		jw_int(w, store_option(st, i));
 	jw_arr_end(w);
+	jw_key(w, "radio");
+	if (n->has_radio)
+		json_radio(&n->radio, w);
+	else
+		jw_null(w);
 	jw_obj_end(w);
 }
 
@@ -396,6 +425,34 @@ static void label_escape(const char *in, char *out, size_t size)
 static void metric_head(struct out *o, const char *name, const char *type, const char *help)
 {
 	outf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The radio: up (scanning or re-arming a scan), its duty cycle and restart counters. */
+static void metrics_radio(struct out *o, const struct sink_radio *r)
+{
+	char adapter[80];
+	static const char *const states[] = { "starting", "scanning", "paused", "down" };
+
+	label_escape(r->adapter, adapter, sizeof(adapter));
+	metric_head(o, "mi32_radio_up", "gauge",
+		    "1 while the radio scans (or re-arms its scan), 0 while starting or down.");
+	outf(o, "mi32_radio_up{adapter=\"%s\"} %d\n", adapter,
+	     !strcmp(r->state, "scanning") || !strcmp(r->state, "paused"));
+	metric_head(o, "mi32_radio_state", "gauge", "1 for the radio's current state.");
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		outf(o, "mi32_radio_state{adapter=\"%s\",state=\"%s\"} %d\n", adapter, states[i],
+		     !strcmp(r->state, states[i]));
+	metric_head(o, "mi32_radio_duty_percent", "gauge",
+		    "Scan window / scan interval in use, percent (0 = unknown).");
+	outf(o, "mi32_radio_duty_percent{adapter=\"%s\"} %u\n", adapter, r->duty_percent);
+	metric_head(o, "mi32_radio_scan_restarts_total", "counter",
+		    "Scans restarted by the scan watchdog.");
+	outf(o, "mi32_radio_scan_restarts_total{adapter=\"%s\"} %llu\n", adapter,
+	     (unsigned long long)r->restarts);
+	metric_head(o, "mi32_radio_reopens_total", "counter",
+		    "Attempts to open the adapter again while it was down.");
+	outf(o, "mi32_radio_reopens_total{adapter=\"%s\"} %llu\n", adapter,
+	     (unsigned long long)r->reopens);
 }
 
 int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_us, char *buf,
@@ -452,6 +509,8 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 	outf(&o, "mi32_mqtt_dropped_total %llu\n", (unsigned long long)n->mqtt_dropped);
 	metric_head(&o, "mi32_uptime_seconds", "gauge", "Seconds since the daemon started.");
 	outf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
+	if (n->has_radio)
+		metrics_radio(&o, &n->radio);
 
 	metric_head(&o, "mi32_sensor_last_seen_timestamp_seconds", "gauge",
 		    "Unix time of the last accepted frame (0 = never since start).");

@@ -77,9 +77,10 @@ class Daemon {
   async start() {
     this.port = this.port || await freePort();
     const o = this.opts;
-    const args = ['run', '--replay', o.capture, '--mi32cfg', o.mi32cfg, '--web-port', String(this.port),
-      '--state-dir', TMP, '--teleperiod', '0'];
-    if (o.fast) args.push('--fast'); else args.push('--loop');
+    /* o.uart: a live radio on that H4 UART instead of a replay */
+    const args = ['run', ...(o.uart ? ['--hci-uart', o.uart] : ['--replay', o.capture]), '--mi32cfg', o.mi32cfg,
+      '--web-port', String(this.port), '--state-dir', TMP, '--teleperiod', '0'];
+    if (o.uart) { /* no replay to pace */ } else if (o.fast) args.push('--fast'); else args.push('--loop');
     if (o.password) args.push('--web-password', o.password);
     if (o.stale) args.push('--stale', String(o.stale));
     /* --fast finishes the replay at once; a console that stays open (a FIFO we hold both

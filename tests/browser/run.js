@@ -323,8 +323,15 @@ test('live: an advertisement redraws exactly one widget, flashes its circle; no 
     const before = await p.$$eval('#grid .box', els => els.map(e => [e.id, e.dataset.renders]));
     await p.waitForFunction(() => window.__t.events.length >= 3);
     await p.waitForTimeout(1000);
-    const t = await p.evaluate(() => { const x = window.__t; x.replaced.push(...[].concat(...x.mo.takeRecords().map(m => [...m.removedNodes].map(n => n.id)))); return { replaced: x.replaced, events: x.events, reloaded: window.__m32.loads !== x.loads }; });
-    const after = new Map(await p.$$eval('#grid .box', els => els.map(e => [e.id, e.dataset.renders])));
+    /* the events, the replacements and the render counts in one go: an update arriving
+     * between two reads would count as a widget redrawn without its event */
+    const t = await p.evaluate(() => {
+      const x = window.__t;
+      x.replaced.push(...[].concat(...x.mo.takeRecords().map(m => [...m.removedNodes].map(n => n.id))));
+      const after = [...document.querySelectorAll('#grid .box')].map(e => [e.id, e.dataset.renders]);
+      return { replaced: x.replaced, events: x.events.slice(), reloaded: window.__m32.loads !== x.loads, after };
+    });
+    const after = new Map(t.after);
     return Object.assign(t, { before, after, reqs: requests.slice(nreq) });
   };
   let t = null;
@@ -393,6 +400,35 @@ async function login(p, base, password) {
   await p.fill('#password', password);
   await p.click('button[type=submit]');
 }
+
+test('radio: a dead radio is said in the node widget, in red, with its reason', async ctx => {
+  /* an H4 UART on /dev/ptmx: a terminal nobody answers on, so every HCI Reset times out */
+  const d = await new L.Daemon({ uart: '/dev/ptmx', mi32cfg: path.join(L.TMP, 'radio.mi32cfg') }).start();
+  try {
+    const p = await L.page(ctx.browser, 'desktop');
+    await p.goto(d.base + '/m32');
+    /* the radio tries again with backoff (starting, then down again): the widget is read
+     * in one go while it shows the radio down */
+    const w = await p.waitForFunction(() => {
+      const warn = document.querySelector('#box0 [data-n="radiowarn"]');
+      const row = document.querySelector('#box0 [data-n="radio"]');
+      return warn && !warn.hidden && { warn: warn.textContent, cls: row.className, row: row.textContent };
+    }).then(h => h.jsonValue());
+    assert(/Radio down: .*no answer from the Bluetooth controller/.test(w.warn), 'warning: ' + w.warn);
+    eq(w.cls, 'bad');
+    assert(w.row.startsWith('down (H4 UART)'), 'radio row: ' + w.row);
+    await p.close();
+  } finally {
+    await d.stop();
+  }
+});
+
+test('frozen: a replay has no radio: the node widget says so, no warning', async ctx => {
+  const p = await dashboard(ctx, ctx.frozen, 'desktop');
+  eq(await p.textContent('#box0 [data-n="radio"]'), 'off (replay)');
+  assert(await p.$eval('#box0 [data-n="radiowarn"]', e => e.hidden), 'no warning');
+  await p.close();
+});
 
 test('locked: a wrong password is refused everywhere, the right one lets in', async ctx => {
   const d = ctx.locked;

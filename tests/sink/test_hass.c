@@ -22,7 +22,8 @@
 
 #define SEC 1000000ull
 
-static const struct hass_ctx CTX = { "homeassistant", "mi32_node1", "0.1.0" };
+static const struct hass_ctx CTX = { "homeassistant", "mi32_node1", "0.1.0", false };
+static const struct hass_ctx CTX_RADIO = { "homeassistant", "mi32_node1", "0.1.0", true };
 
 struct msg {
 	char topic[HASS_TOPIC_MAX];
@@ -369,6 +370,33 @@ static void test_node(void **state)
 	reset();
 }
 
+/* a node with a radio has its state as a diagnostic entity: scanning / paused / down, with
+ * the adapter, duty cycle, counters and reason as attributes (issue 17 #1) */
+static void test_node_radio(void **state)
+{
+	(void)state;
+	reset();
+	assert_int_equal(hass_node_configs(&CTX_RADIO, collect, NULL), 5);
+	check_all();
+	assert_string_equal(
+		find("homeassistant/sensor/mi32_node_mi32_node1/radio/config"),
+		"{\"name\":\"Radio\",\"unique_id\":\"mi32_node_mi32_node1_radio\",\"state_topic\":"
+		"\"tele/mi32_node1/NODE\",\"value_template\":\"{{ value_json.Radio }}\","
+		"\"json_attributes_topic\":\"tele/mi32_node1/NODE\",\"json_attributes_template\":"
+		"\"{{ value_json.RadioInfo | tojson }}\",\"device_class\":\"enum\",\"options\":"
+		"[\"starting\",\"scanning\",\"paused\",\"down\"],\"icon\":\"mdi:bluetooth-settings\","
+		"\"entity_category\":\"diagnostic\",\"availability_topic\":\"tele/mi32_node1/LWT\","
+		"\"payload_available\":\"Online\",\"payload_not_available\":\"Offline\",\"device\":"
+		"{\"identifiers\":[\"mi32_node_mi32_node1\"],\"name\":\"mi32_node1\",\"model\":"
+		"\"mi32 node\",\"manufacturer\":\"mi32\",\"sw_version\":\"0.1.0\",\"via_device\":"
+		"\"mi32_hub\"},\"origin\":{\"name\":\"mi32\",\"sw_version\":\"0.1.0\"}}");
+	reset();
+	/* a replay has no radio: no entity that could never have a value */
+	assert_int_equal(hass_node_configs(&CTX, collect, NULL), 4);
+	assert_null(find("homeassistant/sensor/mi32_node_mi32_node1/radio/config"));
+	reset();
+}
+
 /* a failing publisher stops the walk and its code comes back */
 static int refuse(void *ud, const char *topic, const char *payload)
 {
@@ -423,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_bthome_learned_and_name),
 		cmocka_unit_test(test_tracker),
 		cmocka_unit_test(test_node),
+		cmocka_unit_test(test_node_radio),
 		cmocka_unit_test(test_emit_error),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_mac_id),

@@ -193,6 +193,46 @@ static void test_metrics(void **state)
 	store_free(st);
 }
 
+/* the radio in /api/node and /metrics: down with its reason, the counters (issue 17 #1) */
+static void test_node_radio(void **state)
+{
+	struct store *st = fleet();
+	struct web_node n = { .topic = "t", .version = "v", .mqtt = "off", .mqtt_connected = -1,
+			       .has_radio = true };
+	struct jw w;
+
+	(void)state;
+	n.radio = (struct sink_radio){ .state = "down", .adapter = "hci0", .duty_percent = 100,
+				       .restarts = 2, .reopens = 3, .retry_in_s = 4,
+				       .reason = "no Bluetooth adapter hci0 (the kernel has: none)" };
+	jw_init(&w, buf, sizeof(buf));
+	web_json_node(st, &n, 0, &w);
+	assert_true(jw_finish(&w) > 0);
+	assert_non_null(strstr(buf, ",\"radio\":{\"state\":\"down\",\"adapter\":\"hci0\","
+				    "\"active\":false,\"duty\":100,\"restarts\":2,\"reopens\":3,"
+				    "\"retry_in\":4,\"reason\":\"no Bluetooth adapter hci0 (the kernel "
+				    "has: none)\"}}"));
+	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "# TYPE mi32_radio_up gauge\nmi32_radio_up{adapter=\"hci0\"} 0\n"));
+	assert_non_null(strstr(buf, "mi32_radio_state{adapter=\"hci0\",state=\"down\"} 1\n"));
+	assert_non_null(strstr(buf, "mi32_radio_state{adapter=\"hci0\",state=\"scanning\"} 0\n"));
+	assert_non_null(strstr(buf, "mi32_radio_duty_percent{adapter=\"hci0\"} 100\n"));
+	assert_non_null(strstr(buf, "mi32_radio_scan_restarts_total{adapter=\"hci0\"} 2\n"));
+	assert_non_null(strstr(buf, "mi32_radio_reopens_total{adapter=\"hci0\"} 3\n"));
+	snprintf(n.radio.state, sizeof(n.radio.state), "scanning");
+	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "mi32_radio_up{adapter=\"hci0\"} 1\n"));
+	/* a replay: no radio at all */
+	n.has_radio = false;
+	jw_init(&w, buf, sizeof(buf));
+	web_json_node(st, &n, 0, &w);
+	assert_true(jw_finish(&w) > 0);
+	assert_non_null(strstr(buf, ",\"radio\":null}"));
+	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "mi32_radio"));
+	store_free(st);
+}
+
 static void test_cfg_check(void **state)
 {
 	const char *good = "[{\"MAC\":\"a4:c1:38:a1:b2:c3\",\"PID\":\"055B\",\"key\":\"\","
@@ -250,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_keys_only_when_allowed),
 		cmocka_unit_test(test_dimming),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_node_radio),
 		cmocka_unit_test(test_cfg_check),
 	};
 
