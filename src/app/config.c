@@ -611,6 +611,10 @@ static int finish(struct config *c, char *err)
 		memcpy(p + n, "/mi32cfg", sizeof("/mi32cfg"));
 		c->mi32cfg = p;
 	}
+	if (strcmp(c->hass_unique_ids, "mi32") && strcmp(c->hass_unique_ids, "disco")) {
+		seterr(err, "hass-unique-ids is mi32 or disco");
+		return -EINVAL;
+	}
 	if (c->hci_raw && c->hci_user) {
 		seterr(err, "hci-raw and hci-user exclude each other: choose one");
 		return -EINVAL;

@@ -65,6 +65,7 @@ struct config {
 	bool hass;		/* on by default when MQTT is configured */
 	char *hass_prefix;	/* discovery prefix, never NULL */
 	unsigned int hass_stale_min; /* floor of the learned unavailable timeout, 0 = never */
+	char *hass_unique_ids;	/* "mi32" (ours) or "disco" (disco.be's, for migrating) */
 
 	/* driver (start values of MI32Option0..5; CONFIG_AUTO only for 3 and 5) */
 	int option[6];

@@ -67,7 +67,7 @@ const struct opt config_opts[] = {
 	{ "mqtt-queue", OPT_KIND_UINT, F(mqtt_queue), "1000", 1, 1000000, 0, "MESSAGES",
 	  "SENSOR messages kept while the broker is away (oldest dropped)" },
 	{ "topic", OPT_KIND_TOPIC, F(topic), NULL, 0, 0, 0, "TOPIC",
-	  "Tasmota topic: tele/<topic>/SENSOR (default from the host name)" },
+	  "Tasmota topic: tele/<topic>/SENSOR (default mi32_ and the last 6 hex digits of /etc/machine-id)" },
 	{ "group-topic", OPT_KIND_TOPIC, F(group_topic), "mi32s", 0, 0, 0, "TOPIC",
 	  "group topic for commands to every node" },
 	{ "teleperiod", OPT_KIND_UINT, F(teleperiod), "300", 10, 3600, OPT_ZERO_OFF, "SECONDS",
@@ -80,6 +80,9 @@ const struct opt config_opts[] = {
 	  "PREFIX", "Home Assistant's discovery prefix" },
 	{ "hass-stale-min", OPT_KIND_UINT, F(hass_stale_min), "300", 10, 86400, OPT_ZERO_OFF,
 	  "SECONDS", "least silence before a sensor shows unavailable, 0 = never" },
+	{ "hass-unique-ids", OPT_KIND_STR, F(hass_unique_ids), "mi32", 0, 0, OPT_NOT_EMPTY,
+	  "mi32|disco", "unique ids: mi32's, or disco.be's <TYPE>-<mac3>.<Feature> (keeps the "
+	  "entities of a Tasmota + disco.be setup)" },
 
 	HEADING("driver (start values of the MI32Option commands)"),
 	{ "option0", OPT_KIND_TRI, F(option[0]), "1", 0, 0, OPT_NO_AUTO, "0|1",

@@ -71,6 +71,7 @@ struct daemon {
 	/* console */
 	sd_event_source *stdin_src;
 	bool stdin_wait;         /* stdin is a pipe or file: finish reading it before exit */
+	bool stdin_file;         /* stdin is a regular file, read when the replay ends */
 	char line[LINE_MAX_];
 	size_t line_len;
 
@@ -274,6 +275,8 @@ static void inject_adv(void *user_data, const struct adv *adv, const char *node)
 
 /* ---- replay ------------------------------------------------------------------------- */
 
+static void console_file(struct daemon *d);
+
 static void replay_finish(struct daemon *d, bool failed)
 {
 	if (failed) {
@@ -282,6 +285,13 @@ static void replay_finish(struct daemon *d, bool failed)
 	}
 	sd_event_source_set_enabled(d->replay_src, SD_EVENT_OFF);
 	d->replay_done = true;
+	/* the end of a finite replay is a TelePeriod of its own: sensors heard after the last
+	 * trigger appear once (issue 17 #9) */
+	if (d->cmd.teleperiod && !store_option(d->store, STORE_OPTION_NO_SUMMARY))
+		publish(d, REPORT_TELE);
+	/* commands from a file on stdin apply to the replayed state, as piped ones do */
+	if (d->stdin_file)
+		console_file(d);
 	fflush(stdout);
 	if (!d->stdin_wait || !d->stdin_src)
 		sd_event_exit(d->ev, d->exit_code);
@@ -460,6 +470,21 @@ static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *user_dat
 	return 0;
 }
 
+/* A regular file on stdin: epoll cannot watch it, so it is read whole, at once. */
+static void console_file(struct daemon *d)
+{
+	char buf[LINE_MAX_];
+	FILE *f = fdopen(dup(STDIN_FILENO), "r");
+
+	d->stdin_file = false;
+	while (f && fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		console_line(d, buf);
+	}
+	if (f)
+		fclose(f);
+}
+
 static void console_start(struct daemon *d)
 {
 	struct stat st;
@@ -472,17 +497,13 @@ static void console_start(struct daemon *d)
 		return;
 	d->stdin_wait = S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
 	if (S_ISREG(st.st_mode)) {
-		/* epoll cannot watch regular files: read it all now */
-		char buf[LINE_MAX_];
-		FILE *f = fdopen(dup(STDIN_FILENO), "r");
-
-		while (f && fgets(buf, sizeof(buf), f)) {
-			buf[strcspn(buf, "\r\n")] = '\0';
-			console_line(d, buf);
-		}
-		if (f)
-			fclose(f);
+		/* with a replay, after it (as a pipe's lines under --fast): run now, they would
+		 * see an empty store at 1970-01-01 (issue 17 #9); without one, now */
 		d->stdin_wait = false;
+		if (d->cfg.replay && !d->cfg.loop)
+			d->stdin_file = true;
+		else
+			console_file(d);
 		return;
 	}
 	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
@@ -698,12 +719,15 @@ static int sinks_start(struct daemon *d)
 		struct hass_opts ho = {
 			.prefix = c->hass_prefix, .topic = d->topic, .version = MI32_VERSION,
 			.stale_min_s = c->hass_stale_min, .stale_s = c->stale, .clock = clock,
-			.radio = radio,
+			.radio = radio, .report = d->ropts,
+			.disco_ids = !strcmp(c->hass_unique_ids, "disco"),
 		};
 
 		if ((r = hass_new(d->ev, d->store, d->mqtt, &ho, &d->hass)) < 0)
 			return r;
 	}
+	if (d->hass)
+		commands_set_hass(&d->cmd, hass_clear_disco, d->hass);
 	sink_add(d, &hass_ops, d->hass);
 	sink_add(d, &web_ops, d->web);
 	sink_add(d, &mqtt_sink_ops, d->mqtt);
@@ -777,6 +801,8 @@ static int setup(struct daemon *d)
 	d->cmd.now_us = now_cb;
 	d->cmd.changed = on_changed;
 	d->cmd.host = d;
+	d->cmd.group_topic = d->cfg.group_topic;
+	d->cmd.load_mono_us = clock_mono_us();
 	d->cmd.radio = (struct sink_radio_src){ d->radio ? radio_cb : NULL, d };
 
 	if ((r = gatt_start(d)) < 0)

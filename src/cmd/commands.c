@@ -21,17 +21,13 @@
 #include "util/name.h"
 #include "util/timefmt.h"
 #include "cmd/commands.h"
+#include "cmd/commands_int.h"
 #include "cmd/gatt_commands.h"
 
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
 static bool uses_beaconkey(uint16_t pid)
 {
 	return pid == PID_YLKG08;
-}
-
-static uint64_t now(struct commands_ctx *c)
-{
-	return c->now_us ? c->now_us(c->host) : timefmt_now_us();
 }
 
 static void reply_str(struct jw *w, const char *key, const char *val)
@@ -301,162 +297,103 @@ static int cmd_topic(void *ctx, const struct cmd_req *req, struct jw *w, const c
 	return 0;
 }
 
-/* The radio's members of STATE's "MI32" object (README, "STATE"): the state, the adapter,
- * the duty cycle and the restart counters, and why when it is not scanning. */
-static void write_radio(struct commands_ctx *c, struct jw *w)
+/* Backlog cmd1; cmd2; ...: each command in turn, as Tasmota. The reply merges the members of
+ * theirs: {"TelePeriod":60,"MI32Option2":1}. A command that fails does not stop the others
+ * (Tasmota neither); its error is in the reply. A Backlog inside a Backlog refuses the
+ * whole line. */
+static int cmd_backlog(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
 {
-	struct sink_radio r;
+	static char line[CMD_LINE_MAX + 1], one[CMD_REPLY_MAX];
+	char *save = NULL, *cmd;
+	unsigned int n = 0;
 
-	if (!sink_radio_get(&c->radio, &r))
-		return;
-	reply_str(w, "Radio", r.state);
-	reply_str(w, "Adapter", r.adapter);
-	reply_str(w, "Scan", r.active ? "active" : "passive");
-	jw_key(w, "Duty");
-	jw_uint(w, r.duty_percent);
-	jw_key(w, "ScanRestarts");
-	jw_uint(w, r.restarts);
-	jw_key(w, "Reopens");
-	jw_uint(w, r.reopens);
-	if (r.reason[0])
-		reply_str(w, "RadioReason", r.reason);
-	if (r.retry_in_s) {
-		jw_key(w, "RetryIn");
-		jw_uint(w, r.retry_in_s);
-	}
-}
-
-static void write_state(struct commands_ctx *c, struct jw *w)
-{
-	const struct store_stats *st = store_stats(c->store);
-	uint64_t t = now(c);
-	uint64_t up = t > c->start_us ? (t - c->start_us) / 1000000u : 0;
-	char b[TIMEFMT_LEN];
-
-	timefmt_iso(t, b);
-	reply_str(w, "Time", b);
-	timefmt_uptime(up, b);
-	reply_str(w, "Uptime", b);
-	jw_key(w, "UptimeSec");
-	jw_uint(w, up);
-	jw_key(w, "TelePeriod");
-	jw_uint(w, c->teleperiod);
-	jw_key(w, "MI32");
-	jw_obj_begin(w);
-	jw_key(w, "Sensors");
-	jw_uint(w, store_sensor_count(c->store));
-	jw_key(w, "Adverts");
-	jw_uint(w, st->adverts);
-	jw_key(w, "Decoded");
-	jw_uint(w, st->decoded);
-	jw_key(w, "Generic");
-	jw_uint(w, st->generic);
-	jw_key(w, "Duplicates");
-	jw_uint(w, st->duplicates);
-	jw_key(w, "Replays");
-	jw_uint(w, st->replays);
-	jw_key(w, "Malformed");
-	jw_uint(w, st->malformed);
-	jw_key(w, "NoKey");
-	jw_uint(w, st->no_key);
-	jw_key(w, "WrongKey");
-	jw_uint(w, st->wrong_key);
-	jw_key(w, "Unsupported");
-	jw_uint(w, st->unsupported);
-	jw_key(w, "NotSensor");
-	jw_uint(w, st->not_sensor);
-	jw_key(w, "NotAdded");
-	jw_uint(w, st->dropped_cap);
-	write_radio(c, w);
-	jw_obj_end(w);
-	if (c->state_extra)
-		c->state_extra(c->state_extra_data, w);
-}
-
-static int cmd_state(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
-{
-	if (req->payload[0]) {
-		*why = "State takes no argument";
+	if (!req->payload[0]) {
+		*why = "Backlog takes commands separated by \";\"";
 		return -EINVAL;
 	}
-	write_state(ctx, w);
-	return 0;
-}
-
-/* StatusSNS: the SENSOR message as it would be sent at TelePeriod, without clearing it
- * (Status 8 only looks). TempUnit follows Tasmota's rule: only when a Temperature is in. */
-static int write_sns(struct commands_ctx *c, struct jw *w)
-{
-	struct report_opts o = REPORT_OPTS_DEFAULT;
-	char tb[TIMEFMT_LEN];
-	size_t start;
-
-	o.temp_res = c->temp_res;
-	o.hum_res = c->hum_res;
-	timefmt_iso(now(c), tb);
-	jw_key(w, "StatusSNS");
-	start = w->len;
-	jw_obj_begin(w);
-	reply_str(w, "Time", tb);
-	report_members(c->store, REPORT_TELE, &o, w);
-	if (!w->overflow && memmem(w->buf + start, w->len - start, "\"Temperature\"", 13))
-		reply_str(w, "TempUnit", "C");
-	jw_obj_end(w);
-	return w->overflow ? -ENOSPC : 0;
-}
-
-static int cmd_status(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
-{
-	struct commands_ctx *c = ctx;
-	long v = -1;
-	bool all;
-
-	if (req->payload[0] && parse_int(req->payload, &v) < 0) {
-		*why = "Status takes a number: 0 (all), 2, 8, 10, 11";
-		return -EINVAL;
+	if (strlen(req->payload) > CMD_LINE_MAX) {
+		*why = "the Backlog is too long (1024 bytes at most)";
+		return -E2BIG;
 	}
-	all = v == 0;
-	if (v < 0 || all) {
-		jw_key(w, "Status");
-		jw_obj_begin(w);
-		reply_str(w, "DeviceName", "mi32");
-		jw_key(w, "FriendlyName");
-		jw_arr_begin(w);
-		jw_str(w, c->topic ? c->topic : "mi32");
-		jw_arr_end(w);
-		reply_str(w, "Topic", c->topic ? c->topic : "");
-		jw_key(w, "Sensors");
-		jw_uint(w, store_sensor_count(c->store));
-		jw_obj_end(w);
-		if (!all)
-			return 0;
-	}
-	if (all || v == 2) {
-		jw_key(w, "StatusFWR");
-		jw_obj_begin(w);
-		reply_str(w, "Version", c->version ? c->version : "");
-		reply_str(w, "Hardware", "Linux");
-		jw_obj_end(w);
-	}
-	if (all || v == 8 || v == 10) {
-		int err = write_sns(c, w);
-
-		if (err < 0) {
-			*why = "the sensor list did not fit the reply";
-			return err;
+	/* refused whole before anything runs: a Backlog never stops half-way */
+	for (const char *p = req->payload; p; p = strchr(p, ';')) {
+		p += *p == ';';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!strncasecmp(p, "Backlog", 7) && (!p[7] || isspace((unsigned char)p[7]) ||
+						    p[7] == ';')) {
+			*why = "no Backlog inside a Backlog";
+			return -EINVAL;
 		}
 	}
-	if (all || v == 11) {
-		jw_key(w, "StatusSTS");
-		jw_obj_begin(w);
-		write_state(c, w);
-		jw_obj_end(w);
+	snprintf(line, sizeof(line), "%s", req->payload);
+	for (cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) {
+		size_t len;
+
+		while (isspace((unsigned char)*cmd))
+			cmd++;
+		if (!*cmd)
+			continue;
+		commands_exec(ctx, cmd, one, sizeof(one));
+		/* the members of {...}: between the braces */
+		len = strlen(one);
+		if (len < 2 || one[0] != '{' || one[len - 1] != '}')
+			continue;
+		one[len - 1] = '\0';
+		/* members at the object's level: jw_raw puts the comma as for a value */
+		if (one[1])
+			jw_raw(w, one + 1);
+		n++;
 	}
-	if (!all && v != 2 && v != 8 && v != 10 && v != 11) {
-		*why = "Status takes 0 (all), 2 (firmware), 8 or 10 (sensors), 11 (state)";
+	if (!n) {
+		*why = "Backlog takes commands separated by \";\"";
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* HassClearDisco: a one-time clean-up after migrating from Tasmota + disco.be (README). */
+static int cmd_hass_clear_disco(void *ctx, const struct cmd_req *req, struct jw *w,
+				const char **why)
+{
+	struct commands_ctx *c = ctx;
+	int r;
+
+	if (req->payload[0]) {
+		*why = "HassClearDisco takes no argument";
+		return -EINVAL;
+	}
+	if (!c->hass_clear_disco) {
+		*why = "Home Assistant discovery is off: it needs MQTT (mqtt-host) and hass on";
+		return -ENOTSUP;
+	}
+	r = c->hass_clear_disco(c->hass_data);
+	if (r == -ENOTCONN) {
+		*why = "not connected to the MQTT broker: try again once connected";
+		return r;
+	}
+	if (r < 0) {
+		*why = "could not subscribe to the discovery configs";
+		return r;
+	}
+	jw_key(w, "HassClearDisco");
+	jw_str(w, "Started");
+	jw_key(w, "Note");
+	jw_str(w, "disco.be's retained configs are deleted as the broker sends them, for "
+		  "10 s; the log names each");
+	return 0;
+}
+
+/* Rule<n>: Tasmota's rules (the seed's key example is one) are not here: say what is. */
+static int cmd_rule(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	(void)ctx;
+	(void)req;
+	(void)w;
+	*why = "rules are not supported: mi32 has no Tasmota rule engine; Lua scripts are to take "
+	       "their place (issue 13). To set a bind key use MI32Key <32 hex key><12 hex MAC> "
+	       "or the mi32cfg file";
+	return -EOPNOTSUPP;
 }
 
 const struct cmd_def commands_table[] = {
@@ -467,9 +404,15 @@ const struct cmd_def commands_table[] = {
 	{ "MI32Option", cmd_mi32option, CMD_F_INDEXED | CMD_F_WRITES,
 	  "<n> [0|1]: query or set option n (0..5)" },
 	{ "TelePeriod", cmd_teleperiod, CMD_F_WRITES, "[seconds]: 0 off, 10..3600" },
-	{ "Status", cmd_status, 0, "[0|2|8|10|11]: device, firmware, sensors, state" },
+	{ "Status", commands__status, 0,
+	  "[0|1|2|3|4|5|8|10|11]: device, parameters, firmware, logging, memory, network, "
+	  "sensors, state" },
 	{ "Topic", cmd_topic, 0, "the MQTT topic (read only)" },
-	{ "State", cmd_state, 0, "uptime and counters" },
+	{ "State", commands__state, 0, "uptime, memory, load, counters and the radio" },
+	{ "Backlog", cmd_backlog, CMD_F_WRITES, "<cmd>; <cmd>; ...: run commands in turn" },
+	{ "HassClearDisco", cmd_hass_clear_disco, CMD_F_WRITES,
+	  "delete disco.be's retained Home Assistant configs (once, after migrating)" },
+	{ "Rule", cmd_rule, CMD_F_INDEXED, "not supported: Tasmota rules (Lua scripts are planned)" },
 	/* through bluetoothd (gatt_commands.c): the reply says Pending, a RESULT follows */
 	{ "MI32Battery", gatt_commands_battery, CMD_F_INDEXED | CMD_F_WRITES,
 	  "<slot>: read the battery by GATT (LYWSD02, LYWSD03MMC, MHO-C401, Flora, CGD1)" },
@@ -512,6 +455,12 @@ void commands_set_state_extra(struct commands_ctx *ctx, void (*fn)(void *data, s
 {
 	ctx->state_extra = fn;
 	ctx->state_extra_data = data;
+}
+
+void commands_set_hass(struct commands_ctx *ctx, int (*fn)(void *data), void *data)
+{
+	ctx->hass_clear_disco = fn;
+	ctx->hass_data = data;
 }
 
 void commands_set_mi32cfg_broken(struct commands_ctx *ctx, bool broken)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* commands.h — the command table of the daemon: MI32Cfg, MI32Key, MI32Name<slot>,
  * MI32Option<n> as SPEC §8, and the Tasmota commands a user expects of the device
- * (TelePeriod, Status, Topic, State). Reachable from the console, MQTT and HTTP alike. */
+ * (TelePeriod, Status, Topic, State, Backlog; Rule answers that rules are not supported).
+ * Reachable from the console, MQTT and HTTP alike. */
 #ifndef MI32_COMMANDS_H
 #define MI32_COMMANDS_H
 
@@ -49,6 +50,13 @@ struct commands_ctx {
 	void *state_extra_data;
 	/* the radio's state for STATE's "MI32" object (Radio, Duty, ...); get NULL: none */
 	struct sink_radio_src radio;
+	const char *group_topic;   /* Status 1's GroupTopic; NULL: none */
+	/* State's LoadAvg: CPU time and CLOCK_MONOTONIC µs at the last State (the daemon sets
+	 * load_mono_us at start) */
+	uint64_t load_cpu_us, load_mono_us;
+	/* HassClearDisco: Home Assistant discovery's hook (hass_clear_disco), NULL: none */
+	int (*hass_clear_disco)(void *data);
+	void *hass_data;
 };
 
 extern const struct cmd_def commands_table[];
@@ -69,6 +77,9 @@ bool commands_writes(const char *line);
  * them. One hook: a second call replaces the first. */
 void commands_set_state_extra(struct commands_ctx *ctx, void (*fn)(void *data, struct jw *w),
 			      void *data);
+
+/* Home Assistant discovery is on: HassClearDisco calls @fn(@data). */
+void commands_set_hass(struct commands_ctx *ctx, int (*fn)(void *data), void *data);
 
 /* The mi32cfg file on disk was refused at start (true), or has been written over since
  * (false): MI32Cfg says so once. */

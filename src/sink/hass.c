@@ -15,9 +15,11 @@
 #include <cjson/cJSON.h>
 #include <systemd/sd-event.h>
 
+#include "store/report.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/jw.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 #include "sink/hass.h"
 #include "sink/hass_int.h"
@@ -37,7 +39,8 @@ static void announce_sensor(struct hass *h, const struct sensor *s)
 	if (!x)
 		return;
 	x->sig = hass_sensor_signature(s);
-	hass_sensor_configs(&h->ctx, s, sensor_status(s) & SENSOR_S_SEEN, emit_cb, h);
+	x->rssi_announced = sensor_status(s) & SENSOR_S_SEEN;
+	hass_sensor_configs(&h->ctx, s, x->rssi_announced, emit_cb, h);
 }
 
 /* tele/<node>/HASS: the sensors this node announces from its list (not the auto-added
@@ -154,6 +157,8 @@ static void sweep(struct hass *h, uint64_t now)
 	}
 }
 
+static void publish_state(struct hass *h, const struct sensor *s, bool event);
+
 /* Everything, again: on connect and on Home Assistant's birth message. */
 void hass__announce_all(struct hass *h)
 {
@@ -169,6 +174,9 @@ void hass__announce_all(struct hass *h)
 		if (!x)
 			continue;
 		announce_sensor(h, s);
+		/* the values heard while the broker was away (a short replay is over by now) */
+		if (sensor_status(s) & SENSOR_S_SEEN)
+			publish_state(h, s, false);
 		x->avail = -1;
 		x->presence_hash = 0;
 		hass__publish_link(h, s, true);
@@ -197,6 +205,40 @@ static void learn(struct hass *h, const struct sensor *s, struct hs *x, uint64_t
 	}
 	x->online = true;
 	(void)h;
+}
+
+/* Whether this update carries an event (a button press, a knob turn). */
+static bool has_event(const struct store_event *ev)
+{
+	for (unsigned int t = 1; t < READING__MAX; t++)
+		if (store_type_has(ev->updated, t) && (reading_info(t)->flags & READING_F_EVENT))
+			return true;
+	return false;
+}
+
+/* tele/<node>/<mac>/SENSOR: this sensor's values; its entities read this topic, so an advert
+ * renders that sensor's templates in Home Assistant, not every sensor's (issue 17 #6).
+ * Retained, in the TelePeriod shape (latest values, no events), so a restarted HA has the
+ * values at once; an update with an event goes out not retained, in the triggered shape
+ * (the values and the event), so a press is never replayed to a new subscriber. */
+static void publish_state(struct hass *h, const struct sensor *s, bool event)
+{
+	char buf[HASS_PAYLOAD_MAX], t[HASS_TOPIC_MAX], tb[TIMEFMT_LEN];
+	struct jw w;
+
+	timefmt_iso(sink_now(&h->clock), tb);
+	jw_init(&w, buf, sizeof(buf));
+	jw_obj_begin(&w);
+	jw_key(&w, "Time");
+	jw_str(&w, tb);
+	if (report_member(h->store, sensor_slot(s), event ? REPORT_TRIGGERED : REPORT_TELE,
+			  &h->ropts, &w) < 0)
+		return;
+	jw_obj_end(&w);
+	if (jw_finish(&w) < 0)
+		return;
+	hass__mac_topic(h, NULL, sensor_mac(s), "SENSOR", t);
+	hass__pub(h, t, buf, !event);
 }
 
 static void knob_turn(struct hass *h, const struct sensor *s, struct hs *x)
@@ -237,8 +279,15 @@ static void on_store(const struct store_event *ev, void *user_data)
 			knob_turn(h, ev->sensor, x);
 		if (!h->connected)
 			break;
-		if (hass_sensor_signature(ev->sensor) != x->sig)
+		/* once per sensor and run: its configs again only when its entities change (the
+		 * first packet adds just this node's RSSI diagnostic), not 2-3 times at start */
+		if (hass_sensor_signature(ev->sensor) != x->sig) {
 			announce_sensor(h, ev->sensor);
+		} else if (!x->rssi_announced) {
+			x->rssi_announced = true;
+			hass_sensor_rssi_config(&h->ctx, ev->sensor, emit_cb, h);
+		}
+		publish_state(h, ev->sensor, has_event(ev));
 		hass__publish_link(h, ev->sensor, false);
 		if (ev->time_us >= h->last_sweep_us + 1000000u)
 			sweep(h, ev->time_us);
@@ -287,9 +336,57 @@ static void on_old_config(void *ud, const char *topic, const void *payload, size
 	hass__pub(h, topic, "", true);
 }
 
+/* A retained config of disco.be's (its devices hang off "Tasmota BLE"): delete it while
+ * HassClearDisco's window is open. */
+static void on_disco_config(void *ud, const char *topic, const void *payload, size_t len)
+{
+	struct hass *h = ud;
+	cJSON *j, *dev, *via, *ids;
+	bool disco = false;
+
+	if (!len || hass__mono_us() > h->disco_until)
+		return;
+	j = cJSON_ParseWithLength(payload, len);
+	dev = cJSON_GetObjectItem(j, "dev");
+	via = cJSON_GetObjectItem(dev, "via_device");
+	ids = cJSON_GetObjectItem(dev, "ids");
+	if (cJSON_IsString(via) && !strcmp(via->valuestring, "Tasmota BLE"))
+		disco = true;
+	if (cJSON_IsArray(ids) && cJSON_GetArraySize(ids) == 1 &&
+	    cJSON_IsString(cJSON_GetArrayItem(ids, 0)) &&
+	    !strcmp(cJSON_GetArrayItem(ids, 0)->valuestring, "Tasmota BLE"))
+		disco = true;
+	cJSON_Delete(j);
+	if (!disco)
+		return;
+	hass__pub(h, topic, "", true);
+	h->disco_deleted++;
+	log_info("HassClearDisco: deleted disco.be's %s (%u so far)", topic, h->disco_deleted);
+}
+
+int hass_clear_disco(void *data)
+{
+	struct hass *h = data;
+	char t[HASS_TOPIC_MAX];
+	int r;
+
+	if (!h->connected)
+		return -ENOTCONN;
+	h->disco_until = hass__mono_us() + HASS_DISCO_WINDOW_S * 1000000ull;
+	if (h->disco_subscribed) /* retained messages come again only on a new subscription */
+		return 0;
+	/* disco.be's topics: <prefix>/<component>/<name>_<Feature>/config */
+	snprintf(t, sizeof(t), "%s/+/+/config", h->ctx.prefix);
+	r = mqtt_sink_subscribe(h->mqtt, t, on_disco_config, h);
+	if (r == 0)
+		h->disco_subscribed = true;
+	return r;
+}
+
 static void cleanup(struct hass *h)
 {
-	static const char *const leaves[] = { "rssi", "availability", "presence", "knob" };
+	static const char *const leaves[] = { "rssi", "availability", "presence", "knob",
+					      "SENSOR" };
 
 	h->cleanup_done = true;
 	for (size_t i = 0; i < h->n_old_inv; i++) {
@@ -429,7 +526,11 @@ int hass_new(sd_event *ev, struct store *store, struct mqtt_sink *mqtt,
 	h->mqtt = mqtt;
 	h->clock = opts->clock;
 	h->radio = opts->radio;
+	h->ropts = opts->report;
+	if (!h->ropts.temp_unit)
+		h->ropts = (struct report_opts)REPORT_OPTS_DEFAULT;
 	h->ctx.radio = opts->radio.get != NULL;
+	h->ctx.disco_ids = opts->disco_ids;
 	h->ctx.prefix = opts->prefix ? opts->prefix : "homeassistant";
 	h->ctx.node = opts->topic;
 	h->ctx.version = opts->version;

@@ -9,6 +9,9 @@
  *
  * Topics (<mac> = 12 lower-case hex digits, <node> = a node's MQTT topic):
  *   <prefix>/<component>/mi32_<mac>/<object>/config    the sensor's entities (retained)
+ *   tele/<node>/<mac>/SENSOR        {"Time":…,"<key>":{…}}: the sensor's values as this
+ *                                   node heard them (retained; events not); its entities
+ *                                   read it
  *   tele/<node>/<mac>/rssi          {"rssi":-71.5,"online":true}: this node's link (retained)
  *   tele/<node>/<mac>/availability  online/offline: any live node hears it (retained)
  *   tele/<node>/<mac>/presence      {"best":"<node>","rssi":{...}}: best node (retained)
@@ -43,6 +46,7 @@ struct hass_ctx {
 	const char *node;    /* this node's MQTT topic */
 	const char *version; /* mi32's version, for "origin" */
 	bool radio;          /* the node has a radio (not a replay): its diagnostic entity */
+	bool disco_ids;      /* disco.be's unique ids where it had the entity */
 };
 
 /* One discovery message: @payload "" deletes the config. Return <0 to stop the walk. */
@@ -54,12 +58,18 @@ typedef int (*hass_emit_fn)(void *ud, const char *topic, const char *payload);
 int hass_sensor_configs(const struct hass_ctx *ctx, const struct sensor *s, bool heard,
 			hass_emit_fn emit, void *ud);
 
+/* Emit only this node's RSSI diagnostic of @s (the sensor was heard for the first time:
+ * its other configs are out already). Returns 1, or the negative code of @emit. */
+int hass_sensor_rssi_config(const struct hass_ctx *ctx, const struct sensor *s,
+			    hass_emit_fn emit, void *ud);
+
 /* Emit the node's own device (adverts/s, sensors, uptime, and the radio's state as a
  * diagnostic when @ctx->radio) and its entry on the hub. */
 int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud);
 
 /* A digest of the entity set of @s (features, readings seen, button numbers, name): when
- * it changes, the sensor's configs are announced again. */
+ * it changes, the sensor's configs are announced again. Being heard for the first time is
+ * not in it: that adds only the RSSI diagnostic (hass_sensor_rssi_config). */
 uint64_t hass_sensor_signature(const struct sensor *s);
 
 /* True for sensors that only speak when something happens (motion, door, leak, buttons,
@@ -89,6 +99,8 @@ struct hass_opts {
 	unsigned int stale_s;      /* the timeout while none is learned yet, 0 = 1800 s */
 	struct sink_clock clock;
 	struct sink_radio_src radio; /* the radio's state for tele/<node>/NODE */
+	struct report_opts report;   /* decimals of tele/<node>/<mac>/SENSOR, as SENSOR's */
+	bool disco_ids;              /* --hass-unique-ids disco */
 };
 
 /* The outputs of discovery, for the daemon's array. Its stop (sensors unavailable) must
@@ -102,5 +114,13 @@ extern const struct sink_ops hass_ops;
 int hass_new(sd_event *ev, struct store *store, struct mqtt_sink *mqtt,
 	     const struct hass_opts *opts, struct hass **out);
 void hass_free(struct hass *h); /* NULL is a no-op */
+
+/* Delete disco.be's retained discovery configs (device via "Tasmota BLE", and its hub
+ * entity): subscribes to <prefix>/+/+/config and, for the next HASS_DISCO_WINDOW_S seconds,
+ * publishes an empty retained payload over each one the broker sends. @data is the hass.
+ * Returns 0, -ENOTCONN (not connected to the broker: nothing done) or what
+ * mqtt_sink_subscribe() returns. */
+#define HASS_DISCO_WINDOW_S 10
+int hass_clear_disco(void *data);
 
 #endif

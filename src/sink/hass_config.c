@@ -111,6 +111,15 @@ static void device(struct out *o, const struct sensor *s)
 	jw_obj_end(&o->w);
 }
 
+/* The sensor's own state topic, from whichever node heard it (hass.c publish_state). */
+static void shared_state(struct out *o, const char *macid)
+{
+	char t[64];
+
+	snprintf(t, sizeof(t), "tele/+/%s/SENSOR", macid);
+	kv(&o->w, "state_topic", t);
+}
+
 static void shared_availability(struct out *o, const char *macid)
 {
 	char t[64];
@@ -173,6 +182,53 @@ static void begin(struct out *o, const char *component, const char *node_id, con
 	jw_obj_begin(&o->w);
 }
 
+/* The features disco.be announced, by its names (SPEC §12.2). */
+static const char *disco_feature(unsigned int type)
+{
+	switch (type) {
+	case READING_TEMPERATURE:
+		return "Temperature";
+	case READING_HUMIDITY:
+		return "Humidity";
+	case READING_BATTERY:
+		return "Battery";
+	case READING_ILLUMINANCE:
+		return "Illuminance";
+	case READING_MOTION:
+		return "Motion";
+	case READING_DOOR:
+		return "Door";
+	case READING_LEAK:
+		return "Leak";
+	case READING_HOLD:
+		return "Hold";
+	case READING_DIMMER:
+		return "Dimmer";
+	default:
+		return NULL;
+	}
+}
+
+/* With --hass-unique-ids disco, disco.be's id where it had the entity:
+ * "<TYPE>-<last 3 MAC bytes in lower-case hex>.<Feature>" ("LYWSD03-a1b204.Temperature"),
+ * so Home Assistant keeps the entity, its entity_id and its history. Else (and for what
+ * disco.be never announced) ours, mi32_<mac>_<object>. */
+static void entity_uid(struct out *o, const struct sensor *s, const char *macid,
+		       const char *object, unsigned int type)
+{
+	const struct device_info *d = sensor_device(s);
+	const char *f = o->ctx->disco_ids && d ? disco_feature(type) : NULL;
+	const uint8_t *m = sensor_mac(s);
+	char u[128];
+
+	if (!f) {
+		snprintf(u, sizeof(u), "mi32_%s_%s", macid, object);
+	} else {
+		snprintf(u, sizeof(u), "%s-%02x%02x%02x.%s", d->type, m[3], m[4], m[5], f);
+	}
+	kv(&o->w, "unique_id", u);
+}
+
 static void uid(struct out *o, const char *macid, const char *object)
 {
 	char u[128];
@@ -221,8 +277,8 @@ static void sensor_entity(struct out *o, const struct sensor *s, const char *nid
 	value_template(s, key, tpl, sizeof(tpl));
 	begin(o, "sensor", nid, obj);
 	kv(&o->w, "name", name);
-	uid(o, macid, obj);
-	kv(&o->w, "state_topic", "tele/+/SENSOR");
+	entity_uid(o, s, macid, obj, e->index > 1 ? READING__MAX : e->type);
+	shared_state(o, macid);
 	kv(&o->w, "value_template", tpl);
 	if (ei->dev_cla)
 		kv(&o->w, "device_class", ei->dev_cla);
@@ -254,8 +310,8 @@ static void binary_entity(struct out *o, const struct sensor *s, const char *nid
 	value_template(s, key, tpl, sizeof(tpl));
 	begin(o, "binary_sensor", nid, obj);
 	kv(&o->w, "name", name);
-	uid(o, macid, obj);
-	kv(&o->w, "state_topic", "tele/+/SENSOR");
+	entity_uid(o, s, macid, obj, e->index > 1 ? READING__MAX : e->type);
+	shared_state(o, macid);
 	kv(&o->w, "value_template", tpl);
 	kv(&o->w, "payload_on", "1");
 	kv(&o->w, "payload_off", "0");
@@ -289,7 +345,7 @@ static void button_entities(struct out *o, const struct sensor *s, const char *n
 	begin(o, "event", nid, obj);
 	kv(&o->w, "name", name);
 	uid(o, macid, obj);
-	kv(&o->w, "state_topic", "tele/+/SENSOR");
+	shared_state(o, macid);
 	kv(&o->w, "value_template", tpl);
 	jw_key(&o->w, "event_types");
 	jw_arr_begin(&o->w);
@@ -309,7 +365,8 @@ static void button_entities(struct out *o, const struct sensor *s, const char *n
 		snprintf(tobj, sizeof(tobj), "button%u_%s", e->index, triggers[i].name);
 		begin(o, "device_automation", nid, tobj);
 		kv(&o->w, "automation_type", "trigger");
-		kv(&o->w, "topic", "tele/+/SENSOR");
+		snprintf(tobj, sizeof(tobj), "tele/+/%s/SENSOR", macid);
+		kv(&o->w, "topic", tobj);
 		kv(&o->w, "type", triggers[i].type);
 		kv(&o->w, "subtype", obj);
 		kv(&o->w, "payload", triggers[i].payload);
@@ -326,7 +383,7 @@ static void knob_entity(struct out *o, const struct sensor *s, const char *nid,
 
 	begin(o, "number", nid, "knob");
 	kv(&o->w, "name", "Knob");
-	uid(o, macid, "knob");
+	entity_uid(o, s, macid, "knob", READING_DIMMER);
 	snprintf(t, sizeof(t), "tele/+/%s/knob", macid);
 	kv(&o->w, "state_topic", t);
 	snprintf(t, sizeof(t), "mi32/%s/knob/set", macid);
@@ -386,7 +443,7 @@ static void rssi_entity(struct out *o, const struct sensor *s, const char *nid,
 	begin(o, "sensor", nid, obj);
 	kv(&o->w, "name", name);
 	uid(o, macid, obj);
-	snprintf(t, sizeof(t), "tele/%s/SENSOR", node);
+	snprintf(t, sizeof(t), "tele/%s/%s/SENSOR", node, macid);
 	kv(&o->w, "state_topic", t);
 	kv(&o->w, "value_template", tpl);
 	kv(&o->w, "device_class", "signal_strength");
@@ -414,39 +471,58 @@ static void rssi_entity(struct out *o, const struct sensor *s, const char *nid,
 	end(o, s);
 }
 
-int hass_sensor_configs(const struct hass_ctx *ctx, const struct sensor *s, bool heard,
-			hass_emit_fn emit, void *ud)
+/* A fresh writer for the configs of sensor @s: its mac id and HA node id. */
+static struct out *sensor_out(const struct hass_ctx *ctx, const struct sensor *s,
+			      hass_emit_fn emit, void *ud, char macid[13], char nid[20])
 {
 	static struct out o; /* 4 kB; single-threaded daemon */
-	struct hass__ent e[ENT_MAX];
-	char macid[13], nid[20];
-	size_t n = hass__entities(s, e);
 
 	memset(&o, 0, offsetof(struct out, topic));
 	o.ctx = ctx;
 	o.emit = emit;
 	o.ud = ud;
 	hass_mac_id(sensor_mac(s), macid);
-	snprintf(nid, sizeof(nid), "mi32_%s", macid);
-	for (size_t i = 0; i < n && !o.err; i++) {
+	snprintf(nid, 20, "mi32_%s", macid);
+	return &o;
+}
+
+int hass_sensor_rssi_config(const struct hass_ctx *ctx, const struct sensor *s,
+			    hass_emit_fn emit, void *ud)
+{
+	char macid[13], nid[20];
+	struct out *o = sensor_out(ctx, s, emit, ud, macid, nid);
+
+	rssi_entity(o, s, nid, macid);
+	return o->err < 0 ? o->err : o->count;
+}
+
+int hass_sensor_configs(const struct hass_ctx *ctx, const struct sensor *s, bool heard,
+			hass_emit_fn emit, void *ud)
+{
+	struct hass__ent e[ENT_MAX];
+	char macid[13], nid[20];
+	struct out *o = sensor_out(ctx, s, emit, ud, macid, nid);
+	size_t n = hass__entities(s, e);
+
+	for (size_t i = 0; i < n && !o->err; i++) {
 		unsigned int t = e[i].type;
 
 		if (t == READING_BUTTON)
-			button_entities(&o, s, nid, macid, &e[i]);
+			button_entities(o, s, nid, macid, &e[i]);
 		else if (t == READING_DIMMER)
-			knob_entity(&o, s, nid, macid);
+			knob_entity(o, s, nid, macid);
 		else if (reading_info(t)->flags & READING_F_BINARY)
-			binary_entity(&o, s, nid, macid, &e[i]);
+			binary_entity(o, s, nid, macid, &e[i]);
 		else if (t < READING__MAX && !(hass__sensors[t].flags & E_SKIP) &&
 			 (hass__sensors[t].dev_cla || hass__sensors[t].stat_cla || hass__sensors[t].flags ||
 			  hass__sensors[t].icon))
-			sensor_entity(&o, s, nid, macid, &e[i]);
+			sensor_entity(o, s, nid, macid, &e[i]);
 	}
-	if (!o.err)
-		presence_entity(&o, s, nid, macid);
-	if (!o.err && heard)
-		rssi_entity(&o, s, nid, macid);
-	return o.err < 0 ? o.err : o.count;
+	if (!o->err)
+		presence_entity(o, s, nid, macid);
+	if (!o->err && heard)
+		rssi_entity(o, s, nid, macid);
+	return o->err < 0 ? o->err : o->count;
 }
 
 /* ---- the node and the hub ------------------------------------------------------------ */

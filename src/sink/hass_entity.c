@@ -169,8 +169,37 @@ static unsigned int default_buttons(uint16_t pid)
 	}
 }
 
+/* Whether a sensor of type @pid sends its battery level in its advertisements. The stock
+ * LYWSD03MMC and MHO-C401 send a bogus one that is ignored by design (SPEC decision 5);
+ * Flora and LYWSD02 give theirs over GATT only. Their Battery entity waits for a value
+ * (custom firmware, a GATT read) instead of reading "unknown" for ever (issue 17 #4). */
+static bool battery_in_adverts(uint16_t pid)
+{
+	switch (pid) {
+	case PID_LYWSD03:
+	case PID_MHOC401:
+	case PID_FLORA:
+	case PID_LYWSD02:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Whether the Voltage of @s is measured. MiBeacon frames carry none: a Voltage from one is
+ * estimated from the battery percentage (as xiaomi-ble does), and so is the one of pvvx's
+ * encrypted formats (a pvvx sensor with a key). An estimate is not sent to Home Assistant
+ * as a measurement (issue 17 #9); the SENSOR JSON keeps it for the public test vectors. */
+static bool voltage_measured(const struct sensor *s)
+{
+	uint16_t pid = sensor_pid(s);
+
+	return pid == PID_ATC || pid == PID_BTHOME || (pid == PID_PVVX && !sensor_key(s));
+}
+
 /* The entities of @s: from its features first (so a sensor from mi32cfg shows its
- * entities before its first packet), then every reading it has sent. */
+ * entities before its first packet) when its type is known to send them, then every
+ * reading it has sent. */
 size_t hass__entities(const struct sensor *s, struct hass__ent *e)
 {
 	struct reading r[ENT_MAX];
@@ -191,7 +220,7 @@ size_t hass__entities(const struct sensor *s, struct hass__ent *e)
 		n = add(e, n, READING_MOISTURE, 0);
 	if (f & MI_FEAT_FERT)
 		n = add(e, n, READING_FERTILITY, 0);
-	if (f & MI_FEAT_BAT)
+	if ((f & MI_FEAT_BAT) && battery_in_adverts(sensor_pid(s)))
 		n = add(e, n, READING_BATTERY, 0);
 	if (f & MI_FEAT_NMT)
 		n = add(e, n, READING_NMT, 0);
@@ -214,7 +243,7 @@ size_t hass__entities(const struct sensor *s, struct hass__ent *e)
 	for (size_t i = 0; i < nr; i++) {
 		unsigned int t = r[i].type;
 
-		if (t == READING_DIMMER_P)
+		if (t == READING_DIMMER_P || (t == READING_VOLTAGE && !voltage_measured(s)))
 			continue;
 		/* a feature learned from this reading (BTHome): the report writes a
 		 * temperature/humidity pair with its DewPoint */
@@ -239,7 +268,6 @@ uint64_t hass_sensor_signature(const struct sensor *s)
 	sensor_json_key(s, key, sizeof(key));
 	for (const char *p = key; *p; p++)
 		h = (h ^ (uint8_t)*p) * 1099511628211ull;
-	h = (h ^ ((sensor_status(s) & SENSOR_S_SEEN) ? 1 : 2)) * 1099511628211ull;
 	return h;
 }
 

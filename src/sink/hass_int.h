@@ -61,6 +61,7 @@ void hass__id_part(const char *in, char *out, size_t size);
 
 struct hs { /* per store slot */
 	uint64_t sig;        /* signature announced; 0 = not yet */
+	bool rssi_announced; /* this node's RSSI diagnostic is out */
 	uint64_t last_us;    /* last accepted packet (store time) */
 	float iv[RING];      /* recent intervals, seconds */
 	uint8_t n_iv, pos;
@@ -100,6 +101,7 @@ struct hass {
 	struct mqtt_sink *mqtt;  /* borrowed */
 	struct sink_clock clock;
 	struct sink_radio_src radio;
+	struct report_opts ropts;
 	struct hass_ctx ctx;
 	char node_id[NODE_MAX]; /* this node's topic as a unique-id part */
 	unsigned int sub;
@@ -123,6 +125,10 @@ struct hass {
 	bool cleanup_done, got_old_inv;
 	uint8_t (*del)[6];
 	size_t n_del;
+	/* HassClearDisco: delete disco.be's configs until this (monotonic µs) */
+	uint64_t disco_until;
+	bool disco_subscribed;
+	unsigned int disco_deleted;
 };
 
 uint64_t hass__mono_us(void);

@@ -171,9 +171,11 @@ static void handle_command(struct mqtt_sink *m, const char *name, const char *pa
 	commands_exec_split(m->cmds, name, payload, m->reply, sizeof(m->reply));
 	/* Tasmota answers Status <n> on stat/<topic>/STATUS<n>, everything else on RESULT */
 	if (strcasecmp(name, "Status") == 0) {
-		long n = strtol(payload, NULL, 10);
+		char *end;
+		long n = strtol(payload, &end, 10);
 
-		if (n > 0)
+		/* "Status 0" too: stat/<topic>/STATUS0, as Tasmota */
+		if (end != payload && n >= 0)
 			snprintf(topic, sizeof(topic), "%sSTATUS%ld", m->t_stat, n);
 		else
 			snprintf(topic, sizeof(topic), "%sSTATUS", m->t_stat);
@@ -427,6 +429,9 @@ static void state_extra(void *data, struct jw *w)
 {
 	struct mqtt_sink *m = data;
 
+	/* Tasmota's MqttCount: the connections made since start */
+	jw_key(w, "MqttCount");
+	jw_uint(w, m->connects);
 	jw_key(w, "MQTT");
 	jw_obj_begin(w);
 	jw_key(w, "Connected");

@@ -3,6 +3,7 @@
 state change on an error, no crash; MI32Name and MI32Option3 seen in the SENSOR lines."""
 import json
 import shutil
+import socket
 import time
 
 import pytest
@@ -134,7 +135,8 @@ def test_teleperiod_status_topic_state(replayed):
                              "Topic": "node1", "Sensors": 20}}
     assert list(d.cmd("Status 2")) == ["StatusFWR"]
     assert list(d.cmd("Status 11")) == ["StatusSTS"]
-    assert list(d.cmd("Status 0")) == ["Status", "StatusFWR", "StatusSNS", "StatusSTS"]
+    assert list(d.cmd("Status 0")) == ["Status", "StatusPRM", "StatusFWR", "StatusLOG",
+                                       "StatusMEM", "StatusNET", "StatusSNS", "StatusSTS"]
     error_of(d.cmd("Status 99"), "Status")
     error_of(d.cmd("Status x"), "Status")
 
@@ -148,6 +150,44 @@ def test_teleperiod_status_topic_state(replayed):
     assert m["Sensors"] == 20 and m["Adverts"] == ADVERTS and m["Decoded"] > 0
     assert m["NoKey"] == 0 and m["WrongKey"] == 0 and m["Malformed"] == 0
     error_of(d.cmd("State now"), "State")
+
+
+def test_tasmota_habits(replayed):
+    """Issue 17 #7: Backlog, Status 1/3/4/5, STATE's Heap/LoadAvg/Sleep/SleepMode (no Wifi),
+    and a clear answer to a rule."""
+    d = replayed
+    assert d.cmd("Backlog TelePeriod 60; MI32Option2 1;MI32Option1 0") == {
+        "TelePeriod": 60, "MI32Option2": 1, "MI32Option1": 0}
+    assert d.cmd("TelePeriod") == {"TelePeriod": 60}
+    # an error in one does not stop the others; no Backlog inside a Backlog
+    r = d.cmd("backlog TelePeriod 99999; TelePeriod 120")
+    assert r["TelePeriod"] == 120 and r["Reason"]
+    assert "inside a Backlog" in error_of(d.cmd("Backlog TelePeriod 30; Backlog State"),
+                                          "Backlog")
+    error_of(d.cmd("Backlog"), "Backlog")
+
+    prm = d.cmd("Status 1")["StatusPRM"]
+    assert prm["GroupTopic"] == "mi32s" and prm["Sleep"] == 0 and prm["StartupUTC"]
+    log = d.cmd("Status 3")["StatusLOG"]
+    assert log["SerialLog"] == 2 and log["TelePeriod"] == 120
+    mem = d.cmd("Status 4")["StatusMEM"]
+    assert mem["Heap"] > 100 and mem["ProgramSize"] > 100  # kB
+    net = d.cmd("Status 5")["StatusNET"]
+    assert net["Hostname"] == socket.gethostname()
+    assert set(net) == {"Hostname", "IPAddress", "Mac"}
+
+    st = d.cmd("State")
+    assert st["Heap"] > 100 and st["Sleep"] == 0 and st["SleepMode"] == "Dynamic"
+    assert isinstance(st["LoadAvg"], int) and 0 <= st["LoadAvg"] <= 200
+    assert "Wifi" not in st
+    assert list(st)[:8] == ["Time", "Uptime", "UptimeSec", "Heap", "SleepMode", "Sleep",
+                            "LoadAvg", "TelePeriod"]
+
+    # without MQTT there is no discovery to clean up after
+    assert "discovery is off" in error_of(d.cmd("HassClearDisco"), "HassClearDisco")
+
+    why = error_of(d.cmd("rule1 on System#Boot do backlog MI32key 00112233 endon"), "Rule1")
+    assert "rules are not supported" in why and "Lua" in why and "MI32Key" in why
 
 
 def test_unknown_and_hostile_lines_do_not_change_anything(replayed):

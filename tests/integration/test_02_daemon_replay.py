@@ -13,7 +13,8 @@ import subprocess
 import pytest
 
 from conftest import SHARED
-from test_02_daemon_helpers import (adv_data_of_event, btsnoop_read, btsnoop_write, by_mac,
+from test_02_daemon_helpers import (adv_data_of_event, base_args, btsnoop_read, btsnoop_write,
+                                    by_mac,
                                     first_service_data, is_tele, le_adv_report, replay,
                                     sensor_objects, svc_data_ad)
 
@@ -105,6 +106,44 @@ def test_the_same_output_on_every_run(mi32_bin, demo, tmp_path):
     a = replay(mi32_bin, tmp_path, demo["capture"], mi32cfg=demo["mi32cfg"])
     b = replay(mi32_bin, tmp_path, demo["capture"], mi32cfg=demo["mi32cfg"])
     assert a.stdout == b.stdout
+
+
+def test_a_finite_replay_ends_with_a_summary(mi32_bin, demo, tmp_path):
+    """Issue 17 #9: a TelePeriod longer than the capture still gives one summary, at the end,
+    with every sensor heard; option 1 (no summary) still means none."""
+    r = replay(mi32_bin, tmp_path, demo["capture"], "--teleperiod", 3600,
+               mi32cfg=demo["mi32cfg"])
+    tele = [m for m in r.sensor if is_tele(m)]
+    assert len(tele) == 1 and r.sensor[-1] is tele[0]
+    assert len([k for k, v in tele[0].items() if isinstance(v, dict)]) >= 19
+    off = replay(mi32_bin, tmp_path, demo["capture"], "--teleperiod", 3600, "--option1", 1,
+                 mi32cfg=demo["mi32cfg"])
+    assert not [m for m in off.sensor if is_tele(m)]
+
+
+def test_commands_in_a_stdin_file_run_after_the_replay(mi32_bin, demo, tmp_path):
+    """Issue 17 #9: `mi32 run --replay … < commands.txt` answers about the replayed state (it
+    read the file first and answered from an empty store at 1970-01-01)."""
+    cmds = tmp_path / "commands.txt"
+    cmds.write_text("Status 8\nState\n")
+    args = base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
+                     "--mi32cfg", demo["mi32cfg"])
+    with open(cmds) as f:
+        p = subprocess.run(args, stdin=f, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(x) for x in p.stdout.splitlines() if x.strip()]
+    s8 = [x for x in lines if "StatusSNS" in x][0]["StatusSNS"]
+    assert not s8["Time"].startswith("1970")
+    assert len([k for k, v in s8.items() if isinstance(v, dict)]) >= 19
+    assert [x for x in lines if "MI32" in x][0]["MI32"]["Adverts"] > 1000
+    # the replies come last
+    assert "StatusSNS" in lines[-2] and "MI32" in lines[-1]
+
+
+def test_run_help_says_where_the_topic_comes_from(mi32_bin):
+    out = subprocess.run([mi32_bin, "run", "--help"], capture_output=True, text=True).stdout
+    line = [x for x in out.splitlines() if x.strip().startswith("--topic ")][0]
+    assert "/etc/machine-id" in line and "host name" not in line
 
 
 # ---- options (SPEC §8) ------------------------------------------------------------------

@@ -64,6 +64,13 @@ def test_every_command(node):
     assert "StatusSNS" in s8 and any(k.startswith("LYWSD03-") for k in s8["StatusSNS"])
     s0 = command(sub, t, "Status", "", reply="STATUS")
     assert s0["Status"]["Topic"] == "cmd1"
+    # Status 0 on STATUS0 (issue 17 #7), with every section
+    s0 = command(sub, t, "Status", "0", reply="STATUS0")
+    assert {"Status", "StatusPRM", "StatusNET", "StatusSTS"} <= set(s0)
+    assert s0["StatusSTS"]["MqttCount"] == 1
+    # Backlog over MQTT: one RESULT with every reply
+    assert command(sub, t, "Backlog", "TelePeriod 120; MI32Option1 1") == {
+        "TelePeriod": 120, "MI32Option1": 1}
     # unknown commands, Tasmota's reply
     assert command(sub, t, "NoSuchCommand") == {"Command": "Unknown"}
 

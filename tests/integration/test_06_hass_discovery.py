@@ -163,7 +163,7 @@ def snapshot(broker, sub="homeassistant/#", wait=0.7):
     return out
 
 
-def run_node(mi32_bin, broker, tmp, topic, capture, cfg, keep=False, extra=()):
+def run_node(mi32_bin, broker, tmp, topic, capture, cfg, keep=False, extra=(), fast=True):
     """Start `mi32 run` replaying @capture fast as node @topic. With @keep its stdin stays
     open, so it keeps running after the replay until stop_node()."""
     state = tmp / f"state-{topic}"
@@ -171,7 +171,7 @@ def run_node(mi32_bin, broker, tmp, topic, capture, cfg, keep=False, extra=()):
     mycfg = state / "mi32cfg"
     shutil.copy(cfg, mycfg)
     args = [mi32_bin, "run", "--config", "/dev/null", "--state-dir", str(state),
-            "--replay", str(capture), "--fast", "--mi32cfg", str(mycfg),
+            "--replay", str(capture), *(["--fast"] if fast else []), "--mi32cfg", str(mycfg),
             "--mqtt-host", broker.host, "--mqtt-port", str(broker.port), "--topic", topic,
             "--teleperiod", "60", *extra]
     return subprocess.Popen(args, stdin=subprocess.PIPE if keep else subprocess.DEVNULL,
@@ -237,7 +237,28 @@ def configs_by_mac(retained, prefix="homeassistant/"):
 
 
 def sensor_messages(col, topic):
-    return [json.loads(p) for t, p in col.topics(f"tele/{topic}/SENSOR")]
+    """Tasmota's SENSOR messages of node @topic and the per-sensor ones (tele/<node>/<mac>/SENSOR)."""
+    return [json.loads(p) for t, p in col.topics(f"tele/{topic}/")
+            if t.endswith("/SENSOR") and p]
+
+
+def topic_matches(sub, topic):
+    """MQTT subscription @sub (with + and #) matches @topic."""
+    s, t = sub.split("/"), topic.split("/")
+    for i, x in enumerate(s):
+        if x == "#":
+            return True
+        if i >= len(t) or (x != "+" and x != t[i]):
+            return False
+    return len(s) == len(t)
+
+
+def renders(configs, messages):
+    """How many value templates Home Assistant renders for @messages [(topic, payload)]:
+    each message renders the template of every config subscribed to its topic."""
+    subs = [c.get("state_topic") or c.get("topic") for c in configs.values()
+            if "value_template" in c]
+    return sum(topic_matches(st, t) for t, _ in messages for st in subs if st)
 
 
 # ---- the checks ------------------------------------------------------------------------------
@@ -373,15 +394,18 @@ def test_entities_of_each_kind(single):
         return {t.split("/", 1)[1].rsplit("/", 1)[0] for t in by_mac[mac]}
     # LYWSD03: temperature, humidity, dew point, battery (decision #15: dew point)
     lyw = comps("a4c138a1b204")
-    for o in ("temperature", "humidity", "dewpoint", "battery", "nearest", "rssi_node1"):
+    for o in ("temperature", "humidity", "dewpoint", "nearest", "rssi_node1"):
         assert f"sensor/mi32_a4c138a1b204/{o}" in lyw
+    # ... but no battery: the stock firmware's battery object is ignored (issue 17 #4)
+    assert "sensor/mi32_a4c138a1b204/battery" not in lyw
     dev = next(iter(by_mac["a4c138a1b204"].values()))["device"]
     assert (dev["model"], dev["model_id"], dev["manufacturer"]) == ("LYWSD03MMC", "LYWSD03",
                                                                     "Xiaomi")
     # Flora: moisture, conductivity, illuminance (disco.be had none)
     flora = comps("c47c8d6a1b01")
-    for o in ("moisture", "fertility", "illuminance", "temperature", "battery"):
+    for o in ("moisture", "fertility", "illuminance", "temperature"):
         assert f"sensor/mi32_c47c8d6a1b01/{o}" in flora
+    assert "sensor/mi32_c47c8d6a1b01/battery" not in flora  # GATT only
     # motion with off delay, door, leak
     assert "binary_sensor/mi32_0017880a0b07/motion" in comps("0017880a0b07")
     assert "binary_sensor/mi32_e4aaec020c13/door" in comps("e4aaec020c13")
@@ -395,6 +419,97 @@ def test_entities_of_each_kind(single):
     bth = next(iter(by_mac["e8aaec000019"].values()))["device"]
     assert bth["manufacturer"] == "BTHome"
     assert "device_tracker/mi32_112233445520/tracker" in comps("112233445520")
+
+
+def test_no_entity_without_a_value(single):
+    """Every sensor and binary_sensor on a SENSOR topic renders a value from at least one
+    message of the capture: no entity that can never have a value (issue 17 #4)."""
+    msgs = sensor_messages(single["col"], "node1")
+    never = []
+    for topic, payload in single["first"].items():
+        comp, cfg = topic.split("/")[1], json.loads(payload)
+        st = cfg.get("state_topic", "")
+        # Hold is an event of the knob (pressed while turned), not a state
+        if comp not in ("sensor", "binary_sensor") or not st.endswith("/SENSOR") or \
+                topic.endswith("/hold/config"):
+            continue
+        if not any(render(cfg["value_template"], None, m) != "" for m in msgs):
+            never.append(topic)
+    assert never == []
+
+
+def squeeze_capture(src, dst, start_s, length_s):
+    """@src replayed in real time in about @length_s seconds, the first record @start_s
+    seconds in (after the node connected): the records' times scaled, packets unchanged."""
+    d = open(src, "rb").read()
+    recs, off = [], 16
+    while off + 24 <= len(d):
+        ol, il, fl, drops, ts = struct.unpack(">IIIIq", d[off:off + 24])
+        recs.append((ts, fl, drops, d[off + 24:off + 24 + il]))
+        off += 24 + il
+    t0, t1 = recs[0][0], recs[-1][0]
+    k = length_s * 1e6 / max(t1 - t0, 1)
+    out = [d[:16]]
+    for ts, fl, drops, pkt in recs:
+        nt = t0 + int(start_s * 1e6 + (ts - t0) * k)
+        out.append(struct.pack(">IIIIq", len(pkt), len(pkt), fl, drops, nt) + pkt)
+    open(dst, "wb").write(b"".join(out))
+
+
+def test_render_count(tmp_path, mi32_bin, demo, broker):
+    """Issue 17 #6: each sensor's entities read its own topic, so an advert renders that
+    sensor's templates only (and #9: its configs go out once). Measured on the fleet's 10-minute capture replayed live (in
+    20 s, after the node is connected): the renders of the configs as published, against
+    the same configs pointed at Tasmota's SENSOR topic (what discovery did before), over
+    the same messages. Figures in README ("Home Assistant load")."""
+    cap = tmp_path / "squeezed.btsnoop"
+    squeeze_capture(demo["capture"], cap, 3, 20)
+    col = Collector(broker)
+    p = run_node(mi32_bin, broker, tmp_path, "node1", cap, demo["mi32cfg"], keep=True,
+                 extra=("--option2", "1"), fast=False)
+    try:
+        # the replay is over when the node's retained SENSOR topics stop changing
+        col.wait_quiet(3.0, 90)
+    finally:
+        stop_node(p)
+    msgs = [(t, p) for t, p in col.topics("tele/node1/") if t.endswith("/SENSOR") and p]
+    cfgs = {t: json.loads(v) for t, v in col.retained().items()
+            if t.startswith("homeassistant/") and t.endswith("/config")}
+    old = {}
+    for t, c in cfgs.items():
+        c = dict(c)
+        for k in ("state_topic", "topic"):  # device triggers have "topic"
+            st = c.get(k, "")
+            if st.startswith("tele/+/") and st.endswith("/SENSOR"):
+                c[k] = "tele/+/SENSOR"
+            elif st.startswith("tele/node1/") and st.endswith("/SENSOR"):
+                c[k] = "tele/node1/SENSOR"
+        old[t] = c
+    tasmota = [(t, p) for t, p in msgs if t == "tele/node1/SENSOR"]
+    before = renders(old, tasmota)
+    after = renders(cfgs, msgs)
+    print(f"\nHA template renders for the demo capture: {before} before, {after} after "
+          f"({len(tasmota)} SENSOR messages, {len(msgs) - len(tasmota)} per-sensor ones)")
+    assert len(msgs) - len(tasmota) > 100
+    assert after * 10 < before, (before, after)
+    # a per-sensor message renders that sensor's templates and nobody else's
+    for t, _ in msgs:
+        if t != "tele/node1/SENSOR":
+            mac = t.split("/")[2]
+            for ct, c in cfgs.items():
+                st = c.get("state_topic") or c.get("topic")
+                if st and "value_template" in c and topic_matches(st, t):
+                    assert f"/mi32_{mac}/" in ct, (t, ct)
+    # issue 17 #9: a sensor's configs went out once, at connect; its first packet adds only
+    # this node's RSSI diagnostic (they went out 2-3 times in the first seconds)
+    counts = {}
+    for t, v in col.topics("homeassistant/sensor/mi32_a4c138a1b204/"):
+        if t.endswith("/config") and v:
+            counts[t] = counts.get(t, 0) + 1
+    assert counts and set(counts.values()) == {1}, counts
+    # the per-sensor topic is retained, with the latest values
+    ret = snapshot(broker, "tele/node1/+/SENSOR")
+    assert json.loads(ret["tele/node1/a4c138a1b204/SENSOR"])["LYWSD03-a1b204"]["Temperature"]
 
 
 def test_templates_against_real_messages(single):

@@ -72,6 +72,58 @@ def test_birth_reannounces(tmp_path, mi32_bin, demo, broker):
     assert again, "the birth message did not bring every config back"
 
 
+def test_disco_ids_and_clearing_disco_configs(tmp_path, mi32_bin, demo, broker):
+    """Issue 17 #8: --hass-unique-ids disco gives disco.be's ids (HA keeps the entities), and
+    HassClearDisco deletes disco.be's retained configs, nobody else's."""
+    dev = {"ids": ["A4C138A1B204"], "name": "LYWSD03-a1b204", "mf": "Xiaomi",
+           "mdl": "LYWSD03", "via_device": "Tasmota BLE", "cns": [["mac", "A4C138A1B204"]]}
+    disco = {  # as disco.be publishes them (Staars/berry-examples disco.be)
+        "homeassistant/sensor/LYWSD03-a1b204_Temperature/config": {
+            "obj_id": "LYWSD03-a1b204.Temperature", "uniq_id": "LYWSD03-a1b204.Temperature",
+            "name": "Temperature LYWSD03-a1b204", "dev_cla": "Temperature", "dev": dev,
+            "unit_of_meas": "°C", "stat_t": "tele/+/SENSOR",
+            "val_tpl": "{{ value_json['LYWSD03-a1b204']['Temperature'] | is_defined}}"},
+        "homeassistant/sensor/tasmota-ABC123_LYWSD03-a1b204_rssi/config": {
+            "uniq_id": "rssi_tasmota-ABC123_LYWSD03-a1b204.signal_strength", "dev": dev,
+            "stat_t": "tele/tasmota_ABC123/SENSOR"},
+        "homeassistant/sensor/Tasmota_BLE_tasmota_ABC123/config": {
+            "uniq_id": "tasmota_ABC123.BLE_Node",
+            "dev": {"ids": ["Tasmota BLE"], "name": "Tasmota BLE", "via_device": "Tasmota",
+                    "cns": [["mac", "virtual"]]}},
+    }
+    other = "homeassistant/sensor/someone_else/config"
+    c = Collector(broker, ())
+    for t, cfg in disco.items():
+        c.publish(t, json.dumps(cfg), retain=True)
+    c.publish(other, json.dumps({"uniq_id": "x", "dev": {"ids": ["other"]}}), retain=True)
+    p = run_node(mi32_bin, broker, tmp_path, "node1", demo["capture"], demo["mi32cfg"],
+                 keep=True, extra=("--hass-unique-ids", "disco"))
+    try:
+        ours = "homeassistant/sensor/mi32_a4c138a1b204/temperature/config"
+        assert wait_for(lambda: ours in snapshot(broker, ours, 0.3))
+        cfgs = {t: json.loads(v) for t, v in snapshot(broker).items()}
+        assert cfgs[ours]["unique_id"] == "LYWSD03-a1b204.Temperature"
+        assert cfgs["homeassistant/sensor/mi32_a4c138a1b204/humidity/config"]["unique_id"] \
+            == "LYWSD03-a1b204.Humidity"
+        # disco.be had no dew point: ours
+        assert cfgs["homeassistant/sensor/mi32_a4c138a1b204/dewpoint/config"]["unique_id"] \
+            == "mi32_a4c138a1b204_dewpoint"
+        assert cfgs["homeassistant/binary_sensor/mi32_e4aaec020c13/door/config"][
+            "unique_id"] == "MCCGQ02-020c13.Door"
+        assert cfgs["homeassistant/number/mi32_f82441c59816/knob/config"]["unique_id"] == \
+            "YLKG08-c59816.Dimmer"
+        assert set(disco) <= set(cfgs)
+        c.publish("cmnd/node1/HassClearDisco", "")
+        gone = wait_for(lambda: not set(disco) & set(snapshot(broker, wait=0.3)), 15)
+        left = snapshot(broker)
+    finally:
+        c.stop()
+        err = stop_node(p)
+    assert gone, f"disco.be's configs are still retained; log: {err[-1500:]}"
+    assert other in left and ours in left
+    assert "HassClearDisco: deleted disco.be's" in err
+
+
 def test_silent_sensor_goes_unavailable(tmp_path, mi32_bin, demo, broker):
     """The ATC (every ~10 s) stops half-way through the 10-minute capture: 5 × its median
     interval later (here above the 10 s floor) it is unavailable. The door sensor, silent

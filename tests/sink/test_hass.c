@@ -22,8 +22,8 @@
 
 #define SEC 1000000ull
 
-static const struct hass_ctx CTX = { "homeassistant", "mi32_node1", "0.1.0", false };
-static const struct hass_ctx CTX_RADIO = { "homeassistant", "mi32_node1", "0.1.0", true };
+static const struct hass_ctx CTX = { "homeassistant", "mi32_node1", "0.1.0", false, false };
+static const struct hass_ctx CTX_RADIO = { "homeassistant", "mi32_node1", "0.1.0", true, false };
 
 struct msg {
 	char topic[HASS_TOPIC_MAX];
@@ -147,7 +147,7 @@ static void test_atc_exact(void **state)
 	assert_string_equal(
 		find("homeassistant/sensor/mi32_a4c138112233/temperature/config"),
 		"{\"name\":\"Temperature\",\"unique_id\":\"mi32_a4c138112233_temperature\","
-		"\"state_topic\":\"tele/+/SENSOR\",\"value_template\":\"{% set s = "
+		"\"state_topic\":\"tele/+/a4c138112233/SENSOR\",\"value_template\":\"{% set s = "
 		"value_json['ATC-112233'] | default({}) %}{{ s['Temperature'] if s['Temperature'] "
 		"is defined else '' }}\",\"device_class\":\"temperature\",\"state_class\":"
 		"\"measurement\",\"unit_of_measurement\":\"°C\",\"availability_topic\":"
@@ -159,7 +159,7 @@ static void test_atc_exact(void **state)
 	assert_string_equal(
 		find("homeassistant/sensor/mi32_a4c138112233/rssi_mi32_node1/config"),
 		"{\"name\":\"\u2192 mi32_node1\",\"unique_id\":\"mi32_a4c138112233_rssi_mi32_node1\","
-		"\"state_topic\":\"tele/mi32_node1/SENSOR\",\"value_template\":\"{% set s = "
+		"\"state_topic\":\"tele/mi32_node1/a4c138112233/SENSOR\",\"value_template\":\"{% set s = "
 		"value_json['ATC-112233'] | default({}) %}{{ s['RSSI'] if s['RSSI'] is defined else "
 		"'' }}\",\"device_class\":\"signal_strength\",\"state_class\":\"measurement\","
 		"\"unit_of_measurement\":\"dBm\",\"icon\":\"mdi:bluetooth\",\"entity_category\":"
@@ -191,7 +191,9 @@ static void test_flora(void **state)
 	cJSON *j;
 
 	(void)state;
-	assert_int_equal(configs(s, slot, false), 6);
+	/* temperature, moisture, conductivity, illuminance, nearest: no battery (GATT only) */
+	assert_int_equal(configs(s, slot, false), 5);
+	assert_null(find("homeassistant/sensor/mi32_c47c8d6a1b01/battery/config"));
 	check_all();
 	j = cJSON_Parse(find("homeassistant/sensor/mi32_c47c8d6a1b01/fertility/config"));
 	assert_string_equal(cJSON_GetObjectItem(j, "device_class")->valuestring, "conductivity");
@@ -200,6 +202,57 @@ static void test_flora(void **state)
 	cJSON_Delete(j);
 	assert_non_null(find("homeassistant/sensor/mi32_c47c8d6a1b01/moisture/config"));
 	assert_non_null(find("homeassistant/sensor/mi32_c47c8d6a1b01/illuminance/config"));
+	reset();
+	store_free(s);
+}
+
+/* Battery only when the type sends it in its adverts, or once a value was seen: not for a
+ * stock LYWSD03MMC (its battery object is ignored) nor a LYWSD02 (GATT only), until a level
+ * arrives (custom firmware); a MJ_HT_V1 sends one, so it has it at once (issue 17 #4). A
+ * Voltage estimated from the battery is no HA entity (issue 17 #9); a measured one is. */
+static void test_battery_only_when_sent(void **state)
+{
+	static const uint8_t m1[6] = { 0xA4, 0xC1, 0x38, 0xA1, 0xB2, 0x04 };
+	static const uint8_t m2[6] = { 0xE7, 0x2E, 0x00, 0x11, 0x22, 0x03 };
+	static const uint8_t m3[6] = { 0x58, 0x2D, 0x34, 0x35, 0x93, 0x02 };
+	struct store *s = store_new(NULL);
+	unsigned int a = add_sensor(s, m1, PID_LYWSD03), b = add_sensor(s, m2, PID_LYWSD02),
+		     c = add_sensor(s, m3, PID_MJ_HT_V1);
+
+	(void)state;
+	configs(s, a, false);
+	assert_non_null(find("homeassistant/sensor/mi32_a4c138a1b204/temperature/config"));
+	assert_null(find("homeassistant/sensor/mi32_a4c138a1b204/battery/config"));
+	/* the stock firmware's battery object: ignored, still no entity */
+	decoded_reset(&d);
+	d.format = DECODE_FORMAT_MIBEACON;
+	decoded_add(&d, READING_BATTERY, 0, 0, 100);
+	decoded_add(&d, READING_VOLTAGE, 0, 3, 3.1);
+	apply(s, a, 10);
+	configs(s, a, false);
+	assert_null(find("homeassistant/sensor/mi32_a4c138a1b204/battery/config"));
+	assert_null(find("homeassistant/sensor/mi32_a4c138a1b204/voltage/config"));
+	/* custom firmware on it: the level and the measured voltage arrive */
+	decoded_reset(&d);
+	d.format = DECODE_FORMAT_ATC;
+	decoded_add(&d, READING_BATTERY, 0, 0, 87);
+	decoded_add(&d, READING_VOLTAGE, 0, 3, 2.95);
+	apply(s, a, 20);
+	configs(s, a, false);
+	assert_non_null(find("homeassistant/sensor/mi32_a4c138a1b204/battery/config"));
+	configs(s, b, false);
+	assert_null(find("homeassistant/sensor/mi32_e72e00112203/battery/config"));
+	/* MJ_HT_V1: announced before its first packet; its estimated Voltage never is */
+	configs(s, c, false);
+	assert_non_null(find("homeassistant/sensor/mi32_582d34359302/battery/config"));
+	decoded_reset(&d);
+	d.format = DECODE_FORMAT_MIBEACON;
+	decoded_add(&d, READING_BATTERY, 0, 0, 80);
+	decoded_add(&d, READING_VOLTAGE, 0, 3, 1.44);
+	apply(s, c, 10);
+	configs(s, c, false);
+	assert_non_null(find("homeassistant/sensor/mi32_582d34359302/battery/config"));
+	assert_null(find("homeassistant/sensor/mi32_582d34359302/voltage/config"));
 	reset();
 	store_free(s);
 }
@@ -258,7 +311,7 @@ static void test_buttons_knob(void **state)
 	assert_int_equal(count_prefix("homeassistant/device_automation/mi32_f82441aabb09/"), 18);
 	assert_string_equal(
 		find("homeassistant/device_automation/mi32_f82441aabb09/button2_long/config"),
-		"{\"automation_type\":\"trigger\",\"topic\":\"tele/+/SENSOR\",\"type\":"
+		"{\"automation_type\":\"trigger\",\"topic\":\"tele/+/f82441aabb09/SENSOR\",\"type\":"
 		"\"button_long_press\",\"subtype\":\"button2\",\"payload\":\"3\",\"value_template\":"
 		"\"{% set s = value_json['YLYK01-aabb09'] | default({}) %}{{ s['Button2'] if "
 		"s['Button2'] is defined else '' }}\",\"device\":{\"identifiers\":[\"F82441AABB09\"],"
@@ -446,6 +499,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_atc_exact),
 		cmocka_unit_test(test_flora),
+		cmocka_unit_test(test_battery_only_when_sent),
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_buttons_knob),
 		cmocka_unit_test(test_bthome_learned_and_name),
