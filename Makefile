@@ -76,7 +76,9 @@ test-vectors: build-test
 		/usr/bin/python3 $(SHARED)/tools/check-vectors build/mi32 $(SHARED)/vectors/*.jsonl; \
 	else echo "SKIPPED: $(SHARED)/vectors is absent, vector check not run"; fi
 
+# tests/homekit: npm's hap-controller (pinned in its package-lock.json) plays Apple's Home app
 test-integration: build-test
+	@cd tests/homekit && { [ -d node_modules/hap-controller ] || npm ci --no-audit --no-fund; }
 	@if ls tests/integration/test_*.py >/dev/null 2>&1; then \
 		MI32_BIN=$(abspath build/mi32) MI32_BUILD_DIR=$(abspath build) MI32_SHARED=$(SHARED) \
 		/usr/bin/python3 -m pytest -q tests/integration; fi

@@ -89,6 +89,13 @@ struct config {
 	int log_level;		/* syslog priority: 3 error … 7 debug */
 	unsigned int temp_res;	/* decimals of temperatures */
 	unsigned int hum_res;	/* decimals of humidities */
+
+	/* Apple Home (src/hap/, src/app/homekit.c) */
+	bool homekit;		/* the HomeKit bridge, off by default */
+	unsigned int homekit_port;
+	char *homekit_bind;	/* NULL = every address */
+	char *homekit_code;	/* NULL = generated once and kept in the state directory */
+	unsigned int homekit_low_battery; /* % at or below which StatusLowBattery is set */
 };
 
 /* Fill @c with the defaults. Returns 0 or -ENOMEM (then @c holds nothing to free). */

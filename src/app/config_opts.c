@@ -128,6 +128,17 @@ const struct opt config_opts[] = {
 	  "decimals of temperatures" },
 	{ "hum-res", OPT_KIND_UINT, F(hum_res), "1", 0, 3, 0, "0..3",
 	  "decimals of humidities" },
+	HEADING("Apple Home (a HomeKit bridge of the sensor list, HAP over IP)"),
+	{ "homekit", OPT_KIND_BOOL, F(homekit), "no", 0, 0, 0, NULL,
+	  "bridge the sensors of the sensor list into Apple Home" },
+	{ "homekit-port", OPT_KIND_UINT, F(homekit_port), "51826", 1, 65535, OPT_ZERO_OFF, "PORT",
+	  "TCP port of the HomeKit accessory server (0 = any free one, logged)" },
+	{ "homekit-bind", OPT_KIND_STR, F(homekit_bind), NULL, 0, 0, 0, "ADDR",
+	  "address the HomeKit server listens on (default every address)" },
+	{ "homekit-code", OPT_KIND_STR, F(homekit_code), NULL, 0, 0, 0, "XXX-XX-XXX",
+	  "setup code (default: generated once, kept in the state directory, logged)" },
+	{ "homekit-low-battery", OPT_KIND_UINT, F(homekit_low_battery), "20", 0, 100, 0, "PERCENT",
+	  "battery level at or below which Home shows a low battery" },
 };
 
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);

@@ -32,6 +32,7 @@
 #include "util/timefmt.h"
 #include "app/config.h"
 #include "app/daemon.h"
+#include "app/homekit.h"
 #include "util/log.h"
 #include "app/notify.h"
 #include "app/radio.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct config cfg;
 	sd_event *ev;
 	struct store *store;
+	struct homekit *homekit;
 	struct commands_ctx cmd;
 	struct report_opts ropts;
 	char topic[64];
@@ -810,6 +812,9 @@ static int setup(struct daemon *d)
 	r = sinks_start(d);
 	if (r < 0)
 		return r;
+	r = homekit_start(&d->homekit, d->ev, d->store, &d->cfg);
+	if (r < 0)
+		return r;
 
 	if (!d->virtual_time)
 		clock_advance(d, timefmt_now_us());
@@ -827,6 +832,7 @@ static void teardown(struct daemon *d)
 		if (d->out[i].ops->stop)
 			d->out[i].ops->stop(d->out[i].sink);
 	/* sinks: each is freed here, the MQTT sink last (the others hold it) */
+	homekit_free(d->homekit);
 	hass_free(d->hass);
 	web_free(d->web);
 	mqtt_sink_free(d->mqtt);

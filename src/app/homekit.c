@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* homekit.c — see homekit.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app/homekit.h"
+#include "hap/hap_store.h"
+#include "hap/server.h"
+#include "hap/setup.h"
+#include "util/log.h"
+
+struct homekit {
+	struct hap_store *hs;
+	struct hap_server *srv;
+	char path[4096];
+};
+
+static void announce(void *data)
+{
+	struct homekit *hk = data;
+
+	/* mDNS (_hap._tcp) is announced by the next step of this bridge; until then the
+	 * configuration number and pairing state are logged for controllers added by address */
+	log_msg(LOG_INFO_, "homekit: configuration number %u, %s",
+		hap_store_config_number(hk->hs),
+		hap_store_paired(hk->hs) ? "paired" : "not paired");
+}
+
+int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
+		  const struct config *cfg)
+{
+	struct homekit *hk;
+	struct hap_server_opts o = { 0 };
+	char err[512], payload[SETUP_PAYLOAD_LEN + 1];
+	bool created;
+	int r;
+
+	*out = NULL;
+	if (!cfg->homekit)
+		return 0;
+	hk = calloc(1, sizeof(*hk));
+	if (!hk)
+		return -ENOMEM;
+	snprintf(hk->path, sizeof(hk->path), "%s/homekit.json", cfg->state_dir);
+	r = hap_store_open(&hk->hs, hk->path, cfg->homekit_code, &created, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		free(hk);
+		return r;
+	}
+	o.ev = ev;
+	o.store = st;
+	o.hs = hk->hs;
+	o.bind = cfg->homekit_bind;
+	o.port = (uint16_t)cfg->homekit_port;
+	o.db.low_battery = cfg->homekit_low_battery;
+	o.db.bridge_name = "mi32";
+	o.db.firmware = MI32_VERSION;
+	o.announce = announce;
+	o.data = hk;
+	r = hap_server_new(&hk->srv, &o, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		homekit_free(hk);
+		return r;
+	}
+	if (!hap_store_paired(hk->hs)) {
+		setup_payload(payload, hap_store_setup_code(hk->hs), hap_store_setup_id(hk->hs),
+			      SETUP_CATEGORY_BRIDGE, false);
+		log_msg(LOG_NOTICE_, "homekit: not paired; add the bridge in the Home app with "
+			"setup code %s (QR payload %s), port %u", hap_store_setup_code(hk->hs),
+			payload, hap_server_port(hk->srv));
+	} else {
+		log_msg(LOG_INFO_, "homekit: paired with %zu controller(s), port %u",
+			hap_store_pairing_count(hk->hs), hap_server_port(hk->srv));
+	}
+	*out = hk;
+	return 0;
+}
+
+void homekit_free(struct homekit *hk)
+{
+	if (!hk)
+		return;
+	hap_server_free(hk->srv);
+	hap_store_free(hk->hs);
+	free(hk);
+}

@@ -1,0 +1,86 @@
+// controller.js — a third-party HomeKit controller (hap-controller, IP transport) against
+// mi32's bridge at 127.0.0.1:PORT. Prints one JSON line per step for the pytest that runs it.
+// Usage: node controller.js PORT CODE full|wrong
+'use strict';
+const { HttpClient } = require('hap-controller');
+
+const [, , port, code, mode] = process.argv;
+const out = (o) => console.log(JSON.stringify(o));
+
+// "8A" or "0000008A-0000-1000-8000-0026BB765291", as the accessory or the library writes it
+const short = (t) => String(t).toUpperCase().replace(/-0000-1000-8000-0026BB765291$/, '').replace(/^0+/, '');
+
+function findChar(accessories, serviceType, charType) {
+  for (const a of accessories) {
+    for (const s of a.services) {
+      if (short(s.type) !== serviceType) continue;
+      for (const c of s.characteristics) if (short(c.type) === charType) return { aid: a.aid, c };
+    }
+  }
+  return null;
+}
+
+async function full() {
+  const client = new HttpClient('mi32-bridge', '127.0.0.1', Number(port), undefined,
+    { usePersistentConnections: true });
+  await client.pairSetup(code);
+  const pairing = client.getLongTermData();
+  out({ step: 'paired', controller: pairing.iOSDevicePairingID });
+
+  const db = await client.getAccessories();
+  const temp = findChar(db.accessories, '8A', '11');
+  out({
+    step: 'accessories', count: db.accessories.length, bridge: db.accessories[0].aid,
+    temp: temp && { aid: temp.aid, iid: temp.c.iid, min: temp.c.minValue },
+  });
+  const id = `${temp.aid}.${temp.c.iid}`;
+  const read = await client.getCharacteristics([id], { meta: true, perms: true, type: true, ev: true });
+  out({ step: 'read', value: read.characteristics[0].value, status: read.characteristics[0].status ?? 0 });
+
+  // every characteristic that notifies: the demo's values move (humidity, motion, doors)
+  const evIds = [];
+  for (const a of db.accessories)
+    for (const s of a.services)
+      for (const c of s.characteristics)
+        if ((c.perms || []).includes('ev')) evIds.push(`${a.aid}.${c.iid}`);
+  const event = new Promise((resolve) => client.on('event', (ev) => resolve(ev)));
+  await client.subscribeCharacteristics(evIds);
+  out({ step: 'subscribed', count: evIds.length });
+  const ev = await event;
+  out({ step: 'event', characteristics: ev.characteristics });
+
+  const list = await client.listPairings();
+  // a TLV8 map: 1 identifier, 3 public key, 0x0b permissions (one controller here)
+  out({
+    step: 'pairings', id: list.get(1).toString(), admin: list.get(0x0b)[0],
+    me: Buffer.from(pairing.iOSDevicePairingID, 'hex').toString(),
+  });
+  await client.removePairing(pairing.iOSDevicePairingID);
+  out({ step: 'removed' });
+  client.close();
+
+  const again = new HttpClient('mi32-bridge', '127.0.0.1', Number(port), pairing);
+  try {
+    await again.getAccessories();
+    out({ step: 'after-remove', result: 'allowed' });
+  } catch (e) {
+    out({ step: 'after-remove', result: 'refused', error: String(e && e.message || e) });
+  }
+  again.close();
+}
+
+async function wrong() {
+  const client = new HttpClient('mi32-bridge', '127.0.0.1', Number(port));
+  try {
+    await client.pairSetup('111-22-333');
+    out({ step: 'wrong', result: 'accepted' });
+  } catch (e) {
+    out({ step: 'wrong', result: 'refused', error: String(e && e.message || e) });
+  }
+  client.close();
+}
+
+(mode === 'wrong' ? wrong() : full()).then(() => process.exit(0), (e) => {
+  out({ step: 'error', error: String(e && e.stack || e) });
+  process.exit(1);
+});
