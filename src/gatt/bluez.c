@@ -410,6 +410,10 @@ static int on_props(sd_bus_message *m, void *data, sd_bus_error *e)
 	}
 	if (o->kind == BLUEZ_CHAR && value && b->ev.value)
 		b->ev.value(b->data, o, value, vlen);
+	/* resolved services mean a link: bluetoothd 5.66 does not always say Connected (its
+	 * device_add_connection() returns early for a link ATT brought up first) */
+	if (o->kind == BLUEZ_DEVICE && o->resolved)
+		o->connected = true;
 	if (o->kind == BLUEZ_DEVICE && (was_conn != o->connected || was_res != o->resolved)) {
 		if (!o->connected)
 			o->resolved = false;

@@ -313,6 +313,22 @@ static void connect_errors(void **state)
 	assert_int_equal(calls(t, "Disconnect A4:C1:38:00:00:02"), 1);
 }
 
+/* bluetoothd 5.66 may not signal Connected (seen on the real stack): ServicesResolved is
+ * enough, and the one-shot still disconnects */
+static void connected_unsaid(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "quiet");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].buf[1], 0x39);
+	assert_int_equal(calls(t, "Disconnect " PEER), 1);
+}
+
 /* bluetoothd without -E: no ConnectDevice, so a filtered LE discovery finds the peer */
 static void connect_by_discovery(void **state)
 {
@@ -606,6 +622,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(lookup_and_read_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_by_discovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(connected_unsaid, setup, teardown),
 		cmocka_unit_test_setup_teardown(subscribe_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnects, setup, teardown),
