@@ -83,6 +83,9 @@ struct config {
 	unsigned int web_port;	/* 0 = off */
 	char *web_bind;		/* NULL = loopback without a password, every address with one */
 	char *web_password;
+	char *web_host;		/* more Host names: NAME[,NAME…] */
+	char *web_cert;		/* HTTPS: PEM certificate and key files */
+	char *web_key;
 
 	/* output */
 	bool json;		/* JSON lines of every SENSOR message on stdout */

@@ -122,6 +122,13 @@ const struct opt config_opts[] = {
 	  "address to listen on; unset: 127.0.0.1 without a password, 0.0.0.0 with one" },
 	{ "web-password", OPT_KIND_STR, F(web_password), NULL, 0, 0, 0, "PASSWORD",
 	  "password of the web interface" },
+	{ "web-host", OPT_KIND_STR, F(web_host), NULL, 0, 0, 0, "NAME[,NAME]",
+	  "more names the dashboard is reached by (Host header), besides its addresses, "
+	  "localhost and this machine's name" },
+	{ "web-cert", OPT_KIND_STR, F(web_cert), NULL, 0, 0, 0, "FILE",
+	  "serve HTTPS with this PEM certificate (with web-key)" },
+	{ "web-key", OPT_KIND_STR, F(web_key), NULL, 0, 0, 0, "FILE",
+	  "the PEM private key of web-cert" },
 
 	HEADING("output"),
 	{ "temp-res", OPT_KIND_UINT, F(temp_res), "1", 0, 3, 0, "0..3",

@@ -707,6 +707,7 @@ static int sinks_start(struct daemon *d)
 	if (c->web_port) {
 		struct web_opts wo = {
 			.port = c->web_port, .bind = c->web_bind, .password = c->web_password,
+			.hosts = c->web_host, .cert = c->web_cert, .key = c->web_key,
 			.mi32cfg = c->mi32cfg, .topic = d->topic, .version = MI32_VERSION,
 			.mqtt_addr = c->mqtt_host ? addr : NULL, .mqtt = d->mqtt, .clock = clock,
 			.radio = radio,

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* web.c — the HTTP side of the web interface: libmicrohttpd in external-epoll mode driven by
  * the daemon's sd-event loop (its epoll fd is one io source, MHD_get_timeout one timer), and
- * the route table, where every path says who may use it. Authentication is web_auth.c, the
- * console web_console.c, the live updates web_events.c, the JSON the pages read web_api.c.
- * Nothing here blocks the loop. */
+ * what answers each route. The gate every request passes first (Host, Origin, the route table,
+ * who may use each route) is web_gate.c; authentication web_auth.c, wrong passwords per
+ * address web_limit.c, connection deadlines web_conn.c, HTTPS files web_tls.c, the console
+ * web_console.c, the live updates web_events.c, the JSON the pages read web_api.c. Nothing
+ * here blocks the loop. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <systemd/sd-event.h>
@@ -332,103 +336,61 @@ static enum MHD_Result route_cfg_save(struct web *w, struct MHD_Connection *c,
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
-enum access {
-	OPEN,      /* anyone: the login form and what it needs; or the handler checks itself */
-	PASSWORD,  /* an authenticated client (anyone when no password is set) */
-	KEYS,      /* one that may see keys: authenticated, or on loopback without a password */
-};
-
-#define CSRF 0x01 /* a state change: from our own pages only (same origin, with the token) */
-
-struct route {
-	const char *method;  /* "GET" (HEAD is served as GET) or "POST" */
-	const char *path;
-	enum access access;
-	unsigned int flags;
-	/* what answers, one of: an embedded page or asset, a handler, a JSON builder */
-	const char *asset;
-	web__handler fn;
-	web__json_fn build;
-	const char *denied;  /* the 403 reason when KEYS is not met */
-};
-
-static const struct route routes[] = {
-	/* the login form and what it needs */
-	{ "GET", "/login", PASSWORD, 0, "/login.html", NULL, NULL, NULL },
-	{ "POST", "/login", OPEN, 0, NULL, web__route_login, NULL, NULL },
-	{ "GET", "/style.css", OPEN, 0, "/style.css", NULL, NULL, NULL },
-	{ "GET", "/login.js", OPEN, 0, "/login.js", NULL, NULL, NULL },
-	{ "GET", "/favicon.svg", OPEN, 0, "/favicon.svg", NULL, NULL, NULL },
-	{ "GET", "/common.js", OPEN, 0, "/common.js", NULL, NULL, NULL },
-	{ "GET", "/api/session", OPEN, 0, NULL, web__route_session, NULL, NULL },
-	/* pages */
-	{ "GET", "/", PASSWORD, 0, "/index.html", NULL, NULL, NULL },
-	{ "GET", "/index.html", PASSWORD, 0, "/index.html", NULL, NULL, NULL },
-	{ "GET", "/m32", PASSWORD, 0, "/m32.html", NULL, NULL, NULL },
-	{ "GET", "/cfg", PASSWORD, 0, "/cfg.html", NULL, NULL, NULL },
-	{ "GET", "/cs", PASSWORD, 0, "/cs.html", NULL, NULL, NULL },
-	/* Tasmota's command API: GET takes ?user=admin&password=… itself */
-	{ "GET", "/cm", OPEN, 0, NULL, web__route_cm_get, NULL, NULL },
-	{ "POST", "/cm", PASSWORD, CSRF, NULL, web__route_cm_post, NULL, NULL },
-	/* data */
-	{ "GET", "/events", PASSWORD, 0, NULL, web__route_events, NULL, NULL },
-	{ "GET", "/metrics", PASSWORD, 0, NULL, route_metrics, NULL, NULL },
-	{ "GET", "/api/sensors", PASSWORD, 0, NULL, NULL, build_sensors, NULL },
-	{ "GET", "/api/node", PASSWORD, 0, NULL, NULL, build_node, NULL },
-	{ "GET", "/api/types", PASSWORD, 0, NULL, NULL, build_types, NULL },
-	{ "GET", "/api/log", KEYS, 0, NULL, web__route_log, NULL, "the log needs the password" },
-	{ "GET", "/api/mi32cfg", PASSWORD, 0, NULL, NULL, build_cfg_current, NULL },
-	/* state changes */
-	{ "POST", "/logout", PASSWORD, 0, NULL, web__route_logout, NULL, NULL },
-	{ "POST", "/api/mi32cfg/check", PASSWORD, CSRF, NULL, NULL, build_cfg_check, NULL },
-	{ "POST", "/api/mi32cfg", KEYS, CSRF, NULL, route_cfg_save, NULL,
-	  "saving keys needs the web password (or a loopback client)" },
-};
-
-static const struct route *route_find(const char *method, const char *url)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (!strcmp(routes[i].method, method) && !strcmp(routes[i].path, url))
-			return &routes[i];
-	return NULL;
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* what answers each kind of route: a handler, or a JSON builder */
+static enum MHD_Result dispatch(struct web *w, struct MHD_Connection *c, struct web__req *q,
+				struct web__who *who, const struct web__route *r)
+{
+	static const web__handler handlers[] = {
+		[WEB_ROUTE_LOGIN] = web__route_login, [WEB_ROUTE_LOGOUT] = web__route_logout,
+		[WEB_ROUTE_SESSION] = web__route_session, [WEB_ROUTE_CM_GET] = web__route_cm_get,
+		[WEB_ROUTE_CM_POST] = web__route_cm_post, [WEB_ROUTE_EVENTS] = web__route_events,
+		[WEB_ROUTE_METRICS] = route_metrics, [WEB_ROUTE_LOG] = web__route_log,
+		[WEB_ROUTE_CFG_SAVE] = route_cfg_save,
+	};
+	static const web__json_fn builds[] = {
+		[WEB_ROUTE_SENSORS] = build_sensors, [WEB_ROUTE_NODE] = build_node,
+		[WEB_ROUTE_TYPES] = build_types, [WEB_ROUTE_CFG] = build_cfg_current,
+		[WEB_ROUTE_CFG_CHECK] = build_cfg_check,
+	};
+
+	if (r->kind == WEB_ROUTE_ASSET)
+		return reply_asset(c, MHD_HTTP_OK, asset_find(r->arg));
+	if (r->kind < sizeof(handlers) / sizeof(handlers[0]) && handlers[r->kind])
+		return handlers[r->kind](w, c, q, who);
+	if (r->kind >= sizeof(builds) / sizeof(builds[0]) || !builds[r->kind])
+		return web__reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "no handler");
+	return web__reply_built(w, c, who, builds[r->kind], q);
 }
 
 static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char *url,
 			     const char *method, struct web__req *q)
 {
-	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-	struct web__who who;
-	const struct route *r;
+	struct web__gate_in in = {
+		.method = method, .url = url, .host = header(c, "Host"),
+		.origin = header(c, "Origin"), .site = header(c, "Sec-Fetch-Site"),
+		.csrf = header(c, "X-CSRF-Token"),
+	};
+	struct web__who who = { 0 };
+	struct web__verdict v;
 	const struct web_asset *a;
 
-	if (!get && strcmp(method, "POST"))
-		return web__reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-					"only GET and POST are served");
-	who = web__who_of(w, c);
-	r = route_find(get ? "GET" : "POST", url);
-	if (!r) {
-		if (!who.authed)
-			return web__reply_error(c, MHD_HTTP_UNAUTHORIZED,
-						"this needs the web password");
-		/* the pages' scripts, styles and images */
-		if (get && strncmp(url, "/api/", 5) && (a = asset_find(url)))
-			return reply_asset(c, MHD_HTTP_OK, a);
-		return web__reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
-	}
-	if (r->access != OPEN && !who.authed)
-		return r->asset ? reply_asset(c, MHD_HTTP_UNAUTHORIZED, asset_find("/login.html"))
-				: web__reply_error(c, MHD_HTTP_UNAUTHORIZED,
-						   "this needs the web password");
-	if ((r->flags & CSRF) && !web__csrf_ok(w, c, &who))
-		return web__reply_error(c, MHD_HTTP_FORBIDDEN,
-					"missing or wrong CSRF token (reload the page)");
-	if (r->access == KEYS && !who.keys)
-		return web__reply_error(c, MHD_HTTP_FORBIDDEN, r->denied);
-	if (r->asset)
-		return reply_asset(c, MHD_HTTP_OK, asset_find(r->asset));
-	if (r->fn)
-		return r->fn(w, c, q, &who);
-	return web__reply_built(w, c, &who, r->build, q);
+	/* a refused Host learns nothing else: not even whether its password is right */
+	if (web__host_ok(&w->names, in.host))
+		who = web__who_of(w, c);
+	v = web__gate(&w->names, &in, &who, web__csrf_of(w, &who));
+	if (v.status == MHD_HTTP_UNAUTHORIZED && v.route && v.route->kind == WEB_ROUTE_ASSET)
+		return reply_asset(c, MHD_HTTP_UNAUTHORIZED, asset_find("/login.html"));
+	if (v.status)
+		return web__reply_error(c, v.status, v.why);
+	if (v.asset)
+		return (a = asset_find(url)) ? reply_asset(c, MHD_HTTP_OK, a)
+					     : web__reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	return dispatch(w, c, q, &who, v.route);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -454,12 +416,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		/* a chunked body says its size only by growing: read it to its end (the request
+		 * deadline bounds that) and answer 413 then. Answering in the middle closes a
+		 * socket with unread bytes, and the client sees a reset instead of the answer. */
 		if (!q->answered && q->len + *upload_size > WEB_BODY_MAX) {
-			q->answered = true;
-			*upload_size = 0;
-			return web__reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
+			q->too_large = true;
+			free(q->body);
+			q->body = NULL;
+			q->len = 0;
 		}
-		if (!q->answered) {
+		if (!q->answered && !q->too_large) {
 			char *nb = realloc(q->body, q->len + *upload_size + 1);
 
 			if (!nb)
@@ -475,6 +441,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (q->answered)
 		return MHD_YES;
 	q->answered = true;
+	if (q->too_large)
+		return web__reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "the body is too large");
+	web__conn_stamp(w, c, false); /* in whole: the handler's time (an SSE stream's) is not cut */
 	return route(w, c, url, method, q);
 }
 
@@ -483,9 +452,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct web__req *q = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	web__conn_stamp(cls, c, true); /* the next request on this connection has its own deadline */
 	if (q) {
 		free(q->body);
 		free(q);
@@ -572,6 +540,46 @@ static int bind_addr(struct web *w, struct sockaddr_storage *ss, bool *v6)
 	return -EINVAL;
 }
 
+/* libmicrohttpd's own messages: why a start failed (a bad certificate, a port in use) is
+ * worth a warning; afterwards they are about single clients */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct web *w = cls;
+	char buf[512];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (w->mhd)
+		log_debug("web: libmicrohttpd: %s", buf);
+	else
+		log_warn("web: libmicrohttpd: %s", buf);
+}
+
+static void say_where(struct web *w, bool v6)
+{
+	const char *scheme = w->names.tls ? "https" : "http";
+	const char *l = v6 ? "[" : "", *r = v6 ? "]" : "";
+
+	if (w->password) {
+		log_info("web: dashboard at %s://%s%s%s:%u/ (password set)", scheme, l, w->bound,
+			 r, w->o.port);
+	} else if (!w->names.bound_any && (!strcmp(w->bound, "127.0.0.1") ||
+					   !strcmp(w->bound, "::1"))) {
+		/* a headless machine's user learns here why the dashboard is not on the LAN */
+		log_info("web: dashboard at %s://%s%s%s:%u/ (this machine only: no password); "
+			 "open it to the LAN with --web-password PASSWORD (it then listens on "
+			 "every address; --web-bind ADDR picks one)", scheme, l, w->bound, r,
+			 w->o.port);
+	} else {
+		log_info("web: dashboard at %s://%s%s%s:%u/ (no password: anyone who reaches it "
+			 "may change settings; keys shown to loopback clients only)", scheme, l,
+			 w->bound, r, w->o.port);
+	}
+}
+
 int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 	    const struct web_opts *opts, struct web **out)
 {
@@ -592,6 +600,39 @@ int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 	snprintf(w->mqtt, sizeof(w->mqtt), "%s", opts->mqtt_addr ? opts->mqtt_addr : "off");
 	if ((r = bind_addr(w, &ss, &v6)) < 0)
 		goto fail;
+	if (v6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, w->bound,
+			  sizeof(w->bound));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, w->bound,
+			  sizeof(w->bound));
+	if (gethostname(w->hostname, sizeof(w->hostname) - 1) < 0)
+		w->hostname[0] = '\0';
+	w->names = (struct web__names){
+		.bound = w->bound,
+		.bound_any = !strcmp(w->bound, "0.0.0.0") || !strcmp(w->bound, "::"),
+		.hosts = opts->hosts, .hostname = w->hostname,
+		.tls = opts->cert && *opts->cert,
+	};
+	if (w->names.tls) {
+		if (!opts->key || !*opts->key) {
+			log_err("web: --web-cert needs --web-key (the certificate's private key)");
+			r = -EINVAL;
+			goto fail;
+		}
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_err("web: this libmicrohttpd has no TLS: --web-cert cannot be served");
+			r = -ENOTSUP;
+			goto fail;
+		}
+		if ((r = web__read_pem(opts->cert, "--web-cert", &w->tls_cert)) < 0 ||
+		    (r = web__read_pem(opts->key, "--web-key", &w->tls_key)) < 0)
+			goto fail;
+	} else if (opts->key && *opts->key) {
+		log_err("web: --web-key needs --web-cert (the certificate to serve)");
+		r = -EINVAL;
+		goto fail;
+	}
 	/* the CSRF token guards every state change: without randomness there are no pages */
 	if ((r = web__token(w->csrf)) < 0) {
 		log_err("web: no random bytes for the CSRF token (%s); running without the web "
@@ -604,16 +645,26 @@ int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 		r = -ENOMEM;
 		goto fail;
 	}
-	w->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-					  (v6 ? MHD_USE_IPv6 : 0),
+	w->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+					  (v6 ? MHD_USE_IPv6 : 0) | (w->names.tls ? MHD_USE_TLS : 0),
 				  (uint16_t)opts->port, NULL, NULL, on_request, w,
+				  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)48,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WEB_CONN_MAX,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)WEB_CONN_PER_ADDR,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)WEB_IDLE_S,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
-				  MHD_OPTION_END);
+				  MHD_OPTION_NOTIFY_CONNECTION, web__on_connection, w,
+				  w->names.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+				  w->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, w->tls_key, MHD_OPTION_END);
+	if (!w->mhd && w->names.tls) {
+		/* HTTPS was asked for: no plain fallback, and the line above says why */
+		log_err("web: cannot serve HTTPS with --web-cert %s --web-key %s on port %u",
+			opts->cert, opts->key, opts->port);
+		r = -EINVAL;
+		goto fail;
+	}
 	if (!w->mhd) {
 		/* the rest of the daemon (MQTT, the radio) is worth more than the pages: say so
 		 * and run on without them, as another mi32 on the default port is likely */
@@ -644,20 +695,7 @@ int web_new(sd_event *ev, struct store *store, struct commands_ctx *cmds,
 		r = -ENOMEM;
 		goto fail;
 	}
-	{
-		char addr[INET6_ADDRSTRLEN] = "";
-
-		if (v6)
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr,
-				  sizeof(addr));
-		else
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr,
-				  sizeof(addr));
-		log_info("web: http://%s%s%s:%u/ %s", v6 ? "[" : "", addr, v6 ? "]" : "",
-			 opts->port,
-			 w->password ? "(password set)" : "(no password: keys shown to loopback "
-							  "clients only)");
-	}
+	say_where(w, v6);
 	log_set_listener(web__on_log, w);
 	*out = w;
 	return 0;
@@ -686,6 +724,10 @@ void web_free(struct web *w)
 	sd_event_source_unref(w->flush);
 	sd_event_source_unref(w->tick);
 	web__log_free(w);
+	free(w->tls_cert);
+	if (w->tls_key)
+		explicit_bzero(w->tls_key, strlen(w->tls_key));
+	free(w->tls_key);
 	free(w->dirty);
 	free(w);
 }

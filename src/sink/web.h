@@ -31,6 +31,8 @@ struct web_opts {
 	unsigned int port;
 	const char *bind;        /* NULL = loopback without a password, every address with one */
 	const char *password;    /* NULL or "" = none (Tasmota's WebPassword) */
+	const char *hosts;       /* more names the Host header may give: "NAME[,NAME…]" */
+	const char *cert, *key;  /* PEM files: serve HTTPS; both or neither */
 	const char *mi32cfg;     /* the sensor list file the editor writes */
 	const char *topic;       /* this node's MQTT topic */
 	const char *version;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* web_auth.c — who a request comes from: Tasmota's WebPassword by HTTP Basic (user "admin"),
- * or a session cookie from the login form; the login rate limit, the CSRF check of state
- * changes, and the random tokens behind sessions and CSRF, which fail closed. */
+ * a session cookie from the login form, or Tasmota's /cm?password=; every password checked
+ * through the per-address limit (web_limit.c); the login and logout, /api/session, and the
+ * random tokens behind sessions and CSRF, which fail closed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "sink/web_int.h"
+#include "util/log.h"
 #include "util/hex.h"
 
 #define COOKIE_NAME "mi32s"
@@ -68,29 +70,72 @@ static struct web__session *session_of(struct web *w, struct MHD_Connection *c)
 	return session_find(w, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME));
 }
 
-/* HTTP Basic with WEB_USER and the password; both compared in constant time. */
-static bool basic_auth_ok(struct web *w, struct MHD_Connection *c)
+static const struct sockaddr *peer_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return ci ? ci->client_addr : NULL;
+}
+
+int web__password_check(struct web *w, struct MHD_Connection *c, const char *user,
+			const char *pass, const char *how)
+{
+	const struct sockaddr *sa = peer_of(c);
+	uint64_t now = web__mono_us(w);
+	unsigned int lock_s;
+	bool user_ok, pass_ok;
+
+	if (web__limit_locked(&w->limit, sa, now))
+		return -EBUSY;
+	/* both compared in constant time, whichever is wrong */
+	user_ok = web_secret_eq(user ? user : "", WEB_USER);
+	pass_ok = web_secret_eq(pass ? pass : "", w->password);
+	if (user_ok & pass_ok) {
+		web__limit_ok(&w->limit, sa, now);
+		return 1;
+	}
+	lock_s = web__limit_fail(&w->limit, sa, now);
+	if (lock_s) {
+		char addr[INET6_ADDRSTRLEN] = "?";
+
+		if (sa && sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr,
+				  sizeof(addr));
+		else if (sa && sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
+				  sizeof(addr));
+		/* once per lockout: the requests refused during it are not logged */
+		log_warn("web: %s locked out for %u s after wrong passwords (the last by %s)",
+			 addr, lock_s, how);
+	}
+	return 0;
+}
+
+/* HTTP Basic with WEB_USER and the password: 1 right, 0 none given, -EACCES wrong,
+ * -EBUSY locked out */
+static int basic_auth(struct web *w, struct MHD_Connection *c)
 {
 	char *pass = NULL;
 	char *user = MHD_basic_auth_get_username_password(c, &pass);
-	bool ok = false;
+	int r = 0;
 
-	if (user && pass) {
-		bool user_ok = web_secret_eq(user, WEB_USER);
-		bool pass_ok = web_secret_eq(pass, w->password);
-
-		ok = user_ok & pass_ok;
+	if (user) {
+		r = web__password_check(w, c, user, pass, "HTTP Basic");
+		if (r == 0)
+			r = -EACCES;
 	}
 	if (user)
 		MHD_free(user);
 	if (pass)
 		MHD_free(pass);
-	return ok;
+	return r;
 }
 
 struct web__who web__who_of(struct web *w, struct MHD_Connection *c)
 {
-	struct web__who who = { false, false, NULL };
+	struct web__who who = { false, false, NULL, false };
+	int r;
 
 	if (!w->password) {
 		who.authed = true;
@@ -98,8 +143,11 @@ struct web__who web__who_of(struct web *w, struct MHD_Connection *c)
 		return who;
 	}
 	/* HTTP Basic first: a client presenting the password writes with the daemon's token */
-	if (basic_auth_ok(w, c)) {
+	r = basic_auth(w, c);
+	if (r == 1) {
 		who.authed = true;
+	} else if (r == -EBUSY) {
+		who.locked = true;
 	} else {
 		who.session = session_of(w, c);
 		who.authed = who.session != NULL;
@@ -108,21 +156,9 @@ struct web__who web__who_of(struct web *w, struct MHD_Connection *c)
 	return who;
 }
 
-/* The token a write of @who must carry. */
-static const char *csrf_of(struct web *w, const struct web__who *who)
+const char *web__csrf_of(struct web *w, const struct web__who *who)
 {
 	return who->session ? who->session->csrf : w->csrf;
-}
-
-bool web__csrf_ok(struct web *w, struct MHD_Connection *c, const struct web__who *who)
-{
-	const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
-	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	const char *want = csrf_of(w, who);
-
-	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
-		return false;
-	return tok && want[0] && web_secret_eq(tok, want);
 }
 
 static enum MHD_Result reply_cookie(struct MHD_Connection *c, const char *cookie, bool security)
@@ -149,21 +185,20 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 	char pass[WEB_PARAM_MAX + 1];
 	uint64_t now = web__mono_us(w);
 	struct web__session *s = NULL;
-	char cookie[160];
+	char cookie[192];
+	int r;
 
 	if (!w->password)
 		return web__reply_json(c, MHD_HTTP_OK,
 				       "{\"ok\":true,\"note\":\"no password is set\"}");
-	if (now - w->login_window_us > 60000000u) {
-		w->login_window_us = now;
-		w->login_fails = 0;
-	}
-	if (w->login_fails >= WEB_LOGIN_FAILS)
+	if (web_form_get(q->body, q->len, "password", pass, sizeof(pass)) < 0)
+		pass[0] = '\0';
+	r = web__password_check(w, c, WEB_USER, pass, "the login form");
+	if (r == -EBUSY)
 		return web__reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
-					"too many wrong passwords: wait a minute");
-	if (web_form_get(q->body, q->len, "password", pass, sizeof(pass)) < 0 ||
-	    !web_secret_eq(pass, w->password)) {
-		w->login_fails++;
+					"too many wrong passwords from your address: wait and "
+					"try again");
+	if (r == 0) {
 		web__log(w, "WEB: ", "login refused: wrong password");
 		return web__reply_error(c, MHD_HTTP_UNAUTHORIZED, "wrong password");
 	}
@@ -188,7 +223,7 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 	}
 	s->expires_us = now + WEB_SESSION_TTL_S * 1000000ull;
 	snprintf(cookie, sizeof(cookie), COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict; "
-		 "Max-Age=%u", s->id, WEB_SESSION_TTL_S);
+		 "Max-Age=%u%s", s->id, WEB_SESSION_TTL_S, w->names.tls ? "; Secure" : "");
 	return reply_cookie(c, cookie, true);
 }
 
@@ -201,7 +236,8 @@ enum MHD_Result web__route_logout(struct web *w, struct MHD_Connection *c, struc
 	/* the session and its CSRF token end here */
 	if (s)
 		memset(s, 0, sizeof(*s));
-	return reply_cookie(c, COOKIE_NAME "=; Path=/; Max-Age=0", false);
+	return reply_cookie(c, w->names.tls ? COOKIE_NAME "=; Path=/; Max-Age=0; Secure"
+					    : COOKIE_NAME "=; Path=/; Max-Age=0", false);
 }
 
 static int build_session(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
@@ -214,18 +250,19 @@ static int build_session(struct web *w, const struct web__who *who, void *arg, s
 	jw_bool(jw, w->password != NULL);
 	jw_key(jw, "keys");
 	jw_bool(jw, who->keys);
-	jw_key(jw, "user");
-	jw_str(jw, WEB_USER);
+	/* before login: nothing that names this node, its version or its files */
 	if (who->authed) {
+		jw_key(jw, "user");
+		jw_str(jw, WEB_USER);
 		jw_key(jw, "csrf");
-		jw_str(jw, csrf_of(w, who));
+		jw_str(jw, web__csrf_of(w, who));
 		jw_key(jw, "mi32cfg");
 		jw_str(jw, w->o.mi32cfg ? w->o.mi32cfg : "");
+		jw_key(jw, "topic");
+		jw_str(jw, w->o.topic ? w->o.topic : "");
+		jw_key(jw, "version");
+		jw_str(jw, w->o.version ? w->o.version : "");
 	}
-	jw_key(jw, "topic");
-	jw_str(jw, w->o.topic ? w->o.topic : "");
-	jw_key(jw, "version");
-	jw_str(jw, w->o.version ? w->o.version : "");
 	jw_obj_end(jw);
 	return 0;
 }

@@ -125,19 +125,26 @@ static enum MHD_Result run_command(struct web *w, struct MHD_Connection *c, cons
 			      MHD_RESPMEM_MUST_FREE);
 }
 
-/* GET /cm?cmnd=… — Tasmota's HTTP command API, with its ?user=admin&password=… too */
+/* GET /cm?cmnd=… — Tasmota's HTTP command API, with its ?user=admin&password=… too. A GET
+ * changes nothing: a link, an <img> or a prefetch on any page can make one, so commands that
+ * write answer 405 and are sent as POST (with the CSRF token) instead. */
 enum MHD_Result web__route_cm_get(struct web *w, struct MHD_Connection *c, struct web__req *q,
 				  struct web__who *who)
 {
 	const char *line = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cmnd");
 	const char *user = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "user");
 	const char *pass = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "password");
-	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 
 	(void)q;
-	if (w->password && !who->authed && user && pass && web_secret_eq(user, WEB_USER) &&
-	    web_secret_eq(pass, w->password))
-		who->authed = true;
+	if (w->password && !who->authed && (user || pass)) {
+		int r = web__password_check(w, c, user, pass, "/cm?password=");
+
+		if (r == -EBUSY)
+			return web__reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
+						"too many wrong passwords from your address: "
+						"wait and try again");
+		who->authed = r == 1;
+	}
 	if (!who->authed)
 		return web__reply_error(c, MHD_HTTP_UNAUTHORIZED, "this needs the web password");
 	if (!line || !*line)
@@ -145,10 +152,10 @@ enum MHD_Result web__route_cm_get(struct web *w, struct MHD_Connection *c, struc
 					"give a command: /cm?cmnd=Status%208");
 	if (strlen(line) > WEB_PARAM_MAX)
 		return web__reply_error(c, MHD_HTTP_BAD_REQUEST, "the command is too long");
-	/* a link on another site must not change anything, password or not */
-	if (commands_writes(line) && site && strcmp(site, "same-origin") && strcmp(site, "none"))
-		return web__reply_error(c, MHD_HTTP_FORBIDDEN,
-					"commands that change state cannot come from another site");
+	if (commands_writes(line))
+		return web__reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					"this command changes state: send it as POST /cm with "
+					"cmnd=… and the X-CSRF-Token of /api/session");
 	return run_command(w, c, line);
 }
 

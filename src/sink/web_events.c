@@ -137,6 +137,7 @@ int web__on_tick(sd_event_source *s, uint64_t usec, void *data)
 	w->rate_adverts = st->adverts;
 	w->rate_us = now;
 	w->ticks++;
+	web__cut_slow(w);
 	if (sse_hub_clients(w->hub)) {
 		if (w->ticks % 2 == 0) {
 			char buf[1024];

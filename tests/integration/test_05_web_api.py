@@ -16,15 +16,15 @@ from conftest import free_port, wait_port
 
 
 class Web:
-    def __init__(self, proc, port, fifo):
-        self.proc, self.port, self.fifo = proc, port, fifo
-        self.base = f"http://127.0.0.1:{port}"
+    def __init__(self, proc, port, fifo, tls=None):
+        self.proc, self.port, self.fifo, self.tls = proc, port, fifo, tls
+        self.base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     def req(self, path, data=None, headers=None, method=None):
         r = urllib.request.Request(self.base + path, data=data, headers=headers or {},
                                    method=method)
         try:
-            with urllib.request.urlopen(r, timeout=10) as resp:
+            with urllib.request.urlopen(r, timeout=10, context=self.tls) as resp:
                 return resp.status, dict(resp.headers), resp.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
@@ -41,11 +41,14 @@ class Web:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        os.close(self.fifo)
+        if self.fifo is not None:
+            os.close(self.fifo)
+            self.fifo = None
 
 
-def start(mi32_bin, demo, tmp_path, *extra, fast=True):
-    """mi32 run replaying the demo capture; --fast keeps it up on a FIFO console we hold."""
+def start(mi32_bin, demo, tmp_path, *extra, fast=True, tls=None):
+    """mi32 run replaying the demo capture; --fast keeps it up on a FIFO console we hold.
+    @tls: the ssl context of an HTTPS server (--web-cert)."""
     port = free_port()
     cfg = tmp_path / "mi32cfg"
     cfg.write_bytes(demo["mi32cfg"].read_bytes())
@@ -60,7 +63,7 @@ def start(mi32_bin, demo, tmp_path, *extra, fast=True):
     if not wait_port(port):
         proc.kill()
         raise RuntimeError(proc.stderr.read().decode())
-    w = Web(proc, port, fd)
+    w = Web(proc, port, fd, tls)
     auth = {}
     if "--web-password" in extra:
         pw = extra[list(extra).index("--web-password") + 1]
@@ -118,17 +121,18 @@ def test_api_sensors_has_every_sensor(web):
 
 
 def test_cm_is_tasmota_compatible(web):
-    assert web.json("/cm?cmnd=MI32Option2")[1] == {"MI32Option2": 0}
-    assert web.json("/cm?cmnd=MI32Option2%201")[1] == {"MI32Option2": 1}
+    """Tasmota's GET /cm?cmnd= for commands that change nothing; the ones that write are
+    POSTs with the CSRF token (a GET never changes state: issue 10 #2)."""
     assert web.json("/cm?cmnd=Foo")[1] == {"Command": "Unknown"}
     status, j = web.json("/cm")
     assert status == 400 and "error" in j
     status, j = web.json("/cm?cmnd=" + "x" * 2000)
     assert status == 400
-    # a link on another site cannot change state
-    status, j = web.json("/cm?cmnd=MI32Option2%200", headers={"Sec-Fetch-Site": "cross-site"})
-    assert status == 403
-    assert web.json("/cm?cmnd=MI32Option2")[1] == {"MI32Option2": 1}
+    tok = web.json("/api/session")[1]["csrf"]
+    post = lambda line: web.json("/cm", data=b"cmnd=" + line.encode(),
+                                 headers={"X-CSRF-Token": tok})
+    assert post("MI32Option2%201") == (200, {"MI32Option2": 1})
+    assert post("MI32Option2") == (200, {"MI32Option2": 1})
 
 
 def test_metrics_are_prometheus_text(web):
@@ -161,7 +165,7 @@ def test_errors_are_4xx_json_never_a_crash(web):
     assert status == 403
     # a header far too large is refused by the server, which lives on
     s = socket.create_connection(("127.0.0.1", web.port))
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
     resp = s.recv(100)
     s.close()
     assert resp.startswith(b"HTTP/1.1 4")
@@ -191,7 +195,7 @@ def test_events_stream_sensor_updates(mi32_bin, demo, tmp_path):
     w = start(mi32_bin, demo, tmp_path, fast=False)
     try:
         s = socket.create_connection(("127.0.0.1", w.port), timeout=10)
-        s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         data = b""
         end = time.monotonic() + 8
         while time.monotonic() < end and data.count(b"event: sensor") < 3:
@@ -222,8 +226,8 @@ def test_password_guards_everything(mi32_bin, demo, tmp_path):
         status, j = w.json("/api/sensors", headers=basic("pw1"))
         assert status == 200 and "bindkey" in j["sensors"][3]
         # Tasmota's /cm?user=admin&password=…
-        assert w.json("/cm?cmnd=MI32Option2")[0] == 401
-        assert w.json("/cm?user=admin&password=pw1&cmnd=MI32Option2%201")[1] == {"MI32Option2": 1}
+        assert w.json("/cm?cmnd=Status%208")[0] == 401
+        assert "StatusSNS" in w.json("/cm?user=admin&password=pw1&cmnd=Status%208")[1]
         # login form → session cookie
         status, j = w.json("/login", data=b"password=nope")
         assert status == 401 and j["error"] == "wrong password"

@@ -36,7 +36,8 @@ def test_session_cookie_among_others_and_logout(mi32_bin, demo, tmp_path):
         assert w.req("/api/sensors", headers=jar)[0] == 200
         assert w.req("/api/sensors", headers={"Cookie": f"xmi32s={sid}"})[0] == 401
         assert w.req("/api/sensors", headers={"Cookie": f"mi32s={sid[:-1]}"})[0] == 401
-        status, headers, _ = w.req("/logout", data=b"", headers=jar)
+        tok = w.json("/api/session", headers=jar)[1]["csrf"]
+        status, headers, _ = w.req("/logout", data=b"", headers=dict(jar, **{"X-CSRF-Token": tok}))
         assert status == 200 and "Max-Age=0" in headers["Set-Cookie"]
         assert w.req("/api/sensors", headers=jar)[0] == 401
     finally:
@@ -57,7 +58,7 @@ def test_writes_need_the_password_and_the_session_token(mi32_bin, demo, tmp_path
     try:
         cmd = b"cmnd=MI32Option2%201"
         jar, tok = login(w)
-        assert w.req("/logout", data=b"", headers=jar)[0] == 200
+        assert w.req("/logout", data=b"", headers=dict(jar, **{"X-CSRF-Token": tok}))[0] == 200
         # the token of a session that is gone opens nothing, with or without its cookie
         assert w.req("/cm", data=cmd, headers={"X-CSRF-Token": tok})[0] == 401
         assert w.req("/cm", data=cmd, headers=dict(jar, **{"X-CSRF-Token": tok}))[0] == 401
