@@ -475,7 +475,7 @@ static void rearm(struct web *w)
 	}
 }
 
-static void run(struct web *w)
+void web__run(struct web *w)
 {
 	MHD_run(w->mhd);
 	rearm(w);
@@ -486,7 +486,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *data)
 	(void)s;
 	(void)fd;
 	(void)revents;
-	run(data);
+	web__run(data);
 	return 0;
 }
 
@@ -494,14 +494,14 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 {
 	(void)s;
 	(void)usec;
-	run(data);
+	web__run(data);
 	return 0;
 }
 
 static int on_wake(sd_event_source *s, void *data)
 {
 	(void)s;
-	run(data);
+	web__run(data);
 	return 0;
 }
 

@@ -204,6 +204,7 @@ typedef enum MHD_Result (*web__handler)(struct web *w, struct MHD_Connection *c,
 
 /* web.c: replies. JSON bodies are copied; reply_buf's @buf follows @mode. */
 uint64_t web__mono_us(struct web *w);
+void web__run(struct web *w);  /* libmicrohttpd's work now, and its timer rearmed */
 void web__security_headers(struct MHD_Response *r, bool html);
 enum MHD_Result web__reply_buf(struct MHD_Connection *c, unsigned int status, const char *type,
 			       char *buf, size_t len, enum MHD_ResponseMemoryMode mode);
