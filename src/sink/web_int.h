@@ -33,7 +33,8 @@ struct store_event;
 #define WEB_LIMIT_FORGET_S 3600 /* an address this long without a wrong password starts over */
 /* connections (web.c) */
 #define WEB_CONN_MAX 128        /* in all */
-#define WEB_CONN_PER_ADDR 16    /* from one address: a few of them cannot fill WEB_CONN_MAX */
+#define WEB_CONN_PER_ADDR 32    /* from one address: a few of them cannot fill WEB_CONN_MAX, yet
+				 * several browsers (6 each) behind one address fit */
 #define WEB_REQUEST_S 10        /* a request's headers and body, from its connection's start
 				 * or the end of the request before: slow senders are cut */
 #define WEB_IDLE_S 60           /* no byte for this long (libmicrohttpd's timeout) */

@@ -247,11 +247,11 @@ def test_a_slow_request_is_cut_at_its_deadline(mi32_bin, demo, tmp_path):
 
 
 def test_one_address_cannot_take_every_connection(mi32_bin, demo, tmp_path):
-    """At most 16 connections from one address; another address still gets in."""
+    """At most 32 connections from one address; another address still gets in."""
     w = start(mi32_bin, demo, tmp_path)
     held = []
     try:
-        for _ in range(16):
+        for _ in range(32):
             held.append(socket.create_connection(("127.0.0.1", w.port)))
         extra = socket.create_connection(("127.0.0.1", w.port))
         extra.settimeout(10)
