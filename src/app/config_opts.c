@@ -142,8 +142,8 @@ const struct opt config_opts[] = {
 	  "TCP port of the HomeKit accessory server (0 = any free one, logged)" },
 	{ "homekit-bind", OPT_KIND_STR, F(homekit_bind), NULL, 0, 0, 0, "ADDR",
 	  "address the HomeKit server listens on (default every address)" },
-	{ "homekit-code", OPT_KIND_STR, F(homekit_code), NULL, 0, 0, 0, "XXX-XX-XXX",
-	  "setup code (default: generated once, kept in the state directory, logged)" },
+	{ "homekit-code", OPT_KIND_STR, F(homekit_code), NULL, 0, 0, 0, "CODE",
+	  "setup code, eight digits as 518-08-582 (default: generated once, kept in the state directory, logged)" },
 	{ "homekit-low-battery", OPT_KIND_UINT, F(homekit_low_battery), "20", 0, 100, 0, "PERCENT",
 	  "battery level at or below which Home shows a low battery" },
 };

@@ -27,6 +27,7 @@
 #include "source/rfkill.h"
 #include "store/mi32cfg.h"
 #include "util/exe.h"
+#include "util/statefile.h"
 
 #define BT_TIMEOUT_MS 3000
 #define BROKER_TIMEOUT_MS 3000
@@ -398,7 +399,7 @@ void doctor_check_state_dir(struct doctor_report *r, const char *dir)
 {
 	char path[512];
 	struct stat st;
-	int fd;
+	int e;
 
 	if (stat(dir, &st) < 0) {
 		doctor_say(r, DOCTOR_FAIL, "the state directory %s %s: create it (mkdir -p), or "
@@ -410,15 +411,15 @@ void doctor_check_state_dir(struct doctor_report *r, const char *dir)
 		doctor_say(r, DOCTOR_FAIL, "the state directory %s is not a directory", dir);
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/.mi32-doctor-XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0) {
+	/* the very write a save of mi32cfg makes: a temporary copy, fsync, rename */
+	snprintf(path, sizeof(path), "%s/.mi32-doctor.%ld", dir, (long)getpid());
+	e = statefile_write(path, "", 0, NULL, 0);
+	if (e < 0) {
 		doctor_say(r, DOCTOR_FAIL, "the state directory %s is not writable by this user "
 					   "(uid %u): %s", dir, (unsigned int)geteuid(),
-			   strerror(errno));
+			   strerror(-e));
 		return;
 	}
-	close(fd);
 	unlink(path);
 	doctor_say(r, DOCTOR_OK, "the state directory %s is writable", dir);
 }

@@ -385,8 +385,7 @@ static int write_samples(FILE *out)
 				continue;
 			hex_encode(a.data, a.len, hex, 0);
 			key_hex(&fleet[i], key);
-			snprintf(mac, sizeof(mac), "%02X:%02X:%02X:%02X:%02X:%02X", a.addr[0],
-				 a.addr[1], a.addr[2], a.addr[3], a.addr[4], a.addr[5]);
+			hex_mac(a.addr, mac);
 			fprintf(out,
 				"{\"id\":\"mi32:%s#%u\",\"mac\":\"%s\",\"addr_type\":0,\"rssi\":%d,"
 				"\"raw_adv\":\"%s\",\"bindkey\":%s%s%s}\n",

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/hex.h"
 #include "store/report.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -217,7 +218,7 @@ static void write_mem(struct jw *w)
 static void write_net(struct jw *w)
 {
 	struct ifaddrs *ifa = NULL, *i;
-	char host[256] = "", ip[INET_ADDRSTRLEN] = "", ifname[IF_NAMESIZE] = "", mac[18] = "";
+	char host[256] = "", ip[INET_ADDRSTRLEN] = "", ifname[IF_NAMESIZE] = "", mac[HEX_MAC_LEN] = "";
 
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
@@ -234,9 +235,7 @@ static void write_net(struct jw *w)
 
 			if (ll && ll->sll_family == AF_PACKET && ll->sll_halen == 6 &&
 			    !strcmp(i->ifa_name, ifname)) {
-				snprintf(mac, sizeof(mac), "%02X:%02X:%02X:%02X:%02X:%02X",
-					 ll->sll_addr[0], ll->sll_addr[1], ll->sll_addr[2],
-					 ll->sll_addr[3], ll->sll_addr[4], ll->sll_addr[5]);
+				hex_mac(ll->sll_addr, mac);
 				break;
 			}
 		}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bluez.c — the org.bluez object tree, followed over D-Bus (see bluez.h). The paths and
  * properties are BlueZ's doc/org.bluez.{Adapter,Device,GattService,GattCharacteristic}.rst;
- * bluetoothd names GATT objects …/serviceXXXX/charYYYY after their handles. */
+ * bluetoothd names GATT objects after their handles in hex (…/service0010/char0011). */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>

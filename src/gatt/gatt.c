@@ -13,6 +13,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "util/hex.h"
 #include "gatt/gatt_int.h"
 #include "util/log.h"
 
@@ -64,11 +65,6 @@ static const struct bluez_obj *device(struct conn *c)
 	return a ? bluez_device(c->g->bz, a->path, c->mac) : NULL;
 }
 
-static void mac_str(const uint8_t mac[6], char out[18])
-{
-	snprintf(out, 18, "%02X:%02X:%02X:%02X:%02X:%02X", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-}
 
 void gatt__stop_timer(struct conn *c)
 {
@@ -223,9 +219,9 @@ static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 
 	(void)e;
 	if (gatt__call_done(m, c, &name) < 0) {
-		char mac[18];
+		char mac[HEX_MAC_LEN];
 
-		mac_str(c->mac, mac);
+		hex_mac(c->mac, mac);
 		if (name && !strcmp(name, "org.freedesktop.DBus.Error.UnknownMethod") &&
 		    !c->discovering) {
 			log_info("gatt: %s: bluetoothd has no ConnectDevice (not run with -E): "
@@ -267,7 +263,7 @@ static void connect_dev(struct conn *c)
 {
 	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
 	const struct bluez_obj *d = a ? bluez_device(c->g->bz, a->path, c->mac) : NULL;
-	char mac[18];
+	char mac[HEX_MAC_LEN];
 	int r;
 
 	if (!a) {
@@ -291,7 +287,7 @@ static void connect_dev(struct conn *c)
 					     "");
 	} else {
 		/* a device bluetoothd has not seen: ConnectDevice (bluetoothd -E) */
-		mac_str(c->mac, mac);
+		hex_mac(c->mac, mac);
 		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, a->path,
 					     "org.bluez.Adapter1", "ConnectDevice",
 					     on_connect_reply, c, "a{sv}", 2, "Address", "s", mac,
@@ -307,12 +303,12 @@ static void connect_dev(struct conn *c)
 static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 {
 	struct conn *c = data;
-	char mac[18];
+	char mac[HEX_MAC_LEN];
 
 	(void)s;
 	(void)usec;
 	c->timer = sd_event_source_disable_unref(c->timer);
-	mac_str(c->mac, mac);
+	hex_mac(c->mac, mac);
 	if (c->state == CONN_IDLE) {
 		start_next(c);
 		return 0;
@@ -453,9 +449,9 @@ static void on_device(void *data, const struct bluez_obj *d)
 	/* the peer (or the link) went away */
 	{
 		int reason = d->disc_reason >= 0 ? d->disc_reason : GATT_ERR_DISCONNECTED;
-		char mac[18];
+		char mac[HEX_MAC_LEN];
 
-		mac_str(c->mac, mac);
+		hex_mac(c->mac, mac);
 		log_info("gatt: %s disconnected (reason %d)", mac, reason);
 		subs_end(c, true, reason);
 		if (c->state == CONN_CALLING || c->state == CONN_WAIT_NOTIFY) {

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "util/hex.h"
 #include "decode/reading.h"
 #include "decode/registry.h"
 #include "hap/db.h"
@@ -375,7 +376,7 @@ void hap_db_accessories(const struct hap_db *db, const struct store *st,
 		const struct hap_db_acc *a = &db->acc[i];
 		const struct sensor *s = store_sensor(st, a->slot);
 		const struct device_info *d = s ? sensor_device(s) : NULL;
-		char name[64], serial[18];
+		char name[64], serial[HEX_MAC_LEN];
 		const uint8_t *m;
 		bool stale;
 
@@ -384,8 +385,7 @@ void hap_db_accessories(const struct hap_db *db, const struct store *st,
 		m = sensor_mac(s);
 		stale = is_stale(s);
 		sensor_name(s, name, sizeof(name));
-		snprintf(serial, sizeof(serial), "%02X:%02X:%02X:%02X:%02X:%02X", m[0], m[1], m[2],
-			 m[3], m[4], m[5]);
+		hex_mac(m, serial);
 		jw_obj_begin(w);
 		jw_key(w, "aid");
 		jw_uint(w, a->aid);
@@ -497,9 +497,18 @@ size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, str
 
 	if (ev->kind != STORE_EVENT_UPDATE && ev->kind != STORE_EVENT_STALE)
 		return 0;
-	for (size_t i = 0; i < db->n && !a; i++)
-		if (db->acc[i].slot == ev->slot)
-			a = &db->acc[i];
+	/* every accepted advert comes here: acc[] is in slot order (hap_db_build walks the
+	 * slots upwards), so a binary search, not a walk of up to 149 */
+	for (size_t lo = 0, hi = db->n; lo < hi && !a;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (db->acc[mid].slot == ev->slot)
+			a = &db->acc[mid];
+		else if (db->acc[mid].slot < ev->slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (!a)
 		return 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && n < max; i++) {

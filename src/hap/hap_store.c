@@ -48,21 +48,15 @@ static int new_identity(struct hap_store *s)
 
 	if (hapc_random(id, sizeof(id)) < 0 || hapc_ed25519_keypair(s->ltsk, s->ltpk) < 0)
 		return -EIO;
-	snprintf(s->device_id, sizeof(s->device_id), "%02X:%02X:%02X:%02X:%02X:%02X", id[0],
-		 id[1], id[2], id[3], id[4], id[5]);
+	hex_mac(id, s->device_id);
 	return 0;
 }
 
 static bool device_id_valid(const char *id)
 {
-	if (strlen(id) != 17)
-		return false;
-	for (int i = 0; i < 17; i++) {
-		if (i % 3 == 2 ? id[i] != ':' : !((id[i] >= '0' && id[i] <= '9') ||
-						  (id[i] >= 'A' && id[i] <= 'F')))
-			return false;
-	}
-	return true;
+	uint8_t b[6];
+
+	return strlen(id) == HEX_MAC_LEN - 1 && hex_decode(id, b, sizeof(b)) == 6;
 }
 
 static bool pairing_id_valid(const char *id)
@@ -245,7 +239,7 @@ int hap_store_open(struct hap_store **out, const char *path, const char *setup_c
 	*created = false;
 	if (setup_code && !setup_code_valid(setup_code)) {
 		errbuf_set(err, errlen, "HomeKit setup code '%s' is not valid: it must be "
-			   "XXX-XX-XXX in digits, not all the same, not 123-45-678 or 876-54-321",
+			   "eight digits written as 518-08-582, not all the same, not 123-45-678 or 876-54-321",
 			   setup_code);
 		return -EINVAL;
 	}

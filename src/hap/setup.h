@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* setup.h — what a user types or scans to add the bridge to Apple Home: the eight-digit setup
- * code ("XXX-XX-XXX"), the setup id (four of [0-9A-Z]), the X-HM:// payload of the QR code,
+ * code (eight digits written 518-08-582), the setup id (four of [0-9A-Z]), the X-HM:// payload of the QR code,
  * and the setup hash ("sh") that the mDNS TXT record carries so iOS matches a scanned code
  * to the right accessory. */
 #ifndef MI32_HAP_SETUP_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SETUP_CODE_LEN 10	/* "XXX-XX-XXX" */
+#define SETUP_CODE_LEN 10	/* "518-08-582" */
 #define SETUP_ID_LEN 4
 #define SETUP_PAYLOAD_LEN 20	/* "X-HM://" + 9 base-36 digits + the setup id */
 #define SETUP_HASH_LEN 8	/* base64 of 4 bytes */
@@ -17,7 +17,7 @@
 /* The accessory categories mi32 uses. */
 #define SETUP_CATEGORY_BRIDGE 2
 
-/* True for "XXX-XX-XXX" made of digits and none of the codes HAP forbids (all digits equal,
+/* True for eight digits written as 3-2-3 with dashes ("518-08-582"), none of the codes HAP forbids (all digits equal,
  * 123-45-678, 876-54-321). */
 bool setup_code_valid(const char *code);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* hex.c — strict hex conversion; Tasmota accepted any character as a digit (SPEC §7.2),
  * we reject them so a typo in a key is an error, not a silently different key. */
+#include <stdio.h>
 #include <errno.h>
 
 #include "util/hex.h"
@@ -55,4 +56,10 @@ void hex_encode(const uint8_t *p, size_t n, char *out, int upper)
 		out[2 * i + 1] = d[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+void hex_mac(const uint8_t mac[6], char out[HEX_MAC_LEN])
+{
+	snprintf(out, HEX_MAC_LEN, "%02X:%02X:%02X:%02X:%02X:%02X", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
 }

@@ -17,4 +17,8 @@ int hex_decode(const char *s, uint8_t *out, size_t max);
 /* Encode @n bytes as 2n hex digits + NUL into @out (size >= 2n+1). */
 void hex_encode(const uint8_t *p, size_t n, char *out, int upper);
 
+/* A MAC (display order) as "AA:BB:CC:DD:EE:FF" + NUL into out[18]. */
+#define HEX_MAC_LEN 18
+void hex_mac(const uint8_t mac[6], char out[HEX_MAC_LEN]);
+
 #endif

@@ -5,7 +5,7 @@
 It plays bluetoothd's object tree as BlueZ 5.66 exports it (doc/org.bluez.*.rst): an
 ObjectManager at /, the adapter /org/bluez/hci0 with ConnectDevice, devices with
 Connect/Disconnect, and on connect the device's GATT services and characteristics
-(…/serviceXXXX/charYYYY, named after their handles) with ReadValue, WriteValue,
+(…/service0010/char0011, named after their handles in hex) with ReadValue, WriteValue,
 StartNotify and StopNotify; notifications are Value PropertiesChanged signals. Errors are the
 ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Makes /tmp/mi32-<tag>-XXXXXX in dir[64]; 0 or -1. */
+/* Makes a new /tmp/mi32-<tag>-<random> (mkdtemp) in dir[64]; 0 or -1. */
 static inline int tmpdir_make(char dir[64], const char *tag)
 {
 	snprintf(dir, 64, "/tmp/mi32-%s-XXXXXX", tag);
