@@ -6,13 +6,10 @@
  * history follow the recording, and the output is the same on every run. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <systemd/sd-event.h>
 
@@ -31,16 +28,16 @@
 #include "util/jw.h"
 #include "util/timefmt.h"
 #include "app/config.h"
+#include "app/console.h"
 #include "app/daemon.h"
 #include "app/homekit.h"
 #include "util/log.h"
 #include "app/notify.h"
 #include "app/radio.h"
+#include "app/replay.h"
 #include "util/clock.h"
 
 #define MSG_MAX (1u << 20) /* one SENSOR message; 1,000 sensors take ~200 kB */
-#define REPLAY_BATCH 256   /* records per loop turn under --fast: other events get a turn */
-#define LINE_MAX_ 4096
 
 #define SINKS_MAX 4
 
@@ -54,28 +51,15 @@ struct daemon {
 	char topic[64];
 	int exit_code;
 
-	/* replay */
-	struct capture *cap;
-	sd_event_source *replay_src;
+	struct replay *replay;
 	bool replay_done;
-	uint64_t cap_first_us;   /* timestamp of the capture's first record */
-	uint64_t wall_first_us;  /* wall clock when it was replayed */
-	uint64_t loop_shift_us;  /* added per --loop pass so time keeps moving forward */
-	uint64_t cap_last_us;
-	struct adv next;         /* read but not yet due (real-time replay) */
-	bool have_next;
 
 	struct radio *radio;
 	bool radio_down_said; /* STATE went out for a radio down; again when it scans again */
 	struct notify notify;
 	struct capture_writer *rec;
 
-	/* console */
-	sd_event_source *stdin_src;
-	bool stdin_wait;         /* stdin is a pipe or file: finish reading it before exit */
-	bool stdin_file;         /* stdin is a regular file, read when the replay ends */
-	char line[LINE_MAX_];
-	size_t line_len;
+	struct console *console;
 
 	/* time and publishing */
 	bool virtual_time;       /* --replay --fast */
@@ -275,242 +259,42 @@ static void inject_adv(void *user_data, const struct adv *adv, const char *node)
 	process_adv(user_data, adv, false);
 }
 
-/* ---- replay ------------------------------------------------------------------------- */
+/* ---- replay and console --------------------------------------------------------------- */
 
-static void console_file(struct daemon *d);
-
-static void replay_finish(struct daemon *d, bool failed)
+static void on_replay_end(bool failed, void *user_data)
 {
-	if (failed) {
-		log_err("replay of %s: %s", d->cfg.replay, capture_error(d->cap));
+	struct daemon *d = user_data;
+
+	if (failed)
 		d->exit_code = 1;
-	}
-	sd_event_source_set_enabled(d->replay_src, SD_EVENT_OFF);
 	d->replay_done = true;
 	/* the end of a finite replay is a TelePeriod of its own: sensors heard after the last
 	 * trigger appear once (issue 17 #9) */
 	if (d->cmd.teleperiod && !store_option(d->store, STORE_OPTION_NO_SUMMARY))
 		publish(d, REPORT_TELE);
 	/* commands from a file on stdin apply to the replayed state, as piped ones do */
-	if (d->stdin_file)
-		console_file(d);
+	console_read_deferred(d->console);
 	fflush(stdout);
-	if (!d->stdin_wait || !d->stdin_src)
+	if (!console_pending(d->console))
 		sd_event_exit(d->ev, d->exit_code);
 }
 
-/* Read the next record, restarting the file under --loop. 1 = got one, 0 = done, <0 error */
-static int replay_read(struct daemon *d, struct adv *a)
-{
-	char err[CAPTURE_ERR_LEN];
-	int r = capture_next(d->cap, a);
-
-	if (r == 0 && d->cfg.loop) {
-		capture_free(d->cap);
-		d->cap = NULL;
-		if (capture_open(&d->cap, d->cfg.replay, err) < 0) {
-			log_err("%s", err);
-			return -EIO;
-		}
-		/* the next pass continues where this one ended, a second later */
-		d->loop_shift_us += d->cap_last_us - d->cap_first_us + 1000000u;
-		/* the frame counters start over with the recording: not replays */
-		store_forget_counters(d->store);
-		r = capture_next(d->cap, a);
-	}
-	if (r <= 0)
-		return r;
-	if (!d->cap_first_us)
-		d->cap_first_us = a->time_us ? a->time_us : 1;
-	d->cap_last_us = a->time_us;
-	a->time_us += d->loop_shift_us;
-	return 1;
-}
-
-static int on_replay_fast(sd_event_source *s, void *user_data)
+static void on_console_line(char *line, void *user_data)
 {
 	struct daemon *d = user_data;
-	struct adv a;
 
-	(void)s;
-	for (int i = 0; i < REPLAY_BATCH; i++) {
-		int r = replay_read(d, &a);
-
-		if (r <= 0) {
-			replay_finish(d, r < 0);
-			return 0;
-		}
-		handle_adv(&a, d);
-	}
-	return 0;
-}
-
-/* Real time: deliver every record that is due, then sleep until the next one. Records are
- * stamped with the wall clock, so a replayed capture looks live to every output. */
-static int on_replay_timer(sd_event_source *s, uint64_t usec, void *user_data)
-{
-	struct daemon *d = user_data;
-	uint64_t wall = timefmt_now_us();
-
-	(void)usec;
-	for (;;) {
-		uint64_t due;
-
-		if (!d->have_next) {
-			int r = replay_read(d, &d->next);
-
-			if (r <= 0) {
-				replay_finish(d, r < 0);
-				return 0;
-			}
-			d->have_next = true;
-			if (!d->wall_first_us)
-				d->wall_first_us = wall;
-		}
-		due = d->wall_first_us + (d->next.time_us - d->cap_first_us);
-		if (due > wall) {
-			uint64_t mono;
-
-			sd_event_now(d->ev, CLOCK_MONOTONIC, &mono);
-			sd_event_source_set_time(s, mono + (due - wall));
-			sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-			return 0;
-		}
-		d->have_next = false;
-		d->next.time_us = wall;
-		handle_adv(&d->next, d);
-	}
-}
-
-static int replay_start(struct daemon *d)
-{
-	char err[CAPTURE_ERR_LEN];
-	int r = capture_open(&d->cap, d->cfg.replay, err);
-
-	if (r < 0) {
-		log_err("%s", err);
-		return r;
-	}
-	log_info("replaying %s (%s)%s%s", d->cfg.replay, capture_format(d->cap),
-		 d->cfg.fast ? ", fast" : "", d->cfg.loop ? ", in a loop" : "");
-	if (d->cfg.fast) {
-		d->virtual_time = true;
-		/* a defer source is ONESHOT by default: without ON the replay stops after
-		 * its first batch and the daemon waits forever */
-		r = sd_event_add_defer(d->ev, &d->replay_src, on_replay_fast, d);
-		if (r >= 0)
-			r = sd_event_source_set_enabled(d->replay_src, SD_EVENT_ON);
-		/* A defer source stays pending with its first iteration stamp, so at equal
-		 * priority it always wins: a finite fast replay runs to its end first and
-		 * piped commands apply after it (the same output on every run). An endless
-		 * one (--loop) would starve the console, timers and sinks: idle priority
-		 * lets every other event go first. */
-		if (r >= 0 && d->cfg.loop)
-			r = sd_event_source_set_priority(d->replay_src, SD_EVENT_PRIORITY_IDLE);
-		return r;
-	}
-	return sd_event_add_time(d->ev, &d->replay_src, CLOCK_MONOTONIC, 0, 1000,
-				 on_replay_timer, d);
-}
-
-/* ---- console ------------------------------------------------------------------------ */
-
-static void console_line(struct daemon *d, char *line)
-{
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (!*line || *line == '#')
-		return;
 	commands_exec(&d->cmd, line, d->reply, sizeof(d->reply));
 	fputs(d->reply, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
 }
 
-static int on_stdin(sd_event_source *s, int fd, uint32_t revents, void *user_data)
+static void on_console_eof(void *user_data)
 {
 	struct daemon *d = user_data;
-	ssize_t n;
 
-	(void)revents;
-	n = read(fd, d->line + d->line_len, sizeof(d->line) - 1 - d->line_len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	if (n <= 0) {
-		if (d->line_len) { /* a last line without a newline */
-			d->line[d->line_len] = '\0';
-			console_line(d, d->line);
-			d->line_len = 0;
-		}
-		sd_event_source_unref(s);
-		d->stdin_src = NULL;
-		if (d->replay_done)
-			sd_event_exit(d->ev, d->exit_code);
-		return 0;
-	}
-	d->line_len += (size_t)n;
-	for (;;) {
-		char *nl = memchr(d->line, '\n', d->line_len);
-		size_t used;
-
-		if (!nl) {
-			if (d->line_len == sizeof(d->line) - 1) {
-				log_warn("console line longer than %zu bytes ignored",
-					 sizeof(d->line) - 1);
-				d->line_len = 0;
-			}
-			break;
-		}
-		*nl = '\0';
-		if (nl > d->line && nl[-1] == '\r')
-			nl[-1] = '\0';
-		console_line(d, d->line);
-		used = (size_t)(nl - d->line) + 1;
-		memmove(d->line, nl + 1, d->line_len - used);
-		d->line_len -= used;
-	}
-	return 0;
-}
-
-/* A regular file on stdin: epoll cannot watch it, so it is read whole, at once. */
-static void console_file(struct daemon *d)
-{
-	char buf[LINE_MAX_];
-	FILE *f = fdopen(dup(STDIN_FILENO), "r");
-
-	d->stdin_file = false;
-	while (f && fgets(buf, sizeof(buf), f)) {
-		buf[strcspn(buf, "\r\n")] = '\0';
-		console_line(d, buf);
-	}
-	if (f)
-		fclose(f);
-}
-
-static void console_start(struct daemon *d)
-{
-	struct stat st;
-
-	if (fstat(STDIN_FILENO, &st) < 0)
-		return;
-	/* /dev/null (systemd) gives nothing; a pipe or file is read to its end before a
-	 * finished replay exits, so scripted commands are never cut off */
-	if (S_ISCHR(st.st_mode) && !isatty(STDIN_FILENO))
-		return;
-	d->stdin_wait = S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
-	if (S_ISREG(st.st_mode)) {
-		/* with a replay, after it (as a pipe's lines under --fast): run now, they would
-		 * see an empty store at 1970-01-01 (issue 17 #9); without one, now */
-		d->stdin_wait = false;
-		if (d->cfg.replay && !d->cfg.loop)
-			d->stdin_file = true;
-		else
-			console_file(d);
-		return;
-	}
-	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
-	if (sd_event_add_io(d->ev, &d->stdin_src, STDIN_FILENO, EPOLLIN, on_stdin, d) < 0)
-		d->stdin_wait = false;
+	if (d->replay_done)
+		sd_event_exit(d->ev, d->exit_code);
 }
 
 /* ---- timers, signals ---------------------------------------------------------------- */
@@ -781,7 +565,11 @@ static int setup(struct daemon *d)
 		}
 	}
 	if (d->cfg.replay) {
-		r = replay_start(d);
+		struct replay_opts ro = { d->cfg.replay, d->cfg.fast, d->cfg.loop };
+
+		/* --fast: the daemon runs on the capture's clock */
+		d->virtual_time = d->cfg.fast;
+		r = replay_new(d->ev, d->store, &ro, handle_adv, on_replay_end, d, &d->replay);
 	} else {
 		char err[256];
 
@@ -823,7 +611,9 @@ static int setup(struct daemon *d)
 				       on_tick, d);
 	if (r >= 0)
 		r = sd_event_add_post(d->ev, NULL, on_post, d);
-	console_start(d);
+	if (r >= 0)
+		r = console_new(d->ev, d->cfg.replay && !d->cfg.loop, on_console_line,
+				on_console_eof, d, &d->console);
 	return r < 0 ? r : 0;
 }
 
@@ -843,10 +633,9 @@ static void teardown(struct daemon *d)
 	radio_free(d->radio);
 	gatt_commands_stop(&d->cmd);
 	gatt_free(d->cmd.gatt);
-	sd_event_source_unref(d->replay_src);
-	sd_event_source_unref(d->stdin_src);
+	replay_free(d->replay);
+	console_free(d->console);
 	sd_event_source_unref(d->tick_src);
-	capture_free(d->cap);
 	store_free(d->store);
 	sd_event_unref(d->ev);
 	free(d->msg);

@@ -69,6 +69,18 @@ static const char *manufacturer(const struct sensor *s)
 	}
 }
 
+/* Opens the "device" object of a discovery config with its one identifier; the caller adds
+ * the rest and closes it. */
+static void device_begin(struct out *o, const char *id)
+{
+	jw_key(&o->w, "device");
+	jw_obj_begin(&o->w);
+	jw_key(&o->w, "identifiers");
+	jw_arr_begin(&o->w);
+	jw_str(&o->w, id);
+	jw_arr_end(&o->w);
+}
+
 /* The HA device of a BLE sensor: identical from every node, so entities published by
  * several nodes land on one device. The identifier is the MAC as mi32cfg writes it, as
  * disco.be did, so a migrated device keeps its id, area and automations. */
@@ -82,12 +94,7 @@ static void device(struct out *o, const struct sensor *s)
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
 		 m[4], m[5]);
 	sensor_json_key(s, name, sizeof(name));
-	jw_key(&o->w, "device");
-	jw_obj_begin(&o->w);
-	jw_key(&o->w, "identifiers");
-	jw_arr_begin(&o->w);
-	jw_str(&o->w, id);
-	jw_arr_end(&o->w);
+	device_begin(o, id);
 	jw_key(&o->w, "connections");
 	jw_arr_begin(&o->w);
 	jw_arr_begin(&o->w);
@@ -529,12 +536,7 @@ int hass_sensor_configs(const struct hass_ctx *ctx, const struct sensor *s, bool
 
 static void hub_device(struct out *o)
 {
-	jw_key(&o->w, "device");
-	jw_obj_begin(&o->w);
-	jw_key(&o->w, "identifiers");
-	jw_arr_begin(&o->w);
-	jw_str(&o->w, HASS_HUB_ID);
-	jw_arr_end(&o->w);
+	device_begin(o, HASS_HUB_ID);
 	kv(&o->w, "name", "mi32 BLE hub");
 	kv(&o->w, "model", "BLE hub");
 	kv(&o->w, "manufacturer", "mi32");
@@ -546,12 +548,7 @@ static void node_device(struct out *o, const char *nodeid)
 	char id[96];
 
 	snprintf(id, sizeof(id), "mi32_node_%s", nodeid);
-	jw_key(&o->w, "device");
-	jw_obj_begin(&o->w);
-	jw_key(&o->w, "identifiers");
-	jw_arr_begin(&o->w);
-	jw_str(&o->w, id);
-	jw_arr_end(&o->w);
+	device_begin(o, id);
 	kv(&o->w, "name", o->ctx->node);
 	kv(&o->w, "model", "mi32 node");
 	kv(&o->w, "manufacturer", "mi32");
