@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gatt/bluez.h"
+#include "gatt/mgmt_watch.h"
 #include "util/log.h"
 
 #define IFACE_ADAPTER "org.bluez.Adapter1"
@@ -54,16 +55,10 @@ static const struct {
 	{ "extended-properties", BLUEZ_PROP_EXT },
 };
 
-/* Device1.Disconnected's reason names (BlueZ 5.83) → representative HCI codes */
-static const struct {
-	const char *name;
-	int hci;
-} reasons[] = {
-	{ "org.bluez.Reason.Timeout", 0x08 },
-	{ "org.bluez.Reason.Local", 0x16 },
-	{ "org.bluez.Reason.Remote", 0x13 },
-	{ "org.bluez.Reason.Authentication", 0x05 },
-	{ "org.bluez.Reason.Suspend", 0x15 },
+/* Device1.Disconnected's reason names (BlueZ 5.83): the kernel's mgmt reasons 0..5 */
+static const char *const reasons[] = {
+	"org.bluez.Reason.Unknown", "org.bluez.Reason.Timeout", "org.bluez.Reason.Local",
+	"org.bluez.Reason.Remote", "org.bluez.Reason.Authentication", "org.bluez.Reason.Suspend",
 };
 
 int bluez_uuid_norm(const char *in, char out[BLUEZ_UUID_LEN])
@@ -234,10 +229,16 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 			return read_str_variant(m, 'o', o->parent, sizeof(o->parent));
 		if (IS("Connected", "b") || IS("ServicesResolved", "b")) {
 			r = sd_bus_message_read(m, "v", "b", &v);
-			if (key[0] == 'C')
-				o->connected = v;
-			else
+			if (key[0] == 'C') {
+				o->connected_prop = v;
+				/* bluetoothd 5.66 says Connected false before ServicesResolved
+				 * false, in a signal of its own: the services went with the link */
+				if (!v)
+					o->resolved = false;
+			} else {
 				o->resolved = v;
+			}
+			o->connected = o->connected_prop || o->resolved;
 			return r;
 		}
 	}
@@ -410,16 +411,12 @@ static int on_props(sd_bus_message *m, void *data, sd_bus_error *e)
 	}
 	if (o->kind == BLUEZ_CHAR && value && b->ev.value)
 		b->ev.value(b->data, o, value, vlen);
-	/* resolved services mean a link: bluetoothd 5.66 does not always say Connected (its
-	 * device_add_connection() returns early for a link ATT brought up first) */
-	if (o->kind == BLUEZ_DEVICE && o->resolved)
-		o->connected = true;
-	if (o->kind == BLUEZ_DEVICE && (was_conn != o->connected || was_res != o->resolved)) {
-		if (!o->connected)
-			o->resolved = false;
-		if (b->ev.device)
-			b->ev.device(b->data, o);
-	}
+	/* o->connected counts resolved services as a link: bluetoothd 5.66 does not always
+	 * say Connected (its device_add_connection() returns early for a link ATT brought up
+	 * first), and then says only ServicesResolved false when the link goes */
+	if (o->kind == BLUEZ_DEVICE && (was_conn != o->connected || was_res != o->resolved) &&
+	    b->ev.device)
+		b->ev.device(b->data, o);
 	return 0;
 }
 
@@ -438,9 +435,9 @@ static int on_disconnected(sd_bus_message *m, void *data, sd_bus_error *e)
 	if (!o || o->kind != BLUEZ_DEVICE || sd_bus_message_read(m, "s", &reason) < 0)
 		return 0;
 	o->disc_reason = 0x13;
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (!strcmp(reason, reasons[i].name))
-			o->disc_reason = reasons[i].hci;
+	for (unsigned int i = 1; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(reason, reasons[i]))
+			o->disc_reason = mgmt_watch_reason_hci(i);
 	return 0;
 }
 

@@ -47,8 +47,9 @@ struct bluez_obj {
 	/* device */
 	uint8_t mac[6];              /* display order */
 	bool random;                 /* AddressType "random" */
-	bool connected;
+	bool connected;              /* the link is up: Connected, or ServicesResolved */
 	bool resolved;               /* ServicesResolved */
+	bool connected_prop;         /* Connected as bluetoothd last said it */
 	int disc_reason;             /* HCI code from Device1.Disconnected (BlueZ >= 5.83), or -1 */
 	/* service, characteristic */
 	char uuid[BLUEZ_UUID_LEN];   /* lower case, 128-bit */

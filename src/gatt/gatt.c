@@ -161,14 +161,22 @@ static void stop_discovery(struct conn *c)
 	c->discovering = false;
 }
 
+/* Device1.Connect on c->dev; the op ends with error 1 if it cannot be called. */
+static void call_connect(struct conn *c)
+{
+	if (sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, c->dev,
+				     "org.bluez.Device1", "Connect", on_connect_reply, c, "") < 0) {
+		gatt__stop_timer(c);
+		gatt__finish(c, GATT_ERR_CONNECT);
+	}
+}
+
 /* The device turned up in our discovery: connect to it. */
 static void connect_found(struct conn *c, const struct bluez_obj *d)
 {
 	stop_discovery(c);
 	snprintf(c->dev, sizeof(c->dev), "%s", d->path);
-	if (sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, d->path,
-				     "org.bluez.Device1", "Connect", on_connect_reply, c, "") < 0)
-		gatt__finish(c, GATT_ERR_CONNECT);
+	call_connect(c);
 }
 
 static int on_discovery_reply(sd_bus_message *m, void *data, sd_bus_error *e)
@@ -237,10 +245,10 @@ static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 				snprintf(c->dev, sizeof(c->dev),
 					 "%s/dev_%.2s_%.2s_%.2s_%.2s_%.2s_%.2s", a->path, mac,
 					 mac + 3, mac + 6, mac + 9, mac + 12, mac + 15);
-			if (c->dev[0] && sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE,
-							  c->dev, "org.bluez.Device1", "Connect",
-							  on_connect_reply, c, "") >= 0)
+			if (c->dev[0]) {
+				call_connect(c);
 				return 0;
+			}
 		}
 		log_notice("gatt: %s: could not connect (%s)", mac, name);
 		gatt__stop_timer(c);
@@ -275,25 +283,25 @@ static void connect_dev(struct conn *c)
 	c->state = CONN_CONNECTING;
 	gatt__start_timer(c, c->g->connect_timeout_us);
 	if (d) {
+		log_debug("gatt: connecting %s: connected %d (said %d), resolved %d", d->path,
+			  d->connected, d->connected_prop, d->resolved);
 		snprintf(c->dev, sizeof(c->dev), "%s", d->path);
 		if (d->connected && d->resolved) {
 			gatt__execute(c);
 			return;
 		}
-		if (d->connected)
-			return; /* services are being resolved: on_device() goes on */
-		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, d->path,
-					     "org.bluez.Device1", "Connect", on_connect_reply, c,
-					     "");
-	} else {
-		/* a device bluetoothd has not seen: ConnectDevice (bluetoothd -E) */
-		hex_mac(c->mac, mac);
-		r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, a->path,
-					     "org.bluez.Adapter1", "ConnectDevice",
-					     on_connect_reply, c, "a{sv}", 2, "Address", "s", mac,
-					     "AddressType", "s",
-					     c->queue->ctx.addr_type & 1 ? "random" : "public");
+		/* services are being resolved: on_device() goes on (and connects if this was
+		 * the previous link, going down) */
+		if (!d->connected)
+			call_connect(c);
+		return;
 	}
+	/* a device bluetoothd has not seen: ConnectDevice (bluetoothd -E) */
+	hex_mac(c->mac, mac);
+	r = sd_bus_call_method_async(c->g->bus, &c->call, BLUEZ_SERVICE, a->path,
+				     "org.bluez.Adapter1", "ConnectDevice", on_connect_reply, c,
+				     "a{sv}", 2, "Address", "s", mac, "AddressType", "s",
+				     c->queue->ctx.addr_type & 1 ? "random" : "public");
 	if (r < 0) {
 		gatt__stop_timer(c);
 		gatt__finish(c, GATT_ERR_CONNECT);
@@ -379,6 +387,7 @@ static void begin(struct conn *c)
 
 	memset(&c->res, 0, sizeof(c->res));
 	memcpy(c->res.mac, c->mac, 6);
+	c->link_reason = -1;
 	c->res.op = base_op(j);
 	c->res.uuid16 = j->chr[0] ? bluez_uuid16(j->chr) : 0;
 	if (d)
@@ -436,6 +445,8 @@ static void on_device(void *data, const struct bluez_obj *d)
 	if (!c)
 		return;
 	snprintf(c->dev, sizeof(c->dev), "%s", d->path);
+	log_debug("gatt: %s: connected %d (said %d), resolved %d; state %d, call %d", d->path,
+		  d->connected, d->connected_prop, d->resolved, c->state, c->call != NULL);
 	if (c->state == CONN_CONNECTING && c->discovering && !c->call) {
 		connect_found(c, d);
 		return;
@@ -444,11 +455,19 @@ static void on_device(void *data, const struct bluez_obj *d)
 		gatt__execute(c);
 		return;
 	}
+	if (c->state == CONN_CONNECTING && !d->connected && !c->call) {
+		/* the link we waited on was the last op's, going down: bluetoothd 5.66 answers
+		 * Disconnect before it says Connected false */
+		call_connect(c);
+		return;
+	}
 	if (d->connected || c->state == CONN_CLOSING || c->state == CONN_CONNECTING)
 		return;
 	/* the peer (or the link) went away */
 	{
-		int reason = d->disc_reason >= 0 ? d->disc_reason : GATT_ERR_DISCONNECTED;
+		int reason = d->disc_reason >= 0   ? d->disc_reason
+			     : c->link_reason >= 0 ? c->link_reason
+						   : GATT_ERR_DISCONNECTED;
 		char mac[HEX_MAC_LEN];
 
 		hex_mac(c->mac, mac);
@@ -522,6 +541,20 @@ static void on_presence(void *data, bool present)
 	}
 }
 
+/* The kernel's word on why a link ended: it comes before bluetoothd's signal (which has
+ * no reason before BlueZ 5.83) */
+static void on_link_down(void *data, uint16_t index, const uint8_t mac[6], uint8_t type,
+			 int hci)
+{
+	struct gatt *g = data;
+
+	(void)index;
+	(void)type;
+	for (struct conn *c = g->conns; c; c = c->next)
+		if (!memcmp(c->mac, mac, 6))
+			c->link_reason = hci;
+}
+
 /* ---- the bus ------------------------------------------------------------------------- */
 
 static int bus_open(struct gatt *g)
@@ -578,6 +611,14 @@ int gatt_new(sd_event *ev, const struct gatt_opts *o, struct gatt **out)
 		gatt_free(g);
 		return -ENOMEM;
 	}
+	{
+		static const struct mgmt_watch_events mev = { .disconnected = on_link_down };
+
+		r = mgmt_watch_new(ev, &mev, g, &g->mw);
+		if (r < 0)
+			log_debug("gatt: no management socket (%s): a peer's disconnect reason is "
+				  "not known", strerror(-r));
+	}
 	r = bus_open(g);
 	if (r < 0)
 		log_info("gatt: no D-Bus %s (%s): GATT commands will try again",
@@ -593,6 +634,7 @@ void gatt_free(struct gatt *g)
 	while (g->conns)
 		conn_free(g->conns);
 	bluez_free(g->bz);
+	mgmt_watch_free(g->mw);
 	sd_bus_flush_close_unref(g->bus);
 	sd_event_unref(g->ev);
 	free(g->bus_address);
@@ -639,6 +681,7 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 			return -ENOMEM;
 		}
 		c->g = g;
+		c->link_reason = -1;
 		memcpy(c->mac, ctx->mac, 6);
 		c->next = g->conns;
 		g->conns = c;

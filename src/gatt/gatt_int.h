@@ -12,6 +12,7 @@
 
 #include "gatt/bluez.h"
 #include "gatt/gatt.h"
+#include "gatt/mgmt_watch.h"
 
 #define TARGETS_MAX 16 /* characteristics with one UUID in one service (op 3/4) */
 
@@ -56,6 +57,7 @@ struct conn {
 	struct gatt_result res;
 	char read_path[BLUEZ_PATH_MAX]; /* ReadValue in flight: its Value echo is not a notification */
 	bool discovering;             /* our discovery looks for the device (no ConnectDevice) */
+	int link_reason;              /* why the link ended (mgmt, as an HCI code), or -1 */
 	struct sub *subs;
 };
 
@@ -63,6 +65,7 @@ struct gatt {
 	sd_event *ev;
 	sd_bus *bus;
 	struct bluez *bz;
+	struct mgmt_watch *mw;        /* disconnect reasons, IRKs; NULL without Bluetooth */
 	char *bus_address;
 	char *adapter;
 	uint64_t connect_timeout_us, notify_timeout_us;

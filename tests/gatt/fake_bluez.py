@@ -10,7 +10,7 @@ StartNotify and StopNotify; notifications are Value PropertiesChanged signals. E
 ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
 
 Tests script the peers through test.Control at /test: AddPeer, AddService, AddChar,
-SetFail, SetAutoNotify, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
+SetMode, SetFail, SetAutoNotify, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
 import os
 import sys
 
@@ -113,11 +113,12 @@ class Obj(dbus.service.Object):
         self.fake.log("Connect", peer["mac"])
         self.fake.connect(peer, ok, err)
 
-    @dbus.service.method(DEVICE, in_signature="", out_signature="")
-    def Disconnect(self):
+    @dbus.service.method(DEVICE, in_signature="", out_signature="",
+                         async_callbacks=("ok", "err"))
+    def Disconnect(self, ok, err):
         peer = self.fake.by_path[self.path]
         self.fake.log("Disconnect", peer["mac"])
-        self.fake.disconnect(peer)
+        self.fake.disconnect(peer, ok)
 
     # GattCharacteristic1
     def _char(self, method):
@@ -198,6 +199,11 @@ class Control(dbus.service.Object):
         self.fake.by_path[path] = peer
         if mode == "known":
             self.fake.export_device(peer)
+
+    @dbus.service.method(CONTROL, in_signature="ss", out_signature="")
+    def SetMode(self, mac, mode):
+        """a peer's mode from now on (AddPeer's)"""
+        self.fake.peers[mac.upper()]["mode"] = mode
 
     @dbus.service.method(CONTROL, in_signature="ssq", out_signature="")
     def AddService(self, mac, uuid, handle):
@@ -332,13 +338,28 @@ class Fake:
                                     "Value": dbus.Array(b"", signature="y")})
         dev.set(ServicesResolved=True)
 
-    def disconnect(self, peer):
+    def disconnect(self, peer, reply=None):
+        """The link goes down; @reply answers Device1.Disconnect. The orders of bluetoothd
+        5.66's two signals, both seen on the real stack: ServicesResolved false, the reply,
+        then Connected false ("ok"); Connected false first ("connected-first"); only
+        ServicesResolved false after a link it never said Connected for ("quiet")."""
         dev = self.objs.get(peer["path"])
         if not dev or not peer["connected"]:
+            if reply:
+                reply()
             return
         peer["connected"] = False
+        if peer["mode"] == "connected-first":
+            dev.set(Connected=False)
         dev.set(ServicesResolved=False)
-        dev.set(Connected=False)
+        if peer["mode"] == "quiet":
+            dev.props["Connected"] = False
+        elif peer["mode"] != "connected-first":
+            dev.props["Connected"] = False
+            GLib.timeout_add(50, lambda: dev.PropertiesChanged(
+                DEVICE, dbus.Dictionary({"Connected": False}, signature="sv"), []) and False)
+        if reply:
+            reply()
         # bluetoothd drops the GATT objects of a disconnected device
         for path in sorted([p for p in self.objs if p.startswith(peer["path"] + "/")],
                            reverse=True):

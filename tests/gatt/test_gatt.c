@@ -329,6 +329,34 @@ static void connected_unsaid(void **state)
 	assert_int_equal(calls(t, "Disconnect " PEER), 1);
 }
 
+/* One-shots in a row connect again each time, whatever the order of bluetoothd 5.66's two
+ * signals when the link goes (both seen on the real stack, where the third or fourth
+ * command on one peer timed out): Connected false after the Disconnect reply, or before
+ * ServicesResolved false, or never after a link it never said Connected for */
+static void reconnect_after_oneshot(void **state)
+{
+	static const char *const modes[] = { "ok", "connected-first", "quiet" };
+	struct t *t = *state;
+	struct gatt_ctx c;
+	unsigned int n = 0;
+
+	add_peer(t, "ok");
+	for (unsigned int m = 0; m < 3; m++) {
+		assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetMode", "ss", PEER, modes[m]), 0);
+		for (int i = 0; i < 3; i++) {
+			ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+			assert_int_equal(run(t, &c), 0);
+			assert_true(run_until_n(t, ++n));
+			assert_int_equal(t->res[n - 1].error, GATT_OK);
+			assert_int_equal(t->res[n - 1].buf[1], 0x39);
+		}
+	}
+	/* the first of all by ConnectDevice, every other by Device1.Connect */
+	assert_int_equal(calls(t, "ConnectDevice " PEER), 1);
+	assert_int_equal(calls(t, "Connect " PEER), 8);
+	assert_int_equal(calls(t, "Disconnect " PEER), 9);
+}
+
 /* bluetoothd without -E: no ConnectDevice, so a filtered LE discovery finds the peer */
 static void connect_by_discovery(void **state)
 {
@@ -623,6 +651,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(connect_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(connect_by_discovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(connected_unsaid, setup, teardown),
+		cmocka_unit_test_setup_teardown(reconnect_after_oneshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(subscribe_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnects, setup, teardown),

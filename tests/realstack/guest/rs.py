@@ -33,13 +33,13 @@ def deadline(seconds):
 class Proc:
     """A child process; its stdout and stderr lines are kept (and logged) as they come."""
 
-    def __init__(self, name, argv, logdir, **kw):
+    def __init__(self, name, argv, logdir, stdin=subprocess.DEVNULL, **kw):
         self.name, self.argv = name, [str(a) for a in argv]
         self.lines = []  # (stream, text)
         self.cond = threading.Condition()
         self.log = open(os.path.join(logdir, name + ".log"), "a", buffering=1)
         self.log.write("$ " + " ".join(self.argv) + "\n")
-        self.p = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen(self.argv, stdin=stdin, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, **kw)
         self.readers = [threading.Thread(target=self._read, args=(f, s), daemon=True)
                         for f, s in ((self.p.stdout, "out"), (self.p.stderr, "err"))]
@@ -386,7 +386,7 @@ def mibeacon_pid(v):
 class Mi32(Proc):
     """`mi32 run` with its JSON lines on stdout and its log on stderr."""
 
-    def __init__(self, logdir, *args, user=None, state=None):
+    def __init__(self, logdir, *args, user=None, state=None, console=False):
         state = state or os.path.join("/tmp", "mi32-state-" + os.path.basename(logdir))
         os.makedirs(state, exist_ok=True)
         argv = [MI32, "run", "--config", "/dev/null", "--state-dir", state, "--json",
@@ -395,7 +395,19 @@ class Mi32(Proc):
             os.chmod(state, 0o777)
             argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
                     "--inh-caps=-all", "--bounding-set=-all", *argv]
-        super().__init__("mi32", argv, logdir)
+        # @console: commands go to mi32's stdin (a pipe kept open: its end stops mi32)
+        super().__init__("mi32", argv, logdir,
+                         stdin=subprocess.PIPE if console else subprocess.DEVNULL)
+
+    def command(self, line, key=None, timeout=30):
+        """Run @line on the console; (its reply, the object whose first key is @key or the
+        command's name, and the index of the line before it)."""
+        start = self.mark()
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+        key = key or line.split()[0].rstrip("0123456789")
+        self.wait_for(r'^\{"%s\d*":' % re.escape(key), timeout, start=start, stream="out")
+        return json.loads(self.lines[self.at - 1][1]), start
 
     def sensors(self, start=0):
         """MAC -> every value the SENSOR lines after @start gave it, merged."""
