@@ -196,6 +196,15 @@ static void on_store_event(const struct store_event *ev, void *user_data)
 	}
 }
 
+/* The triggered SENSOR message of what changed since the last one, if anything did. */
+static void flush_triggered(struct daemon *d)
+{
+	if (d->want_publish) {
+		d->want_publish = false;
+		publish(d, REPORT_TRIGGERED);
+	}
+}
+
 /* Advance the daemon's clock: once-a-second upkeep and the TelePeriod. */
 static void clock_advance(struct daemon *d, uint64_t t)
 {
@@ -238,10 +247,7 @@ static void process_adv(struct daemon *d, const struct adv *adv, bool own)
 	}
 	store_handle_adv(d->store, adv, t);
 	/* publish at once: a button press is on its way before the next advert is read */
-	if (d->want_publish) {
-		d->want_publish = false;
-		publish(d, REPORT_TRIGGERED);
-	}
+	flush_triggered(d);
 	if (d->virtual_time)
 		clock_advance(d, t);
 }
@@ -306,6 +312,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user_data)
 	if (!d->virtual_time)
 		clock_advance(d, timefmt_now_us());
 	gatt_commands_tick(&d->cmd, timefmt_now_us());
+	flush_triggered(d); /* the battery poll's values, which come with no RESULT */
 	if (d->radio) {
 		char status[256];
 		struct radio_status st;
@@ -358,6 +365,8 @@ static void on_result(void *host, const char *json)
 	for (unsigned int i = 0; i < d->n_out; i++)
 		if (d->out[i].ops->result)
 			d->out[i].ops->result(d->out[i].sink, json);
+	/* the values it brought (a battery read by GATT): not only with the next advert */
+	flush_triggered(d);
 }
 
 /* The GATT client for the commands; a replay has no bluetoothd unless one is named. */

@@ -10,7 +10,7 @@ StartNotify and StopNotify; notifications are Value PropertiesChanged signals. E
 ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
 
 Tests script the peers through test.Control at /test: AddPeer, AddService, AddChar,
-SetMode, SetFail, SetAutoNotify, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
+SetMode, SetFail, SetValue, SetAutoNotify, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
 import os
 import sys
 
@@ -230,6 +230,11 @@ class Control(dbus.service.Object):
     def SetFail(self, mac, uuid, method_and_error):
         method, error = method_and_error.split("=", 1)
         self._find(mac, uuid)["fail"][method] = error
+
+    @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
+    def SetValue(self, mac, uuid, value):
+        """what reads of the characteristic return from now on (hex)"""
+        self._find(mac, uuid)["value"] = bytes.fromhex(value)
 
     @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
     def SetAutoNotify(self, mac, uuid, value):
