@@ -23,6 +23,7 @@
 #include "cmd/commands.h"
 #include "cmd/commands_int.h"
 #include "cmd/gatt_commands.h"
+#include "cmd/server_commands.h"
 
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
 static bool uses_beaconkey(uint16_t pid)
@@ -424,6 +425,8 @@ const struct cmd_def commands_table[] = {
 	  "<slot>: read a Flora's firmware version (and battery) by GATT" },
 	{ "MI32Gatt", gatt_commands_op, CMD_F_WRITES,
 	  "<op>[r] <MAC>[/r] [<svc> [<chr>|0x<handle> [<hex>]]]: one GATT client op (SPEC 11.2)" },
+	{ "MI32Server", server_commands_op, CMD_F_WRITES,
+	  "201|202|211[r]|231|232|233 <args> | stop: GATT server and advertising ops (SPEC 11.2)" },
 };
 const size_t commands_count = sizeof(commands_table) / sizeof(commands_table[0]);
 

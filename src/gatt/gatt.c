@@ -439,6 +439,7 @@ static void on_device(void *data, const struct bluez_obj *d)
 	struct gatt *g = data;
 	struct conn *c = NULL;
 
+	gatt__server_device(g, d);
 	for (c = g->conns; c; c = c->next)
 		if (!memcmp(c->mac, d->mac, 6))
 			break;
@@ -522,6 +523,7 @@ static void on_presence(void *data, bool present)
 {
 	struct gatt *g = data;
 
+	gatt__server_presence(g, present);
 	if (present)
 		return;
 	/* bluetoothd left: every link is gone with it */
@@ -633,6 +635,7 @@ void gatt_free(struct gatt *g)
 		return;
 	while (g->conns)
 		conn_free(g->conns);
+	gatt__server_free(g->server);
 	bluez_free(g->bz);
 	mgmt_watch_free(g->mw);
 	sd_bus_flush_close_unref(g->bus);
@@ -653,6 +656,13 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 	struct conn *c;
 	struct job *j;
 
+	if (ctx->op > 200) {
+		if (bus_open(g) < 0)
+			return -ENOTCONN;
+		if (!bluez_present(g->bz))
+			return -EHOSTDOWN;
+		return gatt__server_run(g, ctx, cb, user_data);
+	}
 	if (ctx->op < 1 || ctx->op > 17 || op < 1 || op > 7 || ctx->op == 15)
 		return -EINVAL;
 	if (bus_open(g) < 0)
@@ -701,6 +711,7 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 
 void gatt_cancel(struct gatt *g, void *user_data)
 {
+	gatt__server_cancel(g, user_data);
 	for (struct conn *c = g->conns; c; c = c->next) {
 		for (struct job *j = c->queue; j; j = j->next)
 			if (j->user_data == user_data)

@@ -45,6 +45,43 @@ enum gatt_op {
 	GATT_OP_NOTIFICATION = 103,   /* events only */
 };
 
+/* Server and broadcaster ops and events (SPEC §11.2), the same gatt_run() (below). */
+enum gatt_server_op {
+	GATT_OP_ADV = 201,            /* advertising data = buf (raw AD structures) */
+	GATT_OP_SCAN_RSP = 202,       /* scan-response data = buf */
+	GATT_OP_CHR = 211,            /* create or update a characteristic, notify its value */
+	GATT_EV_READ = 221,           /* a central read a characteristic (no data) */
+	GATT_EV_WRITTEN = 222,        /* … wrote one (data = the value) */
+	GATT_EV_UNSUBSCRIBED = 223,
+	GATT_EV_SUB_NOTIFY = 224,     /* subscribed: notify-only characteristic */
+	GATT_EV_SUB_INDICATE = 225,   /* … indicate-only */
+	GATT_EV_SUB_BOTH = 226,       /* … one that offers both (BlueZ does not say which) */
+	GATT_EV_CONNECTED = 227,      /* data = the central's address, LSB first */
+	GATT_EV_DISCONNECTED = 228,   /* advertising is restarted */
+	GATT_EV_STATUS = 229,         /* data = 4-byte LE int: -errno of bluetoothd's refusal */
+	GATT_EV_BONDED = 230,         /* data = the central's address LSB first + its type */
+	GATT_OP_OWN_ADDR = 231,       /* own address type 0; data back = the address, LSB first */
+	GATT_OP_ADV_PARAMS = 232,     /* buf = [mode][itvl_min LE16][itvl_max LE16][TX dBm] */
+	GATT_OP_NAME = 233,           /* GAP name = buf (the adapter's Alias) */
+};
+
+/* Op 211's property bits (the seed's arg1: NimBLE's BLE_GATT_CHR_F_*) */
+#define GATT_CHR_F_BROADCAST 0x0001
+#define GATT_CHR_F_READ 0x0002
+#define GATT_CHR_F_WRITE_NO_RSP 0x0004
+#define GATT_CHR_F_WRITE 0x0008
+#define GATT_CHR_F_NOTIFY 0x0010
+#define GATT_CHR_F_INDICATE 0x0020
+#define GATT_CHR_F_AUTH_SIGN_WRITE 0x0040
+#define GATT_CHR_F_RELIABLE_WRITE 0x0080
+#define GATT_CHR_F_AUX_WRITE 0x0100
+#define GATT_CHR_F_READ_ENC 0x0200
+#define GATT_CHR_F_READ_AUTHEN 0x0400
+#define GATT_CHR_F_READ_AUTHOR 0x0800
+#define GATT_CHR_F_WRITE_ENC 0x1000
+#define GATT_CHR_F_WRITE_AUTHEN 0x2000
+#define GATT_CHR_F_WRITE_AUTHOR 0x4000
+
 /* The seed's context (BLE.set_MAC/set_svc/set_chr and the buffer), plus run()'s arguments. */
 struct gatt_ctx {
 	uint8_t mac[6];          /* display order */
@@ -54,7 +91,9 @@ struct gatt_ctx {
 	uint8_t buf[GATT_BUF_MAX];
 	int op;                  /* 1..7, 11..17 */
 	bool response;           /* write with response; op 6: re-discovery (see README) */
-	int handle;              /* arg1: the characteristic's handle, or -1 (use the UUIDs) */
+	int handle;              /* arg1: the characteristic's handle, or -1 (use the UUIDs);
+				  * ops >= 200: the seed's arg1 (201 connectable mode, 211
+				  * property bits), -1 = none */
 };
 
 struct gatt_result {
@@ -90,8 +129,40 @@ void gatt_free(struct gatt *g); /* NULL is a no-op; pending callbacks are not ca
  * never called. */
 int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);
 
+/* Ops >= 200 (the server and broadcaster; mi32 keeps one per gatt): the same call, the
+ * context read as the seed's BLE.run() reads it.
+ *  - 211: ctx->svc and ctx->chr name the characteristic (created the first time, in the
+ *    order of the calls), buf is its value, notified to every subscribed central (notify or
+ *    indicate as each central subscribed: bluetoothd decides, not ctx->response). Default
+ *    properties read + notify + indicate + write-without-response (write with
+ *    ctx->response); ctx->handle >= 0 replaces them (GATT_CHR_F_*). Result 211 at once.
+ *    Characteristics wait for the first 201; one added later registers the services anew.
+ *  - 201: buf = raw AD structures (adv_data.h says what bluetoothd can carry; a type it
+ *    cannot is -EINVAL). Starts the services (if any) and advertising; its result comes once
+ *    bluetoothd accepted both, the first after new characteristics carrying their value
+ *    handles (2 bytes each, high byte first). ctx->handle: 0 broadcast (non-connectable),
+ *    2 connectable, -1 connectable when there are characteristics; 1 (directed) is
+ *    -EOPNOTSUPP. Flags are bluetoothd's own (the buffer's are dropped).
+ *  - 202: scan-response data; a name goes out as LocalName (every BlueZ), other elements as
+ *    ScanResponse* properties, which only BlueZ >= 5.80 knows (older ones ignore them).
+ *  - 232: buf = [mode][itvl_min LE16][itvl_max LE16] (0.625 ms units; the seed's
+ *    [5]…) plus an optional sixth byte, TX power in dBm. bluetoothd 5.66 applies the
+ *    intervals and TX power only when run with -E (experimental), else ignores them.
+ *  - 233: buf = the GAP name, set as the adapter's Alias (it is the adapter's for everyone).
+ *  - 231: ctx->addr_type 0: answers the adapter's address (LSB first); a random own address
+ *    (type 1-3) has no D-Bus call: -EOPNOTSUPP.
+ * The events 221-230 go to the callback of the latest server op (the seed's one callback);
+ * their mac is the central's (display order) where bluetoothd says it. A refusal by
+ * bluetoothd ends the waiting op with GATT_ERR_WRITE and sends 229 with the reason. When
+ * bluetoothd restarts, the services and the advertisement are registered again. Returns as
+ * for the client ops, plus -EOPNOTSUPP. */
+
+/* Withdraw the advertisement and the services and forget them (the seed's
+ * BLE.serv_cb(nil)); no callback of the server is called again. */
+void gatt_server_stop(struct gatt *g);
+
 /* Forget every queued operation and subscription whose user_data is @user_data: their
- * callbacks are not called again (the owner goes away). */
+ * callbacks are not called again (the owner goes away); the server's events too. */
 void gatt_cancel(struct gatt *g, void *user_data);
 
 /* The D-Bus connection is up and bluetoothd's tree is loaded. */

@@ -70,6 +70,7 @@ struct gatt {
 	char *adapter;
 	uint64_t connect_timeout_us, notify_timeout_us;
 	struct conn *conns;
+	struct gatt_server *server;   /* gatt_server.c's; NULL until the first op >= 200 */
 };
 
 static inline int base_op(const struct job *j)
@@ -90,6 +91,13 @@ void gatt__stop_timer(struct conn *c);
 /* A method reply: 0, or -EIO with the D-Bus error's name in @err_name (logged). */
 int gatt__call_done(sd_bus_message *m, struct conn *c, const char **err_name);
 struct sub *gatt__sub_find(struct conn *c, const char *path);
+
+/* gatt_server.c: ops >= 200 and the hooks from gatt.c */
+int gatt__server_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);
+void gatt__server_presence(struct gatt *g, bool present);
+void gatt__server_device(struct gatt *g, const struct bluez_obj *d);
+void gatt__server_cancel(struct gatt *g, void *user_data);
+void gatt__server_free(struct gatt_server *s);
 
 /* gatt_ops.c */
 /* Run the current job on the connected, resolved peer. */

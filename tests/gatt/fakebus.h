@@ -76,7 +76,10 @@ static int fakebus_start_fake(struct fakebus *fb)
 {
 	static char env[300];
 	char *extra[] = { env, NULL };
-	char *argv[] = { "/usr/bin/python3", MI32_SOURCE_DIR "/tests/gatt/fake_bluez.py", NULL };
+	/* MI32_FAKE_BLUEZ: a fake that extends this one (tests/gatt/fake_bluez_server.py) */
+	char *script = getenv("MI32_FAKE_BLUEZ");
+	char *argv[] = { "/usr/bin/python3",
+			 script ? script : MI32_SOURCE_DIR "/tests/gatt/fake_bluez.py", NULL };
 	char line[64];
 	int out;
 

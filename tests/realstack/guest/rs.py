@@ -99,7 +99,18 @@ class Proc:
     def alive(self):
         return self.p.poll() is None
 
+    def send(self, line):
+        """One line on the process's stdin (started with stdin=subprocess.PIPE)."""
+        self.log.write("> " + line + "\n")
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+
     def stop(self, sig=signal.SIGTERM):
+        if self.p.stdin:
+            try:
+                self.p.stdin.close()
+            except OSError:
+                pass
         if self.p.poll() is None:
             self.p.send_signal(sig)
             try:
@@ -386,7 +397,8 @@ def mibeacon_pid(v):
 class Mi32(Proc):
     """`mi32 run` with its JSON lines on stdout and its log on stderr."""
 
-    def __init__(self, logdir, *args, user=None, state=None, console=False):
+    def __init__(self, logdir, *args, user=None, state=None, console=False,
+                 name="mi32"):
         state = state or os.path.join("/tmp", "mi32-state-" + os.path.basename(logdir))
         os.makedirs(state, exist_ok=True)
         argv = [MI32, "run", "--config", "/dev/null", "--state-dir", state, "--json",
@@ -396,7 +408,7 @@ class Mi32(Proc):
             argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
                     "--inh-caps=-all", "--bounding-set=-all", *argv]
         # @console: commands go to mi32's stdin (a pipe kept open: its end stops mi32)
-        super().__init__("mi32", argv, logdir,
+        super().__init__(name, argv, logdir,
                          stdin=subprocess.PIPE if console else subprocess.DEVNULL)
 
     def command(self, line, key=None, timeout=30):
