@@ -6,6 +6,7 @@
 
 #include "app/homekit.h"
 #include "hap/hap_store.h"
+#include "hap/mdns.h"
 #include "hap/server.h"
 #include "hap/setup.h"
 #include "util/log.h"
@@ -13,6 +14,7 @@
 struct homekit {
 	struct hap_store *hs;
 	struct hap_server *srv;
+	struct hap_mdns *mdns;
 	char path[4096];
 };
 
@@ -20,11 +22,10 @@ static void announce(void *data)
 {
 	struct homekit *hk = data;
 
-	/* mDNS (_hap._tcp) is announced by the next step of this bridge; until then the
-	 * configuration number and pairing state are logged for controllers added by address */
 	log_msg(LOG_INFO_, "homekit: configuration number %u, %s",
 		hap_store_config_number(hk->hs),
 		hap_store_paired(hk->hs) ? "paired" : "not paired");
+	hap_mdns_update(hk->mdns);	/* c# and sf of the TXT record */
 }
 
 int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
@@ -32,6 +33,7 @@ int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
 {
 	struct homekit *hk;
 	struct hap_server_opts o = { 0 };
+	struct hap_mdns_opts mo = { 0 };
 	char err[512], payload[SETUP_PAYLOAD_LEN + 1];
 	bool created;
 	int r;
@@ -65,6 +67,16 @@ int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
 		homekit_free(hk);
 		return r;
 	}
+	mo.ev = ev;
+	mo.hs = hk->hs;
+	mo.name = o.db.bridge_name;
+	mo.model = "mi32";
+	mo.port = hap_server_port(hk->srv);
+	r = hap_mdns_new(&hk->mdns, &mo);
+	if (r < 0) {
+		homekit_free(hk);
+		return r;
+	}
 	if (!hap_store_paired(hk->hs)) {
 		setup_payload(payload, hap_store_setup_code(hk->hs), hap_store_setup_id(hk->hs),
 			      SETUP_CATEGORY_BRIDGE, false);
@@ -83,6 +95,7 @@ void homekit_free(struct homekit *hk)
 {
 	if (!hk)
 		return;
+	hap_mdns_free(hk->mdns);
 	hap_server_free(hk->srv);
 	hap_store_free(hk->hs);
 	free(hk);

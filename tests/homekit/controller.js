@@ -1,6 +1,6 @@
 // controller.js — a third-party HomeKit controller (hap-controller, IP transport) against
 // mi32's bridge at 127.0.0.1:PORT. Prints one JSON line per step for the pytest that runs it.
-// Usage: node controller.js PORT CODE full|wrong
+// Usage: node controller.js PORT CODE full|wrong|pair
 'use strict';
 const { HttpClient } = require('hap-controller');
 
@@ -80,7 +80,16 @@ async function wrong() {
   client.close();
 }
 
-(mode === 'wrong' ? wrong() : full()).then(() => process.exit(0), (e) => {
+// pairs and keeps the pairing: prints its long-term data for later modes
+async function pair() {
+  const client = new HttpClient('mi32-bridge', '127.0.0.1', Number(port));
+  await client.pairSetup(code);
+  out({ step: 'paired', pairing: client.getLongTermData() });
+  client.close();
+}
+
+const modes = { full, wrong, pair };
+modes[mode]().then(() => process.exit(0), (e) => {
   out({ step: 'error', error: String(e && e.stack || e) });
   process.exit(1);
 });
