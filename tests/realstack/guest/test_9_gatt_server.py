@@ -16,6 +16,7 @@ import rs
 NUS = "6E400001-B5A3-F393-E0A9-E50E24DCCA9E"
 NUS_RX = "6E400002-B5A3-F393-E0A9-E50E24DCCA9E"
 NUS_TX = "6E400003-B5A3-F393-E0A9-E50E24DCCA9E"
+HCI1_ADDR = "00:AA:01:01:00:01"  # hci1's public address, as hci0 sees its connectable adverts
 HCI0_LE = "000000" "01AA00"  # hci0's 00:AA:01:00:00:00 as 227 delivers it, LSB first
 IBEACON = ("020106" "1aff4c000215" "fda50693a4e24fb1afcfc6eb07647825" "0001" "0002" "c5")
 OM = "org.freedesktop.DBus.ObjectManager"
@@ -68,6 +69,17 @@ class Client:
         self.root = dbus.Interface(self.bus.get_object("org.bluez", "/"), OM)
         self.hci0 = self.bus.get_object("org.bluez", "/org/bluez/hci0")
         self.discovering = False
+        self.forget(HCI1_ADDR)
+
+    def forget(self, addr):
+        """Remove hci0's record of @addr, as a phone that never met us. bluetoothd ignores
+        the UUIDs a device advertises once its services were resolved (device.c,
+        device_add_eir_uuids): after test_8 connected to hci1, the NUS UUID of our
+        advertisement would never show in Device1.UUIDs."""
+        for path, ifaces in self.objects().items():
+            d = ifaces.get("org.bluez.Device1")
+            if d and str(path).startswith("/org/bluez/hci0/") and str(d["Address"]) == addr:
+                self.hci0.RemoveDevice(path, dbus_interface="org.bluez.Adapter1")
 
     def objects(self):
         return self.root.GetManagedObjects()
