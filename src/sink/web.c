@@ -385,6 +385,8 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 	v = web__gate(&w->names, &in, &who, web__csrf_of(w, &who));
 	if (v.status == MHD_HTTP_UNAUTHORIZED && v.route && v.route->kind == WEB_ROUTE_ASSET)
 		return reply_asset(c, MHD_HTTP_UNAUTHORIZED, asset_find("/login.html"));
+	if (v.status == MHD_HTTP_TOO_MANY_REQUESTS)
+		return web__reply_locked(w, c);
 	if (v.status)
 		return web__reply_error(c, v.status, v.why);
 	if (v.asset)

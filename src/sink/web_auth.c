@@ -112,6 +112,35 @@ int web__password_check(struct web *w, struct MHD_Connection *c, const char *use
 	return 0;
 }
 
+/* 429 for an address that is locked out: the JSON says how long ("retry_after") and so
+ * does a Retry-After header (RFC 6585 §4), so a script or a proxy waits instead of
+ * hammering the lockout longer */
+enum MHD_Result web__reply_locked(struct web *w, struct MHD_Connection *c)
+{
+	unsigned int left = web__limit_locked(&w->limit, peer_of(c), web__mono_us(w));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char body[200], secs[16];
+	int n;
+
+	if (!left)
+		left = 1; /* it ended while we answered: "now" would read as "never" */
+	n = snprintf(body, sizeof(body),
+		     "{\"error\":\"too many wrong passwords from your address: wait %u s and "
+		     "try again\",\"status\":%u,\"retry_after\":%u}",
+		     left, MHD_HTTP_TOO_MANY_REQUESTS, left);
+	r = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	snprintf(secs, sizeof(secs), "%u", left);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Retry-After", secs);
+	web__security_headers(r, false);
+	ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* HTTP Basic with WEB_USER and the password: 1 right, 0 none given, -EACCES wrong,
  * -EBUSY locked out */
 static int basic_auth(struct web *w, struct MHD_Connection *c)
@@ -195,9 +224,7 @@ enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct
 		pass[0] = '\0';
 	r = web__password_check(w, c, WEB_USER, pass, "the login form");
 	if (r == -EBUSY)
-		return web__reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
-					"too many wrong passwords from your address: wait and "
-					"try again");
+		return web__reply_locked(w, c);
 	if (r == 0) {
 		web__log(w, "WEB: ", "login refused: wrong password");
 		return web__reply_error(c, MHD_HTTP_UNAUTHORIZED, "wrong password");

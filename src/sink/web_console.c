@@ -140,9 +140,7 @@ enum MHD_Result web__route_cm_get(struct web *w, struct MHD_Connection *c, struc
 		int r = web__password_check(w, c, user, pass, "/cm?password=");
 
 		if (r == -EBUSY)
-			return web__reply_error(c, MHD_HTTP_TOO_MANY_REQUESTS,
-						"too many wrong passwords from your address: "
-						"wait and try again");
+			return web__reply_locked(w, c);
 		who->authed = r == 1;
 	}
 	if (!who->authed)

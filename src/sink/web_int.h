@@ -234,6 +234,8 @@ const char *web__csrf_of(struct web *w, const struct web__who *who);
  * -EBUSY locked out (nothing compared). */
 int web__password_check(struct web *w, struct MHD_Connection *c, const char *user,
 			const char *pass, const char *how);
+/* 429 with Retry-After and "retry_after": the seconds left of @c's address's lockout */
+enum MHD_Result web__reply_locked(struct web *w, struct MHD_Connection *c);
 enum MHD_Result web__route_login(struct web *w, struct MHD_Connection *c, struct web__req *q,
 				 struct web__who *who);
 enum MHD_Result web__route_logout(struct web *w, struct MHD_Connection *c, struct web__req *q,

@@ -184,10 +184,16 @@ def test_wrong_passwords_lock_out_one_address_not_another(mi32_bin, demo, tmp_pa
                                           base64.b64encode(b"root:pw").decode()}))[0] == 401
         # ... lock the address out: the right password is refused too, every way
         for _ in range(3):
-            assert call(w, "GET", "/api/sensors", headers=dict(host, **basic("pw")))[0] == 429
-            assert call(w, "POST", "/login", b"password=pw", headers=host)[0] == 429
-            assert call(w, "GET", "/cm?user=admin&password=pw&cmnd=Status%208",
-                        headers=host)[0] == 429
+            for r in (call(w, "GET", "/api/sensors", headers=dict(host, **basic("pw"))),
+                      call(w, "POST", "/login", b"password=pw", headers=host),
+                      call(w, "GET", "/cm?user=admin&password=pw&cmnd=Status%208",
+                           headers=host)):
+                status, headers, body = r
+                assert status == 429, r
+                # how long to wait, in the header (RFC 6585) and in the JSON
+                left = int(headers["Retry-After"])
+                assert 1 <= left <= 30, headers
+                assert json.loads(body)["retry_after"] == left, body
         # another address is not locked out by the first one's guesses
         status, _, body = call(w, "GET", "/api/sensors", headers=dict(host, **basic("pw")),
                                source="127.0.0.2")
