@@ -14,6 +14,7 @@
 #include "app/config.h"
 
 #include "app/config_opts.h"
+#include "store/advfilter.h"
 #include "util/errbuf.h"
 
 /* every reason fits the caller's buffer of CONFIG_ERR_LEN bytes */
@@ -104,6 +105,17 @@ static int set_value(struct config *c, const struct opt *o, const char *v, char 
 	case OPT_KIND_TOPIC:
 		if (strpbrk(v, "+#")) {
 			snprintf(why, wl, "'%.64s' is not a valid topic: no '+' or '#' allowed", v);
+			return -EINVAL;
+		}
+		return set_str(c, o, v, why, wl);
+	case OPT_KIND_MACS:
+		if ((r = config_each_mac(v, NULL, NULL)) < 0) {
+			snprintf(why, wl, "'%.64s' is not a list of MACs (AA:BB:CC:DD:EE:FF or 12 "
+				 "hex digits, separated by commas)", v);
+			return r;
+		}
+		if (r > ADVFILTER_MAX) {
+			snprintf(why, wl, "%d addresses: at most %d", r, ADVFILTER_MAX);
 			return -EINVAL;
 		}
 		return set_str(c, o, v, why, wl);
@@ -205,13 +217,44 @@ static int set_value(struct config *c, const struct opt *o, const char *v, char 
 	return -EINVAL;
 }
 
+int config_each_mac(const char *list, void (*fn)(const uint8_t mac[6], void *arg), void *arg)
+{
+	int n = 0;
+
+	while (list && *list) {
+		size_t len = strcspn(list, ",");
+		char one[24];
+		uint8_t mac[6];
+
+		while (len && isspace((unsigned char)*list)) {
+			list++;
+			len--;
+		}
+		while (len && isspace((unsigned char)list[len - 1]))
+			len--;
+		if (len >= sizeof(one))
+			return -EINVAL;
+		memcpy(one, list, len);
+		one[len] = '\0';
+		if (advfilter_parse_mac(one, mac) < 0)
+			return -EINVAL;
+		if (fn)
+			fn(mac, arg);
+		n++;
+		list += strcspn(list, ",");
+		if (*list == ',')
+			list++;
+	}
+	return n;
+}
+
 /* ---- life cycle ---- */
 
 void config_free(struct config *c)
 {
 	for (size_t i = 0; i < config_n_opts; i++) {
 		if (config_opts[i].kind == OPT_KIND_STR || config_opts[i].kind == OPT_KIND_TOPIC ||
-		    config_opts[i].kind == OPT_KIND_UART) {
+		    config_opts[i].kind == OPT_KIND_UART || config_opts[i].kind == OPT_KIND_MACS) {
 			char **p = FIELD(c, &config_opts[i], char *);
 
 			free(*p);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/mi32/mi32.conf"
@@ -40,6 +41,8 @@ struct config {
 	bool fast;		/* replay without the recorded pauses */
 	bool loop;		/* replay again and again */
 	char *record;		/* capture file to record to */
+	char *watch;		/* MAC[,MAC…]: only these (store/advfilter.h) */
+	char *block;		/* MAC[,MAC…]: never these */
 
 	/* state */
 	char *state_dir;	/* never NULL */
@@ -126,6 +129,10 @@ int config_parse_args(struct config *c, int argc, char **argv, char err[CONFIG_E
 
 /* Print every option with its argument, one line of help and its default (`mi32 run --help`). */
 void config_usage(FILE *f);
+
+/* Call @fn (may be NULL: only check) for each MAC of a "MAC[,MAC…]" list (watch, block).
+ * Returns how many, or -EINVAL at the first that is not a MAC. */
+int config_each_mac(const char *list, void (*fn)(const uint8_t mac[6], void *arg), void *arg);
 
 /* Name of the @i-th option of the table, or NULL past the end (for tests and completion). */
 const char *config_option_name(unsigned int i);

@@ -42,6 +42,10 @@ const struct opt config_opts[] = {
 	  "replay without the recorded pauses" },
 	{ "loop", OPT_KIND_BOOL, F(loop), "no", 0, 0, 0, NULL,
 	  "replay the capture again and again" },
+	{ "watch", OPT_KIND_MACS, F(watch), NULL, 0, 0, 0, "MAC[,MAC]",
+	  "only these addresses' adverts are decoded (the seed's BLE.adv_watch; MI32Watch)" },
+	{ "block", OPT_KIND_MACS, F(block), NULL, 0, 0, 0, "MAC[,MAC]",
+	  "these addresses' adverts are ignored, e.g. a neighbour's sensors (MI32Block)" },
 	{ "record", OPT_KIND_STR, F(record), NULL, 0, 0, 0, "FILE",
 	  "write every advertisement received to a capture file" },
 

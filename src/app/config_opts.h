@@ -18,6 +18,7 @@ enum opt_kind {
 	OPT_KIND_UART,		/* "DEV[,BAUD]" into hci_uart and hci_uart_baud */
 	OPT_KIND_LEVEL,		/* syslog priority from a name or 0..7 */
 	OPT_KIND_TOPIC,		/* string without MQTT wildcards */
+	OPT_KIND_MACS,		/* string "MAC[,MAC…]", each checked */
 };
 
 #define OPT_CLI_ONLY	0x1	/* not a file key */

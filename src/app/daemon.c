@@ -20,6 +20,7 @@
 #include "sink/mqtt.h"
 #include "sink/web.h"
 #include "source/capture.h"
+#include "store/advfilter.h"
 #include "store/mi32cfg.h"
 #include "store/mi32cfg_store.h"
 #include "store/report.h"
@@ -222,6 +223,16 @@ static void clock_advance(struct daemon *d, uint64_t t)
 			publish(d, REPORT_TELE);
 		output_state(d);
 	}
+}
+
+static void watch_add(const uint8_t mac[6], void *arg)
+{
+	advfilter_add(arg, ADVFILTER_WATCH, mac);
+}
+
+static void block_add(const uint8_t mac[6], void *arg)
+{
+	advfilter_add(arg, ADVFILTER_BLOCK, mac);
 }
 
 /* The hot path: one advertisement. @own: heard by this node (recorded and relayed), not
@@ -546,6 +557,9 @@ static int setup(struct daemon *d)
 	for (unsigned int i = 0; i < STORE_OPTIONS; i++)
 		if (d->cfg.option[i] != CONFIG_AUTO)
 			store_set_option(d->store, i, d->cfg.option[i]);
+	/* checked by the config parser: MACs, and no more than a list holds */
+	config_each_mac(d->cfg.watch, watch_add, store_filter(d->store));
+	config_each_mac(d->cfg.block, block_add, store_filter(d->store));
 	d->ropts = (struct report_opts)REPORT_OPTS_DEFAULT;
 	d->ropts.temp_res = d->cfg.temp_res;
 	d->ropts.hum_res = d->cfg.hum_res;

@@ -22,6 +22,7 @@
 #include "util/timefmt.h"
 #include "cmd/commands.h"
 #include "cmd/commands_int.h"
+#include "cmd/filter_commands.h"
 #include "cmd/gatt_commands.h"
 #include "cmd/server_commands.h"
 
@@ -404,6 +405,10 @@ const struct cmd_def commands_table[] = {
 	  "<slot> [name]: set (or with no name, remove) a sensor's name" },
 	{ "MI32Option", cmd_mi32option, CMD_F_INDEXED | CMD_F_WRITES,
 	  "<n> [0|1]: query or set option n (0..5)" },
+	{ "MI32Watch", filter_commands_watch, CMD_F_INDEXED | CMD_F_WRITES,
+	  "[0|1] [MAC]: show, add (1) or remove (0) a watched address; non-empty = only these" },
+	{ "MI32Block", filter_commands_block, CMD_F_INDEXED | CMD_F_WRITES,
+	  "[0|1] [MAC]: show, add (1) or remove (0) a blocked address; 0 alone empties" },
 	{ "TelePeriod", cmd_teleperiod, CMD_F_WRITES, "[seconds]: 0 off, 10..3600" },
 	{ "Status", commands__status, 0,
 	  "[0|1|2|3|4|5|8|10|11]: device, parameters, firmware, logging, memory, network, "

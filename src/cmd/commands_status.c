@@ -133,6 +133,7 @@ static void write_state(struct commands_ctx *c, struct jw *w)
 	reply_uint(w, "Unsupported", st->unsupported);
 	reply_uint(w, "NotSensor", st->not_sensor);
 	reply_uint(w, "NotAdded", st->dropped_cap);
+	reply_uint(w, "Filtered", st->filtered);
 	write_radio(c, w);
 	jw_obj_end(w);
 	if (c->state_extra)

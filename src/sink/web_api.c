@@ -473,6 +473,7 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 		{ "replay", offsetof(struct store_stats, replays) },
 		{ "not_sensor", offsetof(struct store_stats, not_sensor) },
 		{ "dropped_cap", offsetof(struct store_stats, dropped_cap) },
+		{ "filtered", offsetof(struct store_stats, filtered) },
 	};
 
 	(void)now_us; /* uptime comes from @n; kept for per-sensor ages later */

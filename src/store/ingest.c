@@ -429,6 +429,10 @@ int store_handle_adv(struct store *s, const struct adv *adv, uint64_t now_us)
 	int slot, rc;
 
 	s->stats.adverts++;
+	if (!advfilter_pass(&s->filter, adv->addr)) {
+		s->stats.filtered++;
+		return -EACCES;
+	}
 	slot = store__ht_find(s, adv->addr);
 	if (slot >= 0)
 		se = s->slots[slot];
@@ -486,3 +490,7 @@ int store_handle_adv(struct store *s, const struct adv *adv, uint64_t now_us)
 	return store_apply_decoded(s, se->slot, d, adv->rssi, now_us);
 }
 
+struct advfilter *store_filter(struct store *s)
+{
+	return &s->filter;
+}

@@ -221,6 +221,7 @@ struct store *store_new(const struct store_config *cfg)
 	s->ht_mask = 127;
 	s->irk_gen = 1;
 	s->hour = -1;
+	advfilter_init(&s->filter);
 	return s;
 }
 

@@ -36,8 +36,8 @@ struct store_config {
 };
 #define STORE_CONFIG_DEFAULT { .max_auto = 256, .stale_s = 1800, .ignore_bogus_battery = true }
 
-/* Counters; every advert lands in exactly one of decoded/duplicates/replays/errors/
- * dropped_cap, generic sightings in `generic`. */
+/* Counters; every advert lands in exactly one of filtered/decoded/duplicates/replays/
+ * errors/dropped_cap, generic sightings in `generic`. */
 struct store_stats {
 	uint64_t adverts;      /* store_handle_adv calls */
 	uint64_t decoded;      /* sensor frames accepted */
@@ -50,6 +50,7 @@ struct store_stats {
 	uint64_t unsupported;  /* -ENOTSUP */
 	uint64_t not_sensor;   /* -ENOMSG and not tracked as a generic device */
 	uint64_t dropped_cap;  /* new sensor not added: option 3 = 0, or max_auto reached */
+	uint64_t filtered;     /* refused by the watch or block list (advfilter.h) */
 };
 
 /* Events. Kinds are bits so a subscription can take several. */
@@ -141,8 +142,13 @@ const struct store_stats *store_stats(const struct store *store);
  *   -ENOMSG     not a sensor and not tracked as a generic device
  *   -EALREADY   duplicate counter          -ESTALE   replayed (older) encrypted counter
  *   -EPERM      new sensor, option 3 = 0   -ENOSPC   new sensor, max_auto reached
+ *   -EACCES     refused by the watch or block list
  */
 int store_handle_adv(struct store *store, const struct adv *adv, uint64_t now_us);
+
+/* The watch and block lists store_handle_adv applies first (-EACCES for an advert they
+ * refuse, counted in stats.filtered). Runtime state, like the options. */
+struct advfilter *store_filter(struct store *store);
 
 /* Apply a decoded frame to @slot (dedupe, replay check, values, events). Used by
  * store_handle_adv and by tests. Same returns (0, -EALREADY, -ESTALE, -ENOENT). */

@@ -13,6 +13,7 @@
 #include "decode/decode.h"
 #include "decode/reading.h"
 #include "decode/registry.h"
+#include "store/advfilter.h"
 #include "store/sensor.h"
 #include "store/store.h"
 
@@ -138,6 +139,7 @@ struct store {
 	bool dying;            /* store_free called during a dispatch */
 
 	struct decoded scratch;
+	struct advfilter filter;
 };
 
 /* store.c */

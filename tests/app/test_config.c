@@ -226,6 +226,10 @@ static const struct value_case value_cases[] = {
 	{ "[mqtt", "mi32.conf:1: a section header must end with ']'" },
 	{ "[mq tt]", "bad section name 'mq tt'" },
 	{ "max-auto = 1000001", "out of range: 0..1000000" },
+	{ "block = A4C138112233,nope", "is not a list of MACs" },
+	{ "watch = A4:C1:38:11:22", "is not a list of MACs" },
+	{ "watch = A4C138112233, 58-2D-34-35-93-02", NULL },
+	{ "block = ", NULL },
 };
 
 static void bad_values(void **state)
