@@ -118,6 +118,29 @@ static bool radio_cb(void *host, struct sink_radio *out)
 	return true;
 }
 
+/* The HomeKit bridge as the sinks, STATE and HomeKitReset reach it (struct sink_homekit). */
+static bool homekit_get_cb(void *host, struct sink_homekit *out)
+{
+	return homekit_status(((struct daemon *)host)->homekit, out);
+}
+
+static bool homekit_setup_cb(void *host, char code[11], char payload[21])
+{
+	return homekit_setup(((struct daemon *)host)->homekit, code, payload);
+}
+
+static int homekit_reset_cb(void *host, char *err, size_t errlen)
+{
+	return homekit_reset(((struct daemon *)host)->homekit, err, errlen);
+}
+
+static struct sink_homekit_src homekit_src(struct daemon *d)
+{
+	if (!d->homekit)
+		return (struct sink_homekit_src){ 0 };
+	return (struct sink_homekit_src){ homekit_get_cb, homekit_setup_cb, homekit_reset_cb, d };
+}
+
 /* ---- outputs ---------------------------------------------------------------------- */
 
 static void output_sensor(struct daemon *d, const char *json, enum report_kind kind)
@@ -514,7 +537,7 @@ static int sinks_start(struct daemon *d)
 			.hosts = c->web_host, .cert = c->web_cert, .key = c->web_key,
 			.mi32cfg = c->mi32cfg, .topic = d->topic, .version = MI32_VERSION,
 			.mqtt_addr = c->mqtt_host ? addr : NULL, .mqtt = d->mqtt, .clock = clock,
-			.radio = radio,
+			.radio = radio, .homekit = homekit_src(d),
 		};
 
 		snprintf(addr, sizeof(addr), "%s:%u", c->mqtt_host ? c->mqtt_host : "",
@@ -621,10 +644,12 @@ static int setup(struct daemon *d)
 
 	if ((r = gatt_start(d)) < 0)
 		return r;
-	r = sinks_start(d);
+	/* the bridge before the sinks: the web's /api/node and /metrics show it */
+	r = homekit_start(&d->homekit, d->ev, d->store, &d->cfg);
 	if (r < 0)
 		return r;
-	r = homekit_start(&d->homekit, d->ev, d->store, &d->cfg);
+	d->cmd.homekit = homekit_src(d);
+	r = sinks_start(d);
 	if (r < 0)
 		return r;
 
@@ -646,10 +671,10 @@ static void teardown(struct daemon *d)
 		if (d->out[i].ops->stop)
 			d->out[i].ops->stop(d->out[i].sink);
 	/* sinks: each is freed here, the MQTT sink last (the others hold it) */
-	homekit_free(d->homekit);
 	hass_free(d->hass);
 	web_free(d->web);
 	mqtt_sink_free(d->mqtt);
+	homekit_free(d->homekit); /* after the web, which shows it */
 	fflush(stdout);
 	if (d->rec && capture_writer_close(d->rec) < 0)
 		log_err("closing the recording %s failed", d->cfg.record);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/homekit.h"
 #include "hap/hap_store.h"
@@ -17,6 +18,19 @@ struct homekit {
 	struct hap_mdns *mdns;
 	char path[4096];
 };
+
+/* The line a user pairs from: the setup code and the QR payload (the web UI shows both
+ * behind the password). */
+static void tell_setup(struct homekit *hk)
+{
+	char payload[SETUP_PAYLOAD_LEN + 1];
+
+	setup_payload(payload, hap_store_setup_code(hk->hs), hap_store_setup_id(hk->hs),
+		      SETUP_CATEGORY_BRIDGE, false);
+	log_msg(LOG_NOTICE_, "homekit: not paired; add the bridge in the Home app with "
+		"setup code %s (QR payload %s), port %u", hap_store_setup_code(hk->hs), payload,
+		hap_server_port(hk->srv));
+}
 
 static void announce(void *data)
 {
@@ -34,7 +48,7 @@ int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
 	struct homekit *hk;
 	struct hap_server_opts o = { 0 };
 	struct hap_mdns_opts mo = { 0 };
-	char err[512], payload[SETUP_PAYLOAD_LEN + 1];
+	char err[512];
 	bool created;
 	int r;
 
@@ -78,11 +92,7 @@ int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
 		return r;
 	}
 	if (!hap_store_paired(hk->hs)) {
-		setup_payload(payload, hap_store_setup_code(hk->hs), hap_store_setup_id(hk->hs),
-			      SETUP_CATEGORY_BRIDGE, false);
-		log_msg(LOG_NOTICE_, "homekit: not paired; add the bridge in the Home app with "
-			"setup code %s (QR payload %s), port %u", hap_store_setup_code(hk->hs),
-			payload, hap_server_port(hk->srv));
+		tell_setup(hk);
 	} else {
 		log_msg(LOG_INFO_, "homekit: paired with %zu controller(s), port %u",
 			hap_store_pairing_count(hk->hs), hap_server_port(hk->srv));
@@ -99,4 +109,56 @@ void homekit_free(struct homekit *hk)
 	hap_server_free(hk->srv);
 	hap_store_free(hk->hs);
 	free(hk);
+}
+
+bool homekit_status(const struct homekit *hk, struct sink_homekit *out)
+{
+	size_t left_out = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!hk)
+		return false;
+	out->paired = hap_store_paired(hk->hs);
+	out->controllers = (unsigned int)hap_store_pairing_count(hk->hs);
+	out->connections = hap_server_connections(hk->srv);
+	out->config_number = hap_store_config_number(hk->hs);
+	out->accessories = (unsigned int)hap_server_accessories(hk->srv, &left_out);
+	out->left_out = (unsigned int)left_out;
+	out->port = hap_server_port(hk->srv);
+	out->announced = hap_mdns_state(hk->mdns) == HAP_MDNS_STATE_ANNOUNCED;
+	snprintf(out->mdns, sizeof(out->mdns), "%s", hap_mdns_state_name(hap_mdns_state(hk->mdns)));
+	snprintf(out->mdns_reason, sizeof(out->mdns_reason), "%s", hap_mdns_reason(hk->mdns));
+	return true;
+}
+
+bool homekit_setup(const struct homekit *hk, char code[SETUP_CODE_LEN + 1],
+		   char payload[SETUP_PAYLOAD_LEN + 1])
+{
+	if (!hk)
+		return false;
+	snprintf(code, SETUP_CODE_LEN + 1, "%s", hap_store_setup_code(hk->hs));
+	/* the paired flag of the payload stays 0: the code is for adding the bridge */
+	return setup_payload(payload, hap_store_setup_code(hk->hs), hap_store_setup_id(hk->hs),
+			     SETUP_CATEGORY_BRIDGE, false) == 0;
+}
+
+int homekit_reset(struct homekit *hk, char *err, size_t errlen)
+{
+	size_t had;
+	int r;
+
+	if (!hk) {
+		snprintf(err, errlen, "the HomeKit bridge is off (--homekit)");
+		return -ENOTSUP;
+	}
+	had = hap_store_pairing_count(hk->hs);
+	/* closes every session, forgets every pairing, saves, re-announces with sf=1 */
+	r = hap_server_reset(hk->srv, err, errlen);
+	if (r < 0) {
+		log_err("homekit: reset failed: %s", err);
+		return r;
+	}
+	log_msg(LOG_NOTICE_, "homekit: reset: %zu pairing(s) removed", had);
+	tell_setup(hk);
+	return 0;
 }

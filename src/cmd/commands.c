@@ -386,6 +386,38 @@ static int cmd_hass_clear_disco(void *ctx, const struct cmd_req *req, struct jw 
 	return 0;
 }
 
+/* HomeKitReset: un-pair every controller (README, "Apple Home"). */
+static int cmd_homekit_reset(void *ctx, const struct cmd_req *req, struct jw *w,
+			     const char **why)
+{
+	struct commands_ctx *c = ctx;
+	static char err[256];
+	struct sink_homekit before;
+	int r;
+
+	if (req->payload[0] && strcmp(req->payload, "1")) {
+		*why = "HomeKitReset takes no argument (or 1)";
+		return -EINVAL;
+	}
+	if (!sink_homekit_get(&c->homekit, &before) || !c->homekit.reset) {
+		*why = "the HomeKit bridge is off: start mi32 with --homekit (config: homekit yes)";
+		return -ENOTSUP;
+	}
+	r = c->homekit.reset(c->homekit.data, err, sizeof(err));
+	if (r < 0) {
+		*why = err;
+		return r;
+	}
+	jw_key(w, "HomeKitReset");
+	jw_str(w, "Done");
+	jw_key(w, "Removed");
+	jw_uint(w, before.controllers);
+	jw_key(w, "Note");
+	jw_str(w, "every controller is un-paired; remove the old bridge from the Home app, then "
+		  "add it again with the setup code (web UI, or the log)");
+	return 0;
+}
+
 /* Rule<n>: Tasmota's rules (the seed's key example is one) are not here: say what is. */
 static int cmd_rule(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
 {
@@ -418,6 +450,8 @@ const struct cmd_def commands_table[] = {
 	{ "Backlog", cmd_backlog, CMD_F_WRITES, "<cmd>; <cmd>; ...: run commands in turn" },
 	{ "HassClearDisco", cmd_hass_clear_disco, CMD_F_WRITES,
 	  "delete disco.be's retained Home Assistant configs (once, after migrating)" },
+	{ "HomeKitReset", cmd_homekit_reset, CMD_F_WRITES,
+	  "un-pair every HomeKit controller (the bridge can then be added again)" },
 	{ "Rule", cmd_rule, CMD_F_INDEXED, "not supported: Tasmota rules (Lua scripts are planned)" },
 	/* through bluetoothd (gatt_commands.c): the reply says Pending, a RESULT follows */
 	{ "MI32Battery", gatt_commands_battery, CMD_F_INDEXED | CMD_F_WRITES,

@@ -54,6 +54,8 @@ struct commands_ctx {
 	/* State's LoadAvg: CPU time and CLOCK_MONOTONIC µs at the last State (the daemon sets
 	 * load_mono_us at start) */
 	uint64_t load_cpu_us, load_mono_us;
+	/* the HomeKit bridge: STATE's "HomeKit" object and HomeKitReset; get NULL: off */
+	struct sink_homekit_src homekit;
 	/* HassClearDisco: Home Assistant discovery's hook (hass_clear_disco), NULL: none */
 	int (*hass_clear_disco)(void *data);
 	void *hass_data;

@@ -100,6 +100,29 @@ static void write_radio(struct commands_ctx *c, struct jw *w)
 		reply_uint(w, "RetryIn", r.retry_in_s);
 }
 
+/* STATE's "HomeKit" object (README, "Apple Home"): nothing secret, no setup code. */
+static void write_homekit(struct commands_ctx *c, struct jw *w)
+{
+	struct sink_homekit h;
+
+	if (!sink_homekit_get(&c->homekit, &h))
+		return;
+	jw_key(w, "HomeKit");
+	jw_obj_begin(w);
+	reply_str(w, "State", h.paired ? "paired" : "not paired");
+	reply_uint(w, "Controllers", h.controllers);
+	reply_uint(w, "Connections", h.connections);
+	reply_uint(w, "Accessories", h.accessories);
+	if (h.left_out)
+		reply_uint(w, "LeftOut", h.left_out);
+	reply_uint(w, "ConfigNumber", h.config_number);
+	reply_uint(w, "Port", h.port);
+	reply_str(w, "MDNS", h.mdns);
+	if (h.mdns_reason[0])
+		reply_str(w, "MDNSReason", h.mdns_reason);
+	jw_obj_end(w);
+}
+
 static void write_state(struct commands_ctx *c, struct jw *w)
 {
 	const struct store_stats *st = store_stats(c->store);
@@ -136,6 +159,7 @@ static void write_state(struct commands_ctx *c, struct jw *w)
 	reply_uint(w, "Filtered", st->filtered);
 	write_radio(c, w);
 	jw_obj_end(w);
+	write_homekit(c, w);
 	if (c->state_extra)
 		c->state_extra(c->state_extra_data, w);
 }

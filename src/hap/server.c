@@ -473,6 +473,12 @@ unsigned int hap_server_connections(const struct hap_server *s)
 	return n;
 }
 
+size_t hap_server_accessories(const struct hap_server *s, size_t *left_out)
+{
+	*left_out = s->db.left_out;
+	return s->db.n;
+}
+
 void hap_server_rebuild(struct hap_server *s)
 {
 	char err[256];

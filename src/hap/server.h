@@ -38,6 +38,8 @@ void hap_server_free(struct hap_server *s);
 
 uint16_t hap_server_port(const struct hap_server *s);
 unsigned int hap_server_connections(const struct hap_server *s);
+/* Bridged sensors in the database, and (into *left_out) those past HAP_DB_MAX. */
+size_t hap_server_accessories(const struct hap_server *s, size_t *left_out);
 
 /* The sensor list changed: rebuild the database (the configuration number rises when it
  * changed, and announce() is called). */

@@ -61,6 +61,37 @@ static inline bool sink_radio_get(const struct sink_radio_src *r, struct sink_ra
 	return r && r->get && r->get(r->data, out);
 }
 
+/* The HomeKit bridge as the outputs show it (STATE, /api/node, /metrics, the dashboard):
+ * filled by the app layer from src/app/homekit.c. Nothing secret: the setup code is not
+ * here (see sink_homekit_src.setup). */
+struct sink_homekit {
+	bool paired;
+	unsigned int controllers;	/* pairings kept (the first is the admin) */
+	unsigned int connections;	/* controllers connected now */
+	unsigned int config_number;	/* c#: rises when the accessories change */
+	unsigned int accessories;	/* bridged sensors (the bridge not counted) */
+	unsigned int left_out;		/* sensors past HAP's 150 accessories */
+	unsigned int port;
+	bool announced;			/* mDNS: on the network */
+	char mdns[24];			/* "announced", "registering", "no avahi-daemon", "failed" */
+	char mdns_reason[256];		/* why not announced, with the fix; else "" */
+};
+
+/* Where the outputs and the commands reach the bridge. @get NULL: the bridge is off. */
+struct sink_homekit_src {
+	bool (*get)(void *data, struct sink_homekit *out);
+	/* the setup code "XXX-XX-XXX" and QR payload "X-HM://…": for authenticated eyes only */
+	bool (*setup)(void *data, char code[11], char payload[21]);
+	/* HomeKitReset: un-pair every controller. 0, or -errno with @err set */
+	int (*reset)(void *data, char *err, size_t errlen);
+	void *data;
+};
+
+static inline bool sink_homekit_get(const struct sink_homekit_src *h, struct sink_homekit *out)
+{
+	return h && h->get && h->get(h->data, out);
+}
+
 static inline uint64_t sink_now(const struct sink_clock *c)
 {
 	return c->now_us(c->data);

@@ -40,6 +40,7 @@ struct web_opts {
 	struct mqtt_sink *mqtt;  /* its connection state for the node widget; NULL = none */
 	struct sink_clock clock;
 	struct sink_radio_src radio; /* the radio's state for the node widget and /metrics */
+	struct sink_homekit_src homekit; /* the HomeKit bridge: node, metrics, setup code */
 };
 
 /* The web interface's outputs (the console shows SENSOR and STATE), for the daemon's array. */
@@ -97,6 +98,8 @@ struct web_node {
 	double adverts_per_s;
 	bool has_radio;        /* false: no radio (a replay); "radio" is then null */
 	struct sink_radio radio;
+	bool has_homekit;      /* false: the bridge is off; "homekit" is then null */
+	struct sink_homekit homekit;
 };
 void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,
 		   struct jw *w);

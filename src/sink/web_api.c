@@ -329,6 +329,35 @@ static void json_radio(const struct sink_radio *r, struct jw *w)
 	jw_obj_end(w);
 }
 
+/* {"paired":true,"controllers":2,"connections":1,"config_number":3,"accessories":20,
+ * "left_out":0,"port":51826,"mdns":"announced","announced":true,"mdns_reason":""}: no
+ * setup code (that is /api/homekit's, for the password only) */
+static void json_homekit(const struct sink_homekit *h, struct jw *w)
+{
+	jw_obj_begin(w);
+	jw_key(w, "paired");
+	jw_bool(w, h->paired);
+	jw_key(w, "controllers");
+	jw_uint(w, h->controllers);
+	jw_key(w, "connections");
+	jw_uint(w, h->connections);
+	jw_key(w, "config_number");
+	jw_uint(w, h->config_number);
+	jw_key(w, "accessories");
+	jw_uint(w, h->accessories);
+	jw_key(w, "left_out");
+	jw_uint(w, h->left_out);
+	jw_key(w, "port");
+	jw_uint(w, h->port);
+	jw_key(w, "mdns");
+	jw_str(w, h->mdns);
+	jw_key(w, "announced");
+	jw_bool(w, h->announced);
+	jw_key(w, "mdns_reason");
+	jw_str(w, h->mdns_reason);
+	jw_obj_end(w);
+}
+
 void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,
 		   struct jw *w)
 {
@@ -373,6 +402,11 @@ void web_json_node(const struct store *st, const struct web_node *n, uint64_t no
 	jw_key(w, "radio");
 	if (n->has_radio)
 		json_radio(&n->radio, w);
+	else
+		jw_null(w);
+	jw_key(w, "homekit");
+	if (n->has_homekit)
+		json_homekit(&n->homekit, w);
 	else
 		jw_null(w);
 	jw_obj_end(w);
@@ -455,6 +489,26 @@ static void metrics_radio(struct out *o, const struct sink_radio *r)
 	     (unsigned long long)r->reopens);
 }
 
+/* The HomeKit bridge: paired, controllers, sessions, the announcement. */
+static void metrics_homekit(struct out *o, const struct sink_homekit *h)
+{
+	metric_head(o, "mi32_homekit_paired", "gauge", "1 when a HomeKit controller is paired.");
+	outf(o, "mi32_homekit_paired %d\n", h->paired);
+	metric_head(o, "mi32_homekit_controllers", "gauge", "HomeKit pairings kept.");
+	outf(o, "mi32_homekit_controllers %u\n", h->controllers);
+	metric_head(o, "mi32_homekit_connections", "gauge", "HomeKit controllers connected now.");
+	outf(o, "mi32_homekit_connections %u\n", h->connections);
+	metric_head(o, "mi32_homekit_accessories", "gauge",
+		    "Sensors bridged to HomeKit (the bridge not counted).");
+	outf(o, "mi32_homekit_accessories %u\n", h->accessories);
+	metric_head(o, "mi32_homekit_config_number", "gauge",
+		    "HomeKit configuration number (c#): rises when the accessories change.");
+	outf(o, "mi32_homekit_config_number %u\n", h->config_number);
+	metric_head(o, "mi32_homekit_mdns_announced", "gauge",
+		    "1 while avahi-daemon announces the bridge (_hap._tcp).");
+	outf(o, "mi32_homekit_mdns_announced %d\n", h->announced);
+}
+
 int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_us, char *buf,
 		size_t size)
 {
@@ -512,6 +566,8 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 	outf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
 	if (n->has_radio)
 		metrics_radio(&o, &n->radio);
+	if (n->has_homekit)
+		metrics_homekit(&o, &n->homekit);
 
 	metric_head(&o, "mi32_sensor_last_seen_timestamp_seconds", "gauge",
 		    "Unix time of the last accepted frame (0 = never since start).");

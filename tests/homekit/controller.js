@@ -1,6 +1,6 @@
 // controller.js — a third-party HomeKit controller (hap-controller, IP transport) against
 // mi32's bridge at 127.0.0.1:PORT. Prints one JSON line per step for the pytest that runs it.
-// Usage: node controller.js PORT CODE full|wrong|pair
+// Usage: node controller.js PORT CODE full|wrong|pair|check [PAIRING.json]
 'use strict';
 const { HttpClient } = require('hap-controller');
 
@@ -88,7 +88,20 @@ async function pair() {
   client.close();
 }
 
-const modes = { full, wrong, pair };
+// with a pairing kept by `pair` (its JSON in a file): pair-verify and read /accessories
+async function check() {
+  const pairing = JSON.parse(require('fs').readFileSync(process.argv[5], 'utf8'));
+  const client = new HttpClient('mi32-bridge', '127.0.0.1', Number(port), pairing);
+  try {
+    const db = await client.getAccessories();
+    out({ step: 'check', result: 'allowed', count: db.accessories.length });
+  } catch (e) {
+    out({ step: 'check', result: 'refused', error: String(e && e.message || e) });
+  }
+  client.close();
+}
+
+const modes = { full, wrong, pair, check };
 modes[mode]().then(() => process.exit(0), (e) => {
   out({ step: 'error', error: String(e && e.stack || e) });
   process.exit(1);

@@ -8,7 +8,10 @@ import json
 import os
 import stat
 import subprocess
+import urllib.request
 
+from conftest import free_port, wait_port
+from test_02_daemon_helpers import Daemon, base_args
 from test_08_homekit_helpers import CODE, ROOT, Bridge, controller
 
 
@@ -68,3 +71,86 @@ def test_bad_code_and_broken_state_are_refused(mi32_bin, tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "broken HomeKit state" in r.stderr
     assert (tmp_path / "homekit.json").read_text() == '{"version":1,'  # not replaced
+
+
+def get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+        return r.read().decode()
+
+
+def test_state_shown_and_reset_unpairs(mi32_bin, tmp_path):
+    """The bridge's state in /api/node, /metrics and STATE; HomeKitReset un-pairs: the
+    controller that was paired is refused afterwards, the file says so, and a new controller
+    can pair with the same setup code."""
+    web = free_port()
+    b = Bridge(mi32_bin, tmp_path, ["--homekit-code", CODE], web_port=web)
+    try:
+        wait_port(web)
+        hk = json.loads(get(web, "/api/node"))["homekit"]
+        assert hk["paired"] is False and hk["controllers"] == 0 and hk["port"] == b.port
+        assert hk["accessories"] == 20 and hk["left_out"] == 0
+        assert hk["mdns"] == "no avahi-daemon" and hk["announced"] is False
+        assert "avahi-daemon" in hk["mdns_reason"]
+        assert CODE not in get(web, "/api/node")  # the code is not in the node facts
+
+        paired = controller(b.port, "pair")["paired"]["pairing"]
+        (tmp_path / "pairing.json").write_text(json.dumps(paired))
+        assert controller(b.port, "check", tmp_path / "pairing.json")["check"]["result"] == \
+            "allowed"
+        hk = json.loads(get(web, "/api/node"))["homekit"]
+        assert hk["paired"] is True and hk["controllers"] == 1
+        metrics = get(web, "/metrics")
+        assert "mi32_homekit_paired 1\n" in metrics
+        assert "mi32_homekit_controllers 1\n" in metrics
+        assert "mi32_homekit_mdns_announced 0\n" in metrics
+        assert "mi32_homekit_accessories 20\n" in metrics
+        before = json.loads((tmp_path / "homekit.json").read_text())
+        assert len(before["pairings"]) == 1
+
+        b.p.stdin.write("HomeKitReset\n")
+        b.p.stdin.flush()
+        b.wait(r"homekit: reset: 1 pairing\(s\) removed")
+        b.wait(r"homekit: not paired; add the bridge in the Home app with setup code " + CODE)
+        after = json.loads((tmp_path / "homekit.json").read_text())
+        assert after["pairings"] == [] and after["device_id"] != before["device_id"]
+        assert after["setup_code"] == before["setup_code"]
+        assert after["aids"] == before["aids"]
+        st = os.stat(tmp_path / "homekit.json")
+        assert stat.S_IMODE(st.st_mode) == 0o600
+        hk = json.loads(get(web, "/api/node"))["homekit"]
+        assert hk["paired"] is False and hk["controllers"] == 0
+        assert "mi32_homekit_paired 0\n" in get(web, "/metrics")
+
+        # the old controller is refused; a new one pairs with the same code
+        r = controller(b.port, "check", tmp_path / "pairing.json")["check"]
+        assert r["result"] == "refused"
+        assert "pairing" in controller(b.port, "pair")["paired"]
+    finally:
+        b.stop()
+
+
+def test_reset_when_off_and_state(mi32_bin, tmp_path):
+    """Without --homekit, HomeKitReset says the bridge is off; with it, State and Status 11
+    carry the HomeKit object (no setup code)."""
+    web = free_port()
+    b = Bridge(mi32_bin, tmp_path, ["--homekit-code", CODE], web_port=web)
+    try:
+        wait_port(web)
+        st = json.loads(get(web, "/cm?cmnd=State"))
+        assert st["HomeKit"]["State"] == "not paired"
+        assert st["HomeKit"]["Controllers"] == 0 and st["HomeKit"]["Port"] == b.port
+        assert st["HomeKit"]["MDNS"] == "no avahi-daemon" and "MDNSReason" in st["HomeKit"]
+        assert CODE not in json.dumps(st)
+        assert "HomeKit" in json.loads(get(web, "/cm?cmnd=Status%2011"))["StatusSTS"]
+    finally:
+        b.stop()
+    # the bridge off: HomeKitReset says so, State has no HomeKit object
+    (tmp_path / "off").mkdir()
+    d = Daemon(base_args(mi32_bin, tmp_path / "off", "--replay",
+                         os.path.join(ROOT, "examples", "demo.btsnoop"), "--loop"))
+    try:
+        r = d.cmd("HomeKitReset")
+        assert r["HomeKitReset"] == "Error" and "the HomeKit bridge is off" in r["Reason"]
+        assert "HomeKit" not in d.cmd("State")
+    finally:
+        d.kill()

@@ -2,7 +2,8 @@
 """The bridge's mDNS announcement (_hap._tcp through avahi-daemon), seen by Debian's
 avahi-browse: mi32 starts before avahi-daemon (it says none runs and waits), announces the
 moment the daemon appears, with the TXT record HAP asks for, and re-announces sf=0 once a
-controller has paired, and again after avahi-daemon restarts. avahi-daemon runs on a private system bus, in its own network
+controller has paired, again after avahi-daemon restarts, and sf=1 with the new identity
+after HomeKitReset. avahi-daemon runs on a private system bus, in its own network
 namespace (loopback only), so the test neither needs nor disturbs the machine's avahi."""
 import base64
 import hashlib
@@ -53,6 +54,15 @@ def test_announced_through_avahi(mi32_bin, tmp_path):
         avahi = Avahi(tmp_path, bus)
         b.wait(r"homekit: announced as \"mi32\"")
         wait_browse(avahi, lambda f: f.get("mi32", {}).get("txt", {}).get("sf") == "0")
+
+        # HomeKitReset: unpaired again (sf=1) under the new identity, without a restart
+        b.p.stdin.write("HomeKitReset\n")
+        b.p.stdin.flush()
+        b.wait(r"homekit: reset: 1 pairing\(s\) removed")
+        new_id = json.loads((tmp_path / "homekit.json").read_text())["device_id"]
+        assert new_id != state["device_id"]
+        wait_browse(avahi, lambda f: f.get("mi32", {}).get("txt", {}).get("sf") == "1" and
+                    f["mi32"]["txt"].get("id") == new_id)
     finally:
         for x in (b, avahi, bus):
             if x:

@@ -211,7 +211,7 @@ static void test_node_radio(void **state)
 	assert_non_null(strstr(buf, ",\"radio\":{\"state\":\"down\",\"adapter\":\"hci0\","
 				    "\"active\":false,\"duty\":100,\"restarts\":2,\"reopens\":3,"
 				    "\"retry_in\":4,\"reason\":\"no Bluetooth adapter hci0 (the kernel "
-				    "has: none)\"}}"));
+				    "has: none)\"},\"homekit\":null}"));
 	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "# TYPE mi32_radio_up gauge\nmi32_radio_up{adapter=\"hci0\"} 0\n"));
 	assert_non_null(strstr(buf, "mi32_radio_state{adapter=\"hci0\",state=\"down\"} 1\n"));
@@ -227,9 +227,53 @@ static void test_node_radio(void **state)
 	jw_init(&w, buf, sizeof(buf));
 	web_json_node(st, &n, 0, &w);
 	assert_true(jw_finish(&w) > 0);
-	assert_non_null(strstr(buf, ",\"radio\":null}"));
+	assert_non_null(strstr(buf, ",\"radio\":null,"));
 	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
 	assert_null(strstr(buf, "mi32_radio"));
+	store_free(st);
+}
+
+/* the HomeKit bridge in /api/node and /metrics: paired or not, controllers, the announcement
+ * (issue 16); null and no metrics when it is off */
+static void test_node_homekit(void **state)
+{
+	struct store *st = fleet();
+	struct web_node n = { .topic = "t", .version = "v", .mqtt = "off", .mqtt_connected = -1,
+			       .has_homekit = true };
+	struct jw w;
+
+	(void)state;
+	n.homekit = (struct sink_homekit){ .paired = true, .controllers = 2, .connections = 1,
+					   .config_number = 3, .accessories = 20, .port = 51826,
+					   .mdns = "no avahi-daemon",
+					   .mdns_reason = "not running: apt install avahi-daemon" };
+	jw_init(&w, buf, sizeof(buf));
+	web_json_node(st, &n, 0, &w);
+	assert_true(jw_finish(&w) > 0);
+	assert_non_null(strstr(buf, ",\"homekit\":{\"paired\":true,\"controllers\":2,"
+				    "\"connections\":1,\"config_number\":3,\"accessories\":20,"
+				    "\"left_out\":0,\"port\":51826,\"mdns\":\"no avahi-daemon\","
+				    "\"announced\":false,\"mdns_reason\":\"not running: apt install "
+				    "avahi-daemon\"}}"));
+	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "# TYPE mi32_homekit_paired gauge\nmi32_homekit_paired 1\n"));
+	assert_non_null(strstr(buf, "mi32_homekit_controllers 2\n"));
+	assert_non_null(strstr(buf, "mi32_homekit_connections 1\n"));
+	assert_non_null(strstr(buf, "mi32_homekit_accessories 20\n"));
+	assert_non_null(strstr(buf, "mi32_homekit_config_number 3\n"));
+	assert_non_null(strstr(buf, "mi32_homekit_mdns_announced 0\n"));
+	n.homekit.announced = true;
+	n.homekit.paired = false;
+	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "mi32_homekit_mdns_announced 1\n"));
+	assert_non_null(strstr(buf, "mi32_homekit_paired 0\n"));
+	n.has_homekit = false;
+	jw_init(&w, buf, sizeof(buf));
+	web_json_node(st, &n, 0, &w);
+	assert_true(jw_finish(&w) > 0);
+	assert_non_null(strstr(buf, ",\"homekit\":null}"));
+	assert_true(web_metrics(st, &n, 0, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "mi32_homekit"));
 	store_free(st);
 }
 
@@ -291,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_dimming),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_node_radio),
+		cmocka_unit_test(test_node_homekit),
 		cmocka_unit_test(test_cfg_check),
 	};
 
