@@ -81,5 +81,29 @@ const M = (() => {
     if (el && s.topic) document.title = s.topic + ' — ' + document.title;
   }
 
-  return { esc, api, sess, post, command, clock, now, ago, uptime, stamp, fmt, dec, warnings, header };
+  /* Apple Home: while the bridge is unpaired, the setup code and its QR code into @el (from
+   * /api/homekit, which answers only a client that may see keys); hidden while it is paired
+   * or off. Asked once per unpaired spell, not on every node update. */
+  async function homekit(el, hk) {
+    const want = !!(hk && !hk.paired);
+    el.hidden = !want;
+    if (!want) { delete el.dataset.asked; return; }
+    if (el.dataset.asked) return;
+    el.dataset.asked = '1';
+    const r = await api('/api/homekit', { noLogin: true });
+    if (!r.ok) {
+      el.textContent = r.status === 403 ? 'Apple Home: log in with the web password to see the setup code'
+        : 'Apple Home: ' + ((r.body && r.body.error) || 'HTTP ' + r.status);
+      return;
+    }
+    el.innerHTML = '<div class="kl">Apple Home: not paired. In the Home app tap Add Accessory, ' +
+      'then scan this code, or enter the setup code</div>' +
+      '<img class="hkqr" alt="HomeKit setup QR code" hidden><div class="hkcode"></div>';
+    el.querySelector('.hkcode').textContent = r.body.code;
+    const img = el.querySelector('.hkqr');
+    img.dataset.payload = r.body.payload;
+    if (r.body.qr) { img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(r.body.qr); img.hidden = false; }
+  }
+
+  return { esc, api, sess, post, command, clock, now, ago, uptime, stamp, fmt, dec, warnings, header, homekit };
 })();

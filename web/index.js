@@ -80,7 +80,10 @@
     const es = new EventSource('/events');
     es.addEventListener('hello', e => { M.clock(JSON.parse(e.data).now); load(); });
     es.addEventListener('sensor', e => { const s = JSON.parse(e.data); render(s); });
-    es.addEventListener('node', e => { const n = JSON.parse(e.data); M.clock(n.now); summary(n.sensors); });
+    es.addEventListener('node', e => {
+      const n = JSON.parse(e.data); M.clock(n.now); summary(n.sensors);
+      M.homekit(document.getElementById('homekit'), n.homekit);
+    });
     setInterval(tick, 1000);
   }
   start();

@@ -191,6 +191,8 @@
         row('MQTT', '<span data-n="mqtt"></span>') +
         row('Radio', '<span data-n="radio"></span>') +
         '<div class="kl bad" data-n="radiowarn" hidden></div>' +
+        row('HomeKit', '<span data-n="homekit"></span>') +
+        '<div class="hk" data-n="hksetup" hidden></div>' +
         '<div class="ts"><span>Live updates</span><span class="live" id="nlive"></span></div>';
       grid.prepend(el);
     }
@@ -208,6 +210,13 @@
     if (r && r.state === 'down')
       warn.textContent = '\u26a0 Radio down: ' + (/no Bluetooth adapter/.test(r.reason) ? 'no Bluetooth adapter. ' : '') +
         r.reason + (r.retry_in ? ' (next try in ' + r.retry_in + ' s)' : '');
+    /* the HomeKit bridge (issue 16): paired or not, and whether the Home app can find it */
+    const hk = n.homekit;
+    set('homekit', !hk ? 'off' : (hk.paired ? 'paired (' + hk.controllers + ')' : 'not paired') +
+      (hk.announced ? '' : ', no mDNS'));
+    el.querySelector('[data-n="homekit"]').className = hk && !hk.announced ? 'warn' : '';
+    el.querySelector('[data-n="homekit"]').title = hk ? hk.mdns_reason : '';
+    M.homekit(el.querySelector('[data-n="hksetup"]'), hk);
   }
 
   function tick() {

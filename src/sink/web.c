@@ -356,7 +356,7 @@ static enum MHD_Result dispatch(struct web *w, struct MHD_Connection *c, struct 
 	static const web__json_fn builds[] = {
 		[WEB_ROUTE_SENSORS] = build_sensors, [WEB_ROUTE_NODE] = build_node,
 		[WEB_ROUTE_TYPES] = build_types, [WEB_ROUTE_CFG] = build_cfg_current,
-		[WEB_ROUTE_CFG_CHECK] = build_cfg_check,
+		[WEB_ROUTE_CFG_CHECK] = build_cfg_check, [WEB_ROUTE_HOMEKIT] = web__build_homekit,
 	};
 
 	if (r->kind == WEB_ROUTE_ASSET)

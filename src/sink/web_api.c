@@ -21,6 +21,7 @@
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/hex.h"
+#include "util/wr.h"
 #include "sink/web.h"
 
 /* ---- parsing ----------------------------------------------------------------------------- */
@@ -414,29 +415,6 @@ void web_json_node(const struct store *st, const struct web_node *n, uint64_t no
 
 /* ---- metrics ------------------------------------------------------------------------------ */
 
-struct out {
-	char *buf;
-	size_t size, len;
-	bool overflow;
-};
-
-static void __attribute__((format(printf, 2, 3))) outf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->overflow = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
 /* A Prometheus label value: backslash, quote and newline escaped. */
 static void label_escape(const char *in, char *out, size_t size)
 {
@@ -456,13 +434,13 @@ static void label_escape(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
-static void metric_head(struct out *o, const char *name, const char *type, const char *help)
+static void metric_head(struct wr *o, const char *name, const char *type, const char *help)
 {
-	outf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	wr_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* The radio: up (scanning or re-arming a scan), its duty cycle and restart counters. */
-static void metrics_radio(struct out *o, const struct sink_radio *r)
+static void metrics_radio(struct wr *o, const struct sink_radio *r)
 {
 	char adapter[80];
 	static const char *const states[] = { "starting", "scanning", "paused", "down" };
@@ -470,50 +448,50 @@ static void metrics_radio(struct out *o, const struct sink_radio *r)
 	label_escape(r->adapter, adapter, sizeof(adapter));
 	metric_head(o, "mi32_radio_up", "gauge",
 		    "1 while the radio scans (or re-arms its scan), 0 while starting or down.");
-	outf(o, "mi32_radio_up{adapter=\"%s\"} %d\n", adapter,
+	wr_printf(o, "mi32_radio_up{adapter=\"%s\"} %d\n", adapter,
 	     !strcmp(r->state, "scanning") || !strcmp(r->state, "paused"));
 	metric_head(o, "mi32_radio_state", "gauge", "1 for the radio's current state.");
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		outf(o, "mi32_radio_state{adapter=\"%s\",state=\"%s\"} %d\n", adapter, states[i],
+		wr_printf(o, "mi32_radio_state{adapter=\"%s\",state=\"%s\"} %d\n", adapter, states[i],
 		     !strcmp(r->state, states[i]));
 	metric_head(o, "mi32_radio_duty_percent", "gauge",
 		    "Scan window / scan interval in use, percent (0 = unknown).");
-	outf(o, "mi32_radio_duty_percent{adapter=\"%s\"} %u\n", adapter, r->duty_percent);
+	wr_printf(o, "mi32_radio_duty_percent{adapter=\"%s\"} %u\n", adapter, r->duty_percent);
 	metric_head(o, "mi32_radio_scan_restarts_total", "counter",
 		    "Scans restarted by the scan watchdog.");
-	outf(o, "mi32_radio_scan_restarts_total{adapter=\"%s\"} %llu\n", adapter,
+	wr_printf(o, "mi32_radio_scan_restarts_total{adapter=\"%s\"} %llu\n", adapter,
 	     (unsigned long long)r->restarts);
 	metric_head(o, "mi32_radio_reopens_total", "counter",
 		    "Attempts to open the adapter again while it was down.");
-	outf(o, "mi32_radio_reopens_total{adapter=\"%s\"} %llu\n", adapter,
+	wr_printf(o, "mi32_radio_reopens_total{adapter=\"%s\"} %llu\n", adapter,
 	     (unsigned long long)r->reopens);
 }
 
 /* The HomeKit bridge: paired, controllers, sessions, the announcement. */
-static void metrics_homekit(struct out *o, const struct sink_homekit *h)
+static void metrics_homekit(struct wr *o, const struct sink_homekit *h)
 {
 	metric_head(o, "mi32_homekit_paired", "gauge", "1 when a HomeKit controller is paired.");
-	outf(o, "mi32_homekit_paired %d\n", h->paired);
+	wr_printf(o, "mi32_homekit_paired %d\n", h->paired);
 	metric_head(o, "mi32_homekit_controllers", "gauge", "HomeKit pairings kept.");
-	outf(o, "mi32_homekit_controllers %u\n", h->controllers);
+	wr_printf(o, "mi32_homekit_controllers %u\n", h->controllers);
 	metric_head(o, "mi32_homekit_connections", "gauge", "HomeKit controllers connected now.");
-	outf(o, "mi32_homekit_connections %u\n", h->connections);
+	wr_printf(o, "mi32_homekit_connections %u\n", h->connections);
 	metric_head(o, "mi32_homekit_accessories", "gauge",
 		    "Sensors bridged to HomeKit (the bridge not counted).");
-	outf(o, "mi32_homekit_accessories %u\n", h->accessories);
+	wr_printf(o, "mi32_homekit_accessories %u\n", h->accessories);
 	metric_head(o, "mi32_homekit_config_number", "gauge",
 		    "HomeKit configuration number (c#): rises when the accessories change.");
-	outf(o, "mi32_homekit_config_number %u\n", h->config_number);
+	wr_printf(o, "mi32_homekit_config_number %u\n", h->config_number);
 	metric_head(o, "mi32_homekit_mdns_announced", "gauge",
 		    "1 while avahi-daemon announces the bridge (_hap._tcp).");
-	outf(o, "mi32_homekit_mdns_announced %d\n", h->announced);
+	wr_printf(o, "mi32_homekit_mdns_announced %d\n", h->announced);
 }
 
 int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_us, char *buf,
 		size_t size)
 {
 	const struct store_stats *s = store_stats(st);
-	struct out o = { buf, size, 0, false };
+	struct wr o = wr_init((uint8_t *)buf, size);
 	unsigned int count = store_sensor_count(st);
 	static const struct {
 		const char *reason;
@@ -534,36 +512,36 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 	if (!size)
 		return -ENOSPC;
 	metric_head(&o, "mi32_adverts_received_total", "counter", "Advertisements received.");
-	outf(&o, "mi32_adverts_received_total %llu\n", (unsigned long long)s->adverts);
+	wr_printf(&o, "mi32_adverts_received_total %llu\n", (unsigned long long)s->adverts);
 	metric_head(&o, "mi32_adverts_decoded_total", "counter",
 		    "Sensor frames decoded and accepted.");
-	outf(&o, "mi32_adverts_decoded_total %llu\n", (unsigned long long)s->decoded);
+	wr_printf(&o, "mi32_adverts_decoded_total %llu\n", (unsigned long long)s->decoded);
 	metric_head(&o, "mi32_generic_sightings_total", "counter",
 		    "Generic BLE device sightings accepted.");
-	outf(&o, "mi32_generic_sightings_total %llu\n", (unsigned long long)s->generic);
+	wr_printf(&o, "mi32_generic_sightings_total %llu\n", (unsigned long long)s->generic);
 	metric_head(&o, "mi32_adverts_rejected_total", "counter",
 		    "Advertisements not accepted, by reason.");
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		outf(&o, "mi32_adverts_rejected_total{reason=\"%s\"} %llu\n", reasons[i].reason,
+		wr_printf(&o, "mi32_adverts_rejected_total{reason=\"%s\"} %llu\n", reasons[i].reason,
 		     (unsigned long long)*(const uint64_t *)((const char *)s + reasons[i].off));
 	metric_head(&o, "mi32_decode_errors_total", "counter",
 		    "Decode errors (malformed, no key, wrong key, unsupported).");
-	outf(&o, "mi32_decode_errors_total %llu\n", (unsigned long long)decode_errors(s));
+	wr_printf(&o, "mi32_decode_errors_total %llu\n", (unsigned long long)decode_errors(s));
 	metric_head(&o, "mi32_sensors", "gauge", "Sensors in the list.");
-	outf(&o, "mi32_sensors %u\n", count);
+	wr_printf(&o, "mi32_sensors %u\n", count);
 	metric_head(&o, "mi32_mqtt_enabled", "gauge", "1 when an MQTT broker is configured.");
-	outf(&o, "mi32_mqtt_enabled{broker=\"%s\"} %d\n",
+	wr_printf(&o, "mi32_mqtt_enabled{broker=\"%s\"} %d\n",
 	     n->mqtt && strcmp(n->mqtt, "off") ? n->mqtt : "", n->mqtt && strcmp(n->mqtt, "off"));
 	metric_head(&o, "mi32_mqtt_connected", "gauge", "1 while connected to the broker.");
-	outf(&o, "mi32_mqtt_connected %d\n", n->mqtt_connected > 0);
+	wr_printf(&o, "mi32_mqtt_connected %d\n", n->mqtt_connected > 0);
 	metric_head(&o, "mi32_mqtt_pending", "gauge",
 		    "Messages handed to libmosquitto and not yet written (bounded).");
-	outf(&o, "mi32_mqtt_pending %u\n", n->mqtt_pending);
+	wr_printf(&o, "mi32_mqtt_pending %u\n", n->mqtt_pending);
 	metric_head(&o, "mi32_mqtt_dropped_total", "counter",
 		    "SENSOR messages dropped: queue full while the broker was away or stalled.");
-	outf(&o, "mi32_mqtt_dropped_total %llu\n", (unsigned long long)n->mqtt_dropped);
+	wr_printf(&o, "mi32_mqtt_dropped_total %llu\n", (unsigned long long)n->mqtt_dropped);
 	metric_head(&o, "mi32_uptime_seconds", "gauge", "Seconds since the daemon started.");
-	outf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
+	wr_printf(&o, "mi32_uptime_seconds %llu\n", (unsigned long long)n->uptime_s);
 	if (n->has_radio)
 		metrics_radio(&o, &n->radio);
 	if (n->has_homekit)
@@ -588,14 +566,14 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 			label_escape(name, esc, sizeof(esc));
 			hex_encode(sensor_mac(se), 6, mac, 1);
 			if (pass == 0) {
-				outf(&o, "mi32_sensor_last_seen_timestamp_seconds{sensor=\"%s\","
+				wr_printf(&o, "mi32_sensor_last_seen_timestamp_seconds{sensor=\"%s\","
 					 "mac=\"%s\"} %llu\n", esc, mac,
 				     (unsigned long long)(sensor_last_us(se) / 1000000u));
 				continue;
 			}
 			if (pass == 1) {
 				if (sensor_rssi(se))
-					outf(&o, "mi32_sensor_rssi_dbm{sensor=\"%s\",mac=\"%s\"} %d\n",
+					wr_printf(&o, "mi32_sensor_rssi_dbm{sensor=\"%s\",mac=\"%s\"} %d\n",
 					     esc, mac, sensor_rssi(se));
 				continue;
 			}
@@ -608,12 +586,12 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 				    !isfinite(r[k].value))
 					continue;
 				reading_key(&r[k], key, sizeof(key));
-				outf(&o, "mi32_sensor_value{sensor=\"%s\",mac=\"%s\",reading=\"%s\"} "
+				wr_printf(&o, "mi32_sensor_value{sensor=\"%s\",mac=\"%s\",reading=\"%s\"} "
 					 "%.*f\n", esc, mac, key, r[k].decimals, r[k].value);
 			}
 		}
 	}
-	return o.overflow ? -ENOSPC : (int)o.len;
+	return wr_ok(&o) ? (int)wr_len(&o) : -ENOSPC;
 }
 
 /* ---- mi32cfg editor ------------------------------------------------------------------------ */

@@ -177,6 +177,8 @@ static const struct web__route routes[] = {
 	{ "GET", "/api/types", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_TYPES, NULL },
 	{ "GET", "/api/log", WEB_ACCESS_KEYS, 0, WEB_ROUTE_LOG, "the log needs the password" },
 	{ "GET", "/api/mi32cfg", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_CFG, NULL },
+	{ "GET", "/api/homekit", WEB_ACCESS_KEYS, 0, WEB_ROUTE_HOMEKIT,
+	  "the HomeKit setup code needs the web password (or a loopback client)" },
 	/* state changes */
 	{ "POST", "/logout", WEB_ACCESS_PASSWORD, WEB_CSRF, WEB_ROUTE_LOGOUT, NULL },
 	{ "POST", "/api/mi32cfg/check", WEB_ACCESS_PASSWORD, WEB_CSRF, WEB_ROUTE_CFG_CHECK, NULL },

@@ -147,6 +147,7 @@ enum web__route_kind {
 	WEB_ROUTE_ASSET, WEB_ROUTE_LOGIN, WEB_ROUTE_LOGOUT, WEB_ROUTE_SESSION, WEB_ROUTE_CM_GET,
 	WEB_ROUTE_CM_POST, WEB_ROUTE_EVENTS, WEB_ROUTE_METRICS, WEB_ROUTE_SENSORS, WEB_ROUTE_NODE,
 	WEB_ROUTE_TYPES, WEB_ROUTE_LOG, WEB_ROUTE_CFG, WEB_ROUTE_CFG_CHECK, WEB_ROUTE_CFG_SAVE,
+	WEB_ROUTE_HOMEKIT,
 };
 
 struct web__route {
@@ -221,6 +222,9 @@ typedef int (*web__json_fn)(struct web *w, const struct web__who *who, void *arg
 enum MHD_Result web__reply_built(struct web *w, struct MHD_Connection *c,
 				 const struct web__who *who, web__json_fn fn, void *arg);
 void web__node_facts(struct web *w, struct web_node *n);
+
+/* web_homekit.c: GET /api/homekit, the setup code and its QR code (404 with the bridge off) */
+int web__build_homekit(struct web *w, const struct web__who *who, void *arg, struct jw *jw);
 
 /* web_auth.c */
 /* A fresh random token of WEB_TOKEN_LEN hex digits into @out. Fails closed: returns 0, or

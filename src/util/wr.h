@@ -84,4 +84,9 @@ static inline void wr_zero(struct wr *w, size_t n)
 		memset(q, 0, n);
 }
 
+/* Text: printf into the buffer, always NUL-terminated after what fits (the NUL is not
+ * counted in wr_len(), so the next call writes over it). Text that does not fit sets the
+ * sticky error and writes nothing (wr.c). */
+void wr_printf(struct wr *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -83,6 +83,7 @@ class Daemon {
     if (o.uart) { /* no replay to pace */ } else if (o.fast) args.push('--fast'); else args.push('--loop');
     if (o.password) args.push('--web-password', o.password);
     if (o.stale) args.push('--stale', String(o.stale));
+    if (o.extra) args.push(...o.extra);
     /* --fast finishes the replay at once; a console that stays open (a FIFO we hold both
      * ends of: node's pipes are sockets, which the daemon does not wait for) keeps it up */
     let stdin = 'ignore';

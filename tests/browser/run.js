@@ -56,6 +56,7 @@ async function setup(ctx) {
     return d < 90000000n ? t0 + d / 30n : t0 + 3000000n + (d - 90000000n);
   });
   ctx.liveCfg = l.cfg;
+  ctx.liveCap = l.cap;
   ctx.live = await new L.Daemon({ capture: l.cap, mi32cfg: l.cfg }).start();
 
   /* locked: password; its own mi32cfg file, empty at first */
@@ -428,6 +429,37 @@ test('frozen: a replay has no radio: the node widget says so, no warning', async
   eq(await p.textContent('#box0 [data-n="radio"]'), 'off (replay)');
   assert(await p.$eval('#box0 [data-n="radiowarn"]', e => e.hidden), 'no warning');
   await p.close();
+});
+
+test('homekit: the unpaired bridge shows its setup code and a QR code that is the log\'s payload', async ctx => {
+  const code = '518-08-582';
+  fs.mkdirSync(path.join(L.TMP, 'homekit'), { recursive: true });
+  const d = await new L.Daemon({ capture: ctx.liveCap, mi32cfg: ctx.liveCfg,
+    extra: ['--homekit', '--homekit-port', '0', '--homekit-bind', '127.0.0.1', '--homekit-code', code,
+      '--state-dir', path.join(L.TMP, 'homekit')] }).start();
+  try {
+    const p = await L.page(ctx.browser, 'desktop');
+    await p.goto(d.base + '/m32');
+    const w = await p.waitForFunction(() => {
+      const c = document.querySelector('#box0 [data-n="hksetup"] .hkcode');
+      const img = document.querySelector('#box0 [data-n="hksetup"] .hkqr');
+      return c && img && img.complete && img.naturalWidth > 0 && {
+        code: c.textContent, row: document.querySelector('#box0 [data-n="homekit"]').textContent,
+        payload: img.dataset.payload, w: img.getBoundingClientRect().width, hidden: img.hidden };
+    }).then(h => h.jsonValue());
+    eq(w.code, code);
+    assert(w.row.startsWith('not paired'), 'homekit row: ' + w.row);
+    assert(!w.hidden && w.w >= 100, 'QR code shown ' + w.w + ' px wide');
+    const said = /QR payload (X-HM:\/\/\w+)/.exec(d.log);
+    assert(said && w.payload === said[1], 'payload ' + w.payload + ' vs the log: ' + (said && said[1]));
+    await (await p.$('#box0')).screenshot({ path: path.join(L.SHOTS, 'homekit-setup.png') });
+    /* the main page too */
+    await p.goto(d.base + '/');
+    await p.waitForFunction(c => { const e = document.querySelector('#homekit .hkcode'); return e && e.textContent === c; }, code);
+    await p.close();
+  } finally {
+    await d.stop();
+  }
 });
 
 test('locked: a wrong password is refused everywhere, the right one lets in', async ctx => {

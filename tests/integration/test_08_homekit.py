@@ -4,11 +4,17 @@ transport, pinned in tests/homekit/package-lock.json) pairs with the setup code,
 accessory database and a thermometer, subscribes and gets an event when the replayed demo
 capture moves a value, lists and removes its pairing, and is refused afterwards. A wrong setup
 code is refused. The state file is 0600 and keeps the identity across a restart."""
+import base64
 import json
 import os
+import re
+import shutil
 import stat
 import subprocess
+import urllib.error
 import urllib.request
+
+import pytest
 
 from conftest import free_port, wait_port
 from test_02_daemon_helpers import Daemon, base_args
@@ -152,5 +158,66 @@ def test_reset_when_off_and_state(mi32_bin, tmp_path):
         r = d.cmd("HomeKitReset")
         assert r["HomeKitReset"] == "Error" and "the HomeKit bridge is off" in r["Reason"]
         assert "HomeKit" not in d.cmd("State")
+    finally:
+        d.kill()
+
+
+def qr_text(svg, tmp_path):
+    """What zbarimg (Debian's zbar-tools, an independent decoder) reads in the SVG of
+    /api/homekit, drawn module by module into a PGM image."""
+    zbarimg = shutil.which("zbarimg")
+    if not zbarimg:
+        pytest.skip("zbarimg is missing (scripts/deps.sh test installs zbar-tools)")
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    dark = set()
+    for x, y, run in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", svg):
+        dark.update((int(x) + i, int(y)) for i in range(int(run)))
+    scale = 8
+    rows = []
+    for py in range(side * scale):
+        rows.append(" ".join("0" if (px // scale, py // scale) in dark else "1"
+                             for px in range(side * scale)))
+    img = tmp_path / "qr.pgm"
+    img.write_text(f"P2\n{side * scale} {side * scale}\n1\n" + "\n".join(rows) + "\n")
+    r = subprocess.run([zbarimg, "-q", "--raw", str(img)], capture_output=True, text=True,
+                       timeout=30)
+    return r.stdout.strip()
+
+
+def test_setup_code_on_the_web(mi32_bin, tmp_path):
+    """/api/homekit: the setup code and a QR code that scans to the X-HM:// payload the log
+    gives; never without the password; 404 with the bridge off."""
+    web = free_port()
+    b = Bridge(mi32_bin, tmp_path, ["--homekit-code", CODE], web_port=web,
+               web_extra=["--web-password", "pw"])
+    try:
+        wait_port(web)
+        payload = re.search(r"QR payload (X-HM://\w+)", b.said).group(1)
+        try:
+            get(web, "/api/homekit")
+            assert False, "the setup code went to a client without the password"
+        except urllib.error.HTTPError as e:
+            assert e.code == 401 and CODE not in e.read().decode()
+        req = urllib.request.Request(f"http://127.0.0.1:{web}/api/homekit", headers={
+            "Authorization": "Basic " + base64.b64encode(b"admin:pw").decode()})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            hk = json.loads(r.read())
+        assert hk["code"] == CODE and hk["payload"] == payload and hk["paired"] is False
+        assert hk["qr"].startswith("<svg ")
+        assert qr_text(hk["qr"], tmp_path) == payload
+    finally:
+        b.stop()
+    (tmp_path / "off").mkdir()
+    d = Daemon(base_args(mi32_bin, tmp_path / "off", "--replay",
+                         os.path.join(ROOT, "examples", "demo.btsnoop"), "--loop",
+                         "--web-port", web))
+    try:
+        wait_port(web)
+        try:
+            get(web, "/api/homekit")
+            assert False, "/api/homekit answered with the bridge off"
+        except urllib.error.HTTPError as e:
+            assert e.code == 404 and "off" in json.loads(e.read())["error"]
+        assert json.loads(get(web, "/api/node"))["homekit"] is None
     finally:
         d.kill()

@@ -44,11 +44,32 @@ static void overrun_is_sticky(void **state)
 	assert_memory_equal(b, "\x34\x12\xEE\xEE", 4);
 }
 
+/* wr_printf: text appended, NUL after it, nothing of a piece that does not fit, sticky */
+static void text(void **state)
+{
+	char b[12];
+	struct wr w = wr_init((uint8_t *)b, sizeof(b));
+
+	(void)state;
+	wr_printf(&w, "M%d %d", 4, 4);
+	wr_printf(&w, "h%d", 7);
+	assert_true(wr_ok(&w));
+	assert_int_equal(wr_len(&w), 6);
+	assert_string_equal(b, "M4 4h7");
+	wr_printf(&w, "v1h-%dz", 7777); /* 8 characters + NUL do not fit in the 6 left */
+	assert_false(wr_ok(&w));
+	assert_int_equal(wr_len(&w), 6);
+	assert_string_equal(b, "M4 4h7");
+	wr_printf(&w, "z");
+	assert_int_equal(wr_len(&w), 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(layout),
 		cmocka_unit_test(overrun_is_sticky),
+		cmocka_unit_test(text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
