@@ -68,7 +68,7 @@ static const struct svc svcs[] = {
 	SVC(40, "85", MI_FEAT_MOTION, motion_c),
 	SVC(48, "80", MI_FEAT_DOOR, contact_c),
 	SVC(56, "83", MI_FEAT_LEAK, leak_c),
-	SVC(64, "CC", MI_FEAT_BTN, label_c),
+	SVC(64, "CC", MI_FEAT_BTN | MI_FEAT_KNOB, label_c),
 };
 #define N_SVCS (sizeof(svcs) / sizeof(svcs[0]))
 #define BUTTON_IID(k) (72u + 8u * (k))
@@ -86,6 +86,12 @@ static unsigned int buttons_of(uint16_t pid, uint32_t feat)
 	case PID_XMWXKG01YL: return 2;
 	default: return 1;
 	}
+}
+
+/* The switch of a knob turn: "turned right" or "turned left" (the last two). */
+static unsigned int knob_switch(const struct hap_db_acc *a, double steps)
+{
+	return a->buttons - (steps > 0 ? 2 : 1);
 }
 
 int hap_db_build(struct hap_db *db, const struct store *st, struct hap_store *hs, char *err,
@@ -119,6 +125,8 @@ int hap_db_build(struct hap_db *db, const struct store *st, struct hap_store *hs
 		a->slot = slot;
 		a->feat = sensor_feat(s);
 		a->buttons = buttons_of(sensor_pid(s), a->feat);
+		a->knob = (a->feat & MI_FEAT_KNOB) != 0;
+		a->buttons += a->knob ? 2 : 0;
 		db->n++;
 		/* what a controller caches: the ids and the services (names may change freely) */
 		EVP_DigestUpdate(h, &a->aid, sizeof(a->aid));
@@ -167,11 +175,10 @@ static const struct chr *chr_of(const struct hap_db_acc *a, unsigned int iid, un
 
 /* Writes the value of @c, or returns a status when there is none to give. */
 static int value(const struct chr *c, const struct sensor *s, const struct hap_db_opts *o,
-		 unsigned int btn, bool event, struct jw *w)
+		 unsigned int btn, struct jw *w)
 {
 	double v;
 	int i;
-	unsigned int num, kind;
 
 	switch (c->v) {
 	case V_TEMP:
@@ -221,11 +228,8 @@ static int value(const struct chr *c, const struct sensor *s, const struct hap_d
 		jw_uint(w, 1); /* arabic numerals */
 		return 0;
 	case V_BTN_EVENT:
-		/* a read is null (HAP 9.75); only the event carries the press */
-		if (event && sensor_button(s, &num, &kind) && num == btn && kind >= 1 && kind <= 3)
-			jw_uint(w, kind - 1);
-		else
-			jw_null(w);
+		/* a read is null (HAP 9.75); only the event carries the press (hap_db_event) */
+		jw_null(w);
 		return 0;
 	case V_BTN_INDEX:
 		jw_uint(w, btn + 1);
@@ -279,7 +283,7 @@ static void chr_json(const struct chr *c, unsigned int iid, const struct sensor 
 	jw_key(w, "value");
 	if (stale && c->v != V_LABEL_NS && c->v != V_BTN_INDEX && c->v != V_CHARGING)
 		jw_null(w);
-	else if (value(c, s, o, btn, false, w) != 0)
+	else if (value(c, s, o, btn, w) != 0)
 		jw_null(w);
 	jw_obj_end(w);
 }
@@ -454,7 +458,7 @@ int hap_db_read(const struct hap_db *db, const struct store *st, const struct ha
 		struct jw probe = *w;
 
 		jw_key(&probe, "value");
-		status = value(c, s, o, btn, false, &probe);
+		status = value(c, s, o, btn, &probe);
 		if (status == HAP_STATUS_OK)
 			*w = probe;
 	}
@@ -520,9 +524,23 @@ size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, str
 		if (ev->kind == STORE_EVENT_STALE || store_type_has(ev->changed, map[i].type))
 			out[n++] = (struct hap_ref){ a->aid, map[i].iid };
 	}
-	if (ev->kind == STORE_EVENT_UPDATE && store_type_has(ev->updated, READING_BUTTON) &&
-	    ev->sensor && sensor_button(ev->sensor, &num, &kind) && num < a->buttons && n < max)
-		out[n++] = (struct hap_ref){ a->aid, BUTTON_IID(num) + 1 };
+	if (ev->kind != STORE_EVENT_UPDATE || !ev->sensor)
+		return n;
+	/* presses: 1 single, 2 double, 3 long in the store, as in HAP plus one */
+	if (store_type_has(ev->updated, READING_BUTTON) && sensor_button(ev->sensor, &num, &kind) &&
+	    num < a->buttons - (a->knob ? 2 : 0) && kind >= 1 && kind <= 3 && n < max)
+		out[n++] = (struct hap_ref){ a->aid, BUTTON_IID(num) + 1, kind };
+	/* YLKG07/08: holding the knob down is its button's long press */
+	if (store_type_has(ev->updated, READING_HOLD) && a->knob && a->buttons > 2 && n < max)
+		out[n++] = (struct hap_ref){ a->aid, BUTTON_IID(0) + 1, 3 };
+	for (unsigned int t = READING_DIMMER; t <= READING_DIMMER_P && a->knob; t++) {
+		double steps;
+
+		if (store_type_has(ev->updated, t) && sensor_value(ev->sensor, t, &steps, NULL) &&
+		    steps != 0 && n < max)
+			out[n++] = (struct hap_ref){ a->aid, BUTTON_IID(knob_switch(a, steps)) + 1,
+						     t == READING_DIMMER ? 1u : 3u };
+	}
 	return n;
 }
 
@@ -541,7 +559,9 @@ void hap_db_event(const struct hap_db *db, const struct store *st, const struct 
 	jw_key(w, "iid");
 	jw_uint(w, ref.iid);
 	jw_key(w, "value");
-	if (!c || (is_stale(s) && c->v != V_BTN_EVENT) || value(c, s, o, btn, true, w) != 0)
+	if (c && c->v == V_BTN_EVENT && ref.press)
+		jw_uint(w, ref.press - 1);
+	else if (!c || is_stale(s) || value(c, s, o, btn, w) != 0)
 		jw_null(w); /* gone stale: the next read says -70402 */
 	jw_obj_end(w);
 }

@@ -10,6 +10,10 @@
  *   64 ServiceLabel (65 namespace), 72 + 8k StatelessProgrammableSwitch k (73 + 8k event,
  *   74 + 8k label index k + 1), k < HAP_DB_BUTTONS
  *
+ * A knob (YLKG07/08, BTHome dimmers) is two more switches after the buttons: "turned right"
+ * and "turned left", each turn a single press, a turn while pressed a long press; the
+ * YLKG07/08's hold is a long press of its button.
+ *
  * Values are read from the store when asked, never copied: what Home sees is what the
  * dashboard sees. A sensor not heard for longer than its stale time answers -70402 ("No
  * Response") instead of an old value. */
@@ -25,7 +29,7 @@
 #include "util/jw.h"
 
 #define HAP_DB_MAX 149		/* bridged accessories: HAP's 150 with the bridge */
-#define HAP_DB_BUTTONS 6
+#define HAP_DB_BUTTONS 8		/* switches of one accessory: 6 buttons, or buttons + knob */
 #define HAP_STATUS_OK 0
 #define HAP_STATUS_NO_RESPONSE (-70402)
 #define HAP_STATUS_READ_ONLY (-70404)
@@ -38,7 +42,8 @@ struct hap_db_acc {
 	unsigned int aid;
 	unsigned int slot;
 	uint32_t feat;
-	unsigned int buttons;
+	unsigned int buttons;	/* switches: the buttons, then the knob's two if it has one */
+	bool knob;		/* the last two switches are the knob's (right, left) */
 };
 
 struct hap_db {
@@ -54,9 +59,10 @@ struct hap_db_opts {
 	const char *firmware;		/* "0.9.0" */
 };
 
-/* One characteristic: where it is. */
+/* One characteristic: where it is. An event of a switch carries its press. */
 struct hap_ref {
 	unsigned int aid, iid;
+	unsigned int press;	/* 0: none (a value); 1 + HAP's 0 single, 1 double, 2 long */
 };
 
 /* (Re)builds @db from the store's listed sensors; the hash covers every aid, service and
@@ -80,13 +86,14 @@ int hap_db_read(const struct hap_db *db, const struct store *st, const struct ha
 int hap_db_can_notify(const struct hap_db *db, struct hap_ref ref);
 
 /* The characteristics a store event changed, at most @max into out[]; their count. Button
- * presses come out even when the same button was pressed before (a press is an event, not
- * a state). */
+ * presses and knob turns come out with their press set, even when the same button was
+ * pressed before (a press is an event, not a state); presses HAP has no word for (triple,
+ * release) do not. */
 size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, struct hap_ref *out,
 		      size_t max);
 
-/* One entry of an EVENT message for @ref: {"aid","iid","value"}; a button's value is the
- * press (0 single, 1 double, 2 long), which a plain read never shows. */
+/* One entry of an EVENT message for @ref: {"aid","iid","value"}; a switch's value is
+ * @ref's press (0 single, 1 double, 2 long), which a plain read never shows. */
 void hap_db_event(const struct hap_db *db, const struct store *st, const struct hap_db_opts *o,
 		  struct hap_ref ref, struct jw *w);
 

@@ -293,7 +293,7 @@ static void on_store_event(const struct store_event *ev, void *data)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			struct sub *sb = hap__sub_find(c, changed[i]);
-			bool button = changed[i].iid >= 72 && (changed[i].iid - 72) % 8 == 1;
+			bool button = changed[i].press != 0; /* a press goes out at once */
 
 			if (!sb)
 				continue;

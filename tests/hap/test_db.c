@@ -236,10 +236,170 @@ static void accessories(void **state)
 	free(buf);
 }
 
+/* The event of @ref as a HAP value: 0 single, 1 double, 2 long; -1 null. */
+static int event_value(const struct hap_db *db, const struct store *st, struct hap_ref ref)
+{
+	char eb[128];
+	struct jw w;
+	cJSON *j, *v;
+	int r;
+
+	jw_init(&w, eb, sizeof(eb));
+	hap_db_event(db, st, &opts, ref, &w);
+	assert_true(jw_finish(&w) > 0);
+	j = cJSON_Parse(eb);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "aid")->valueint, (int)ref.aid);
+	assert_int_equal(cJSON_GetObjectItem(j, "iid")->valueint, (int)ref.iid);
+	v = cJSON_GetObjectItem(j, "value");
+	r = cJSON_IsNull(v) ? -1 : v->valueint;
+	cJSON_Delete(j);
+	return r;
+}
+
+/* What one frame of @r makes the database send: refs into out[], their count. */
+static size_t frame_events(struct hap_db *db, struct store *st, unsigned int slot, uint64_t t,
+			   const struct reading *r, struct hap_ref *out)
+{
+	struct store_event ev = { 0 };
+
+	frame(st, slot, t, 1, r);
+	ev.kind = STORE_EVENT_UPDATE;
+	ev.slot = slot;
+	ev.sensor = store_sensor(st, slot);
+	ev.updated[r->type / 64] |= 1ull << (r->type % 64);
+	return hap_db_changed(db, &ev, out, 8);
+}
+
+/* The YLKG07/08 dimmer: its button and two knob switches (right, left); a turn is a single
+ * press, a turn while pressed and a hold are long presses; a triple press has no HAP word */
+static void dimmer_knob(void **state)
+{
+	static const uint8_t mac_k[6] = { 0xF8, 0x24, 0x41, 0xC5, 0x98, 0x8B };
+	struct store *st = store_new(NULL);
+	struct hap_store *hs;
+	struct hap_db db;
+	struct hap_ref refs[8];
+	char err[256], *buf = malloc(65536);
+	unsigned int k, labels = 0;
+	bool created;
+	struct jw w;
+	cJSON *j, *svc;
+
+	(void)state;
+	assert_int_equal(hap_store_open(&hs, path, NULL, &created, err, sizeof(err)), 0);
+	assert_int_equal(store_add_sensor(st, mac_k, PID_YLKG08, &k), 0);
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	assert_int_equal(db.acc[0].buttons, 3);
+	assert_true(db.acc[0].knob);
+
+	/* three switches under a service label, label indices 1, 2, 3 */
+	jw_init(&w, buf, 65536);
+	hap_db_accessories(&db, st, &opts, 0, &w);
+	assert_true(jw_finish(&w) > 0);
+	j = cJSON_Parse(buf);
+	cJSON_ArrayForEach(svc, cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
+			   "accessories"), 1), "services")) {
+		const char *type = cJSON_GetObjectItem(svc, "type")->valuestring;
+
+		if (!strcmp(type, "CC"))
+			labels += 100;
+		if (!strcmp(type, "89")) {
+			cJSON *idx = cJSON_GetArrayItem(cJSON_GetObjectItem(svc, "characteristics"), 1);
+
+			assert_string_equal(cJSON_GetObjectItem(idx, "type")->valuestring, "CB");
+			labels += (unsigned int)cJSON_GetObjectItem(idx, "value")->valueint;
+		}
+	}
+	assert_int_equal(labels, 100 + 1 + 2 + 3);
+	cJSON_Delete(j);
+
+	{
+		const struct reading right[] = { { READING_DIMMER, 0, 0, 2 } };
+		const struct reading left[] = { { READING_DIMMER, 0, 0, -1 } };
+		const struct reading pressed[] = { { READING_DIMMER_P, 0, 0, -3 } };
+		const struct reading hold[] = { { READING_HOLD, 0, 0, 4 } };
+		const struct reading dbl[] = { { READING_BUTTON, 0, 0, 2 } };
+		const struct reading triple[] = { { READING_BUTTON, 0, 0, 4 } };
+		unsigned int aid = db.acc[0].aid;
+
+		assert_int_equal(frame_events(&db, st, k, 1000000, right, refs), 1);
+		assert_int_equal(refs[0].iid, 72 + 8 + 1);	/* switch 2: turned right */
+		assert_int_equal(event_value(&db, st, refs[0]), 0);
+		assert_int_equal(frame_events(&db, st, k, 2000000, left, refs), 1);
+		assert_int_equal(refs[0].iid, 72 + 16 + 1);	/* switch 3: turned left */
+		assert_int_equal(event_value(&db, st, refs[0]), 0);
+		assert_int_equal(frame_events(&db, st, k, 3000000, pressed, refs), 1);
+		assert_int_equal(refs[0].iid, 72 + 16 + 1);	/* left while pressed: long */
+		assert_int_equal(event_value(&db, st, refs[0]), 2);
+		assert_int_equal(frame_events(&db, st, k, 4000000, hold, refs), 1);
+		assert_int_equal(refs[0].iid, 72 + 1);		/* the button held: long */
+		assert_int_equal(event_value(&db, st, refs[0]), 2);
+		assert_int_equal(frame_events(&db, st, k, 5000000, dbl, refs), 1);
+		assert_int_equal(refs[0].iid, 72 + 1);
+		assert_int_equal(event_value(&db, st, refs[0]), 1);
+		assert_int_equal(frame_events(&db, st, k, 6000000, triple, refs), 0);
+		/* a plain read of a switch is null, whatever was pressed */
+		assert_int_equal(event_value(&db, st, (struct hap_ref){ aid, 72 + 1, 0 }), -1);
+	}
+	hap_store_free(hs);
+	store_free(st);
+	free(buf);
+}
+
+/* A sensor gone stale answers "No Response"; heard again, its value; the low-battery
+ * threshold is the configured one */
+static void stale_and_low_battery(void **state)
+{
+	struct store *st = store_new(NULL);
+	struct hap_store *hs;
+	struct hap_db db;
+	struct hap_db_opts o10 = opts;
+	char err[256], eb[256];
+	unsigned int t;
+	bool created;
+	int status;
+	struct jw w;
+	cJSON *j;
+	const struct reading tr[] = { { READING_TEMPERATURE, 0, 1, -12.5 },
+				      { READING_BATTERY, 0, 0, 15 } };
+
+	(void)state;
+	assert_int_equal(hap_store_open(&hs, path, NULL, &created, err, sizeof(err)), 0);
+	assert_int_equal(store_add_sensor(st, mac_t, PID_LYWSD03, &t), 0);
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	frame(st, t, 1000000, 2, tr);
+	assert_true(fabs(read_num(&db, st, 2, 9) + 12.5) < 1e-9);
+	assert_true(fabs(read_num(&db, st, 2, 27) - 1) < 1e-9); /* 15 % <= 20 % */
+	o10.low_battery = 10;
+	jw_init(&w, eb, sizeof(eb));
+	assert_int_equal(hap_db_read(&db, st, &o10, 0, (struct hap_ref){ 2, 27, 0 }, false, false,
+				     false, false, false, &w), 0);
+	assert_true(jw_finish(&w) > 0);
+	assert_non_null(strstr(eb, "\"value\":0")); /* 15 % > 10 % */
+
+	/* 1801 s unheard (the store's stale time is 1800 s) */
+	store_tick(st, 1000000 + 1801ull * 1000000);
+	assert_true(sensor_status(store_sensor(st, t)) & SENSOR_S_STALE);
+	assert_non_null(j = read_json(&db, st, 2, 9, &status));
+	assert_int_equal(status, HAP_STATUS_NO_RESPONSE);
+	cJSON_Delete(j);
+	assert_non_null(j = read_json(&db, st, 2, 25, &status));
+	assert_int_equal(status, HAP_STATUS_NO_RESPONSE);
+	cJSON_Delete(j);
+	/* heard again */
+	frame(st, t, 1000000 + 1900ull * 1000000, 2, tr);
+	assert_true(fabs(read_num(&db, st, 2, 9) + 12.5) < 1e-9);
+	hap_store_free(hs);
+	store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(accessories, setup, teardown),
+		cmocka_unit_test_setup_teardown(dimmer_knob, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_and_low_battery, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("hap_db", tests, NULL, NULL);
 }
