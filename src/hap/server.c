@@ -322,6 +322,11 @@ static void conn_free(struct conn *c)
 {
 	struct hap_server *s = c->srv;
 
+	/* a controller that went away (a phone leaving the Wi-Fi, a hub restarting) */
+	if (c->encrypted)
+		log_msg(LOG_INFO_, "homekit: %s: the session of %s ended", c->peer,
+			c->pv.controller);
+
 	for (size_t i = 0; i < HAP_CONN_MAX; i++)
 		if (s->conns[i] == c)
 			s->conns[i] = NULL;

@@ -16,6 +16,17 @@
 
 /* ---- routes ---- */
 
+/* A pairing request that could not be handled (a TLV8 body that does not parse, or lacks
+ * what its step needs): said in the log, answered 400, and the connection closed, since
+ * its pairing state is no longer one a controller can go on from. */
+static void refuse_tlv(struct conn *c, const char *route, int r)
+{
+	log_msg(LOG_WARNING_, "homekit: %s: %s %s request: closed", c->peer,
+		r == -EBADMSG ? "a malformed" : "an unanswerable", route);
+	hap__respond_status(c, 400, -70410);
+	c->closing = true;
+}
+
 static void on_pair_setup(struct conn *c, const struct http_req *q)
 {
 	struct hap_server *s = c->srv;
@@ -27,7 +38,7 @@ static void on_pair_setup(struct conn *c, const struct http_req *q)
 	if (res.log)
 		log_msg(res.paired ? LOG_NOTICE_ : LOG_WARNING_, "%s (%s)", res.log, c->peer);
 	if (r < 0 || !wr_ok(&w)) {
-		hap__respond_status(c, 400, -70410);
+		refuse_tlv(c, "pair-setup", r);
 		return;
 	}
 	hap__respond(c, 200, "application/pairing+tlv8", buf, wr_len(&w));
@@ -45,7 +56,7 @@ static void on_pair_verify(struct conn *c, const struct http_req *q)
 	if (res.log)
 		log_msg(LOG_WARNING_, "%s (%s)", res.log, c->peer);
 	if (r < 0 || !wr_ok(&w)) {
-		hap__respond_status(c, 400, -70410);
+		refuse_tlv(c, "pair-verify", r);
 		return;
 	}
 	/* M4 goes out in the clear; everything after it is encrypted */
@@ -80,7 +91,7 @@ static void on_pairings(struct conn *c, const struct http_req *q)
 	if (res.log)
 		log_msg(LOG_NOTICE_, "%s (%s)", res.log, c->peer);
 	if (r < 0 || !wr_ok(&w)) {
-		hap__respond_status(c, 400, -70410);
+		refuse_tlv(c, "pairings", r);
 		return;
 	}
 	hap__respond(c, 200, "application/pairing+tlv8", buf, wr_len(&w));
