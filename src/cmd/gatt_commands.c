@@ -218,6 +218,8 @@ static void on_done(const struct gatt_result *r, void *user_data)
 
 			if (pct >= 0)
 				store_set_value(g->c->store, (unsigned int)slot, READING_BATTERY, pct);
+			if (store_set_firmware(g->c->store, (unsigned int)slot, fw) < 0)
+				log_warn("MI32Firmware: slot %d: \"%s\" not kept", slot, fw);
 			send_result(g, slot, NULL, fw, 0, false);
 		}
 	} else if (g->what == WHAT_UNIT) {

@@ -67,9 +67,10 @@ int hass_sensor_rssi_config(const struct hass_ctx *ctx, const struct sensor *s,
  * diagnostic when @ctx->radio) and its entry on the hub. */
 int hass_node_configs(const struct hass_ctx *ctx, hass_emit_fn emit, void *ud);
 
-/* A digest of the entity set of @s (features, readings seen, button numbers, name): when
- * it changes, the sensor's configs are announced again. Being heard for the first time is
- * not in it: that adds only the RSSI diagnostic (hass_sensor_rssi_config). */
+/* A digest of the entity set of @s (features, readings seen, button numbers, name) and of
+ * its device (the firmware version MI32Firmware learnt): when it changes, the sensor's
+ * configs are announced again. Being heard for the first time is not in it: that adds only
+ * the RSSI diagnostic (hass_sensor_rssi_config). */
 uint64_t hass_sensor_signature(const struct sensor *s);
 
 /* True for sensors that only speak when something happens (motion, door, leak, buttons,

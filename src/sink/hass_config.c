@@ -114,6 +114,8 @@ static void device(struct out *o, const struct sensor *s)
 		kv(&o->w, "model", model);
 	}
 	kv(&o->w, "manufacturer", manufacturer(s));
+	if (sensor_firmware(s))
+		kv(&o->w, "sw_version", sensor_firmware(s));
 	kv(&o->w, "via_device", HASS_HUB_ID);
 	jw_obj_end(&o->w);
 }

@@ -268,6 +268,9 @@ uint64_t hass_sensor_signature(const struct sensor *s)
 	sensor_json_key(s, key, sizeof(key));
 	for (const char *p = key; *p; p++)
 		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	/* the device's sw_version: announced again when MI32Firmware learns it */
+	for (const char *p = sensor_firmware(s); p && *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
 	return h;
 }
 

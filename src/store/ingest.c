@@ -280,6 +280,33 @@ int store_set_value(struct store *s, unsigned int slot, unsigned int type, doubl
 	return store__emit(s, &ev) ? 0 : -ECANCELED;
 }
 
+int store_set_firmware(struct store *s, unsigned int slot, const char *fw)
+{
+	struct sensor *se = store__get(s, slot);
+	size_t len = fw ? strlen(fw) : 0;
+	struct store_event ev;
+
+	if (!se)
+		return -ENOENT;
+	if (!len)
+		return -EINVAL;
+	if (len >= sizeof(se->firmware))
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < len; i++)
+		if (fw[i] < 0x20 || fw[i] > 0x7e)
+			return -EINVAL; /* it goes into JSON and HA's device as it is */
+	if (!strcmp(se->firmware, fw))
+		return 0;
+	memcpy(se->firmware, fw, len + 1);
+	se->pend_flags |= PEND_FIRMWARE;
+	/* no reading type changed: the event says "publish" so the SENSOR message and Home
+	 * Assistant's device (sw_version is part of its signature) follow at once */
+	store__event_init(&ev, STORE_EVENT_UPDATE, se, se->last_us);
+	ev.publish = true;
+	se->pend_trigger = true;
+	return store__emit(s, &ev) ? 0 : -ECANCELED;
+}
+
 /* ---- the advert path ---- */
 
 static int count_error(struct store *s, int err)

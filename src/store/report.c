@@ -189,6 +189,11 @@ static void write_object(const struct store *s, const struct sensor *se, enum re
 	jw_key(w, "MAC");
 	jw_hex(w, se->mac, 6, true);
 	write_extras(se, trig, all, did_dew, w);
+	/* a string, unlike BTHome's numeric FirmwareVersion: what the device told by GATT */
+	if (se->firmware[0] && (all || (se->pend_flags & PEND_FIRMWARE))) {
+		jw_key(w, "Firmware");
+		jw_str(w, se->firmware);
+	}
 	jw_obj_end(w);
 }
 

@@ -84,6 +84,11 @@ const char *sensor_name_override(const struct sensor *s)
 	return s->name[0] ? s->name : NULL;
 }
 
+const char *sensor_firmware(const struct sensor *s)
+{
+	return s->firmware[0] ? s->firmware : NULL;
+}
+
 static size_t fit(int n, size_t size)
 {
 	if (n < 0 || size == 0)

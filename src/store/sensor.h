@@ -41,6 +41,7 @@ int8_t sensor_rssi(const struct sensor *s);          /* 0 = never received */
 uint64_t sensor_last_us(const struct sensor *s);     /* last accepted, 0 = never */
 const uint8_t *sensor_key(const struct sensor *s);   /* 16 bytes, or NULL */
 const char *sensor_name_override(const struct sensor *s); /* NULL when none */
+const char *sensor_firmware(const struct sensor *s); /* by GATT; NULL when unknown */
 
 /* Display name (§1.4): override, type name, "BLE_03" (PID 0) or "MI_0B48". Returns the
  * length; @buf is always NUL-terminated when @size > 0. */

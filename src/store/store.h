@@ -116,6 +116,12 @@ int store_try_key(struct store *store, unsigned int slot, const uint8_t key[16])
 #define STORE_NAME_MAX 64
 int store_set_name(struct store *store, unsigned int slot, const char *name);
 int store_set_feat(struct store *store, unsigned int slot, uint32_t feat);
+/* The firmware version a device told over GATT (MI32Firmware), printable ASCII. It goes
+ * into the SENSOR JSON ("Firmware") and Home Assistant's device (sw_version). A new value
+ * is published at once (an UPDATE event with publish set). Returns 0, -ENOENT, -EINVAL
+ * (empty, or not printable ASCII) or -ENAMETOOLONG (STORE_FIRMWARE_MAX - 1 bytes or more). */
+#define STORE_FIRMWARE_MAX 24
+int store_set_firmware(struct store *store, unsigned int slot, const char *fw);
 /* MI32.set_bat/set_hum/set_temp: set a latest value as if received (only when the sensor
  * has the matching feature). Returns 0, -ENOENT, -EINVAL (type), -EPERM (no feature). */
 int store_set_value(struct store *store, unsigned int slot, unsigned int type, double value);

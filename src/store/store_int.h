@@ -27,6 +27,7 @@ _Static_assert(READING__MAX <= 64 * STORE_TYPE_WORDS, "reading bitmap too small"
 #define PEND_TEMPHUM 0x01  /* a frame carried temperature and humidity together */
 #define PEND_NOMOTION 0x02 /* "Motion":0 (MJYD2S illuminance, BTHome motion clear) */
 #define PEND_PAYLOAD 0x04  /* generic device sighting (option 2 only, like Tasmota) */
+#define PEND_FIRMWARE 0x08 /* a firmware version learned by GATT (store_set_firmware) */
 
 struct store__val {
 	double v;
@@ -53,6 +54,7 @@ struct sensor {
 	bool has_key;
 	bool name_from_adv;    /* name came from the advertised local name */
 	char name[STORE_NAME_MAX]; /* override, "" = none */
+	char firmware[STORE_FIRMWARE_MAX]; /* read by GATT (MI32Firmware), "" = unknown */
 	struct aes_key key;
 
 	int8_t rssi;

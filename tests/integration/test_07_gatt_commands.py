@@ -145,7 +145,9 @@ def test_battery_firmware_and_values_in_the_store(node, fake):
     assert deferred(d, "MI32Battery", FLORA) == {"MI32Battery": 99, "Slot": FLORA}
     assert d.cmd("MI32Firmware 0")["MI32Firmware"] == "Pending"
     assert deferred(d, "MI32Firmware", FLORA) == {"MI32Firmware": "3.2.1", "Slot": FLORA}
-    assert sensor(d, FLORA)["Battery"] == 99
+    # the version into the store: Status 8 (and so SENSOR and Home Assistant's sw_version)
+    s = sensor(d, FLORA)
+    assert s["Battery"] == 99 and s["Firmware"] == "3.2.1", s
     # LYWSD03MMC: the first notification of its T/H characteristic (op 13)
     assert d.cmd("MI32Battery 3")["MI32Battery"] == "Pending"
     assert deferred(d, "MI32Battery", LYWSD03) == {"MI32Battery": 70, "Slot": LYWSD03}

@@ -188,6 +188,7 @@ static void test_flora(void **state)
 	static const uint8_t mac[6] = { 0xC4, 0x7C, 0x8D, 0x6A, 0x1B, 0x01 };
 	struct store *s = store_new(NULL);
 	unsigned int slot = add_sensor(s, mac, PID_FLORA);
+	uint64_t sig;
 	cJSON *j;
 
 	(void)state;
@@ -202,6 +203,20 @@ static void test_flora(void **state)
 	cJSON_Delete(j);
 	assert_non_null(find("homeassistant/sensor/mi32_c47c8d6a1b01/moisture/config"));
 	assert_non_null(find("homeassistant/sensor/mi32_c47c8d6a1b01/illuminance/config"));
+	j = cJSON_Parse(find("homeassistant/sensor/mi32_c47c8d6a1b01/moisture/config"));
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "device"), "sw_version"));
+	cJSON_Delete(j);
+	/* MI32Firmware learnt its version: the device's sw_version, announced again */
+	sig = hass_sensor_signature(store_sensor(s, slot));
+	assert_int_equal(store_set_firmware(s, slot, "3.2.1"), 0);
+	assert_int_not_equal(hass_sensor_signature(store_sensor(s, slot)), sig);
+	configs(s, slot, false);
+	check_all();
+	j = cJSON_Parse(find("homeassistant/sensor/mi32_c47c8d6a1b01/moisture/config"));
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(j, "device"), "sw_version")->valuestring,
+		"3.2.1");
+	cJSON_Delete(j);
 	reset();
 	store_free(s);
 }

@@ -418,6 +418,41 @@ static void test_generic_payload(void **state)
 	store_free(s);
 }
 
+/* MI32Firmware's version (issue 12): a string "Firmware" after the other keys, published at
+ * once in a triggered message of its own and kept in every later report; bad strings are
+ * refused and change nothing. */
+static void test_firmware(void **state)
+{
+	static const uint8_t mac[6] = { 0xC4, 0x7C, 0x8D, 0x6A, 0x1B, 0x01 };
+	struct store *s = store_new(NULL);
+	unsigned int slot = add_sensor(s, mac, PID_FLORA);
+	char too_long[STORE_FIRMWARE_MAX + 1];
+
+	(void)state;
+	assert_null(sensor_firmware(store_sensor(s, slot)));
+	assert_int_equal(store_set_firmware(s, 7, "3.2.1"), -ENOENT);
+	assert_int_equal(store_set_firmware(s, slot, ""), -EINVAL);
+	assert_int_equal(store_set_firmware(s, slot, NULL), -EINVAL);
+	assert_int_equal(store_set_firmware(s, slot, "3.2\"1"), 0); /* printable: escaped */
+	assert_int_equal(store_set_firmware(s, slot, "3.2\n"), -EINVAL);
+	memset(too_long, '1', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	assert_int_equal(store_set_firmware(s, slot, too_long), -ENAMETOOLONG);
+	assert_string_equal(report(s, REPORT_TRIGGERED, "t"),
+			    "{\"Time\":\"t\",\"Flora-6a1b01\":{\"RSSI\":0,"
+			    "\"MAC\":\"C47C8D6A1B01\",\"Firmware\":\"3.2\\\"1\"}}");
+	assert_string_equal(report(s, REPORT_TRIGGERED, "t"), "(none)");
+	assert_int_equal(store_set_firmware(s, slot, "3.2.1"), 0);
+	assert_string_equal(sensor_firmware(store_sensor(s, slot)), "3.2.1");
+	assert_non_null(strstr(report(s, REPORT_TRIGGERED, "t"), "\"Firmware\":\"3.2.1\"}"));
+	/* the same version again is no news */
+	assert_int_equal(store_set_firmware(s, slot, "3.2.1"), 0);
+	assert_string_equal(report(s, REPORT_TRIGGERED, "t"), "(none)");
+	/* TelePeriod: with the latest values */
+	assert_non_null(strstr(report(s, REPORT_TELE, "t"), "\"Firmware\":\"3.2.1\"}"));
+	store_free(s);
+}
+
 static void test_overflow_keeps_pending(void **state)
 {
 	struct store *s = store_new(NULL);
@@ -482,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_tele_keeps_trigger),
 		cmocka_unit_test(test_leak_and_extras),
 		cmocka_unit_test(test_generic_payload),
+		cmocka_unit_test(test_firmware),
 		cmocka_unit_test(test_overflow_keeps_pending),
 		cmocka_unit_test(test_status_object_opts),
 	};

@@ -152,8 +152,13 @@ def test_flora_battery_firmware(env):
     peer(env)
     m = start_mi32(env, "0098")
     assert command(env, m, "MI32Firmware 0") == {"MI32Firmware": "3.2.1", "Slot": 0}
+    # into the store: the SENSOR message (published at once) and Status 8 carry it
+    rs.wait_until("Firmware in a SENSOR line",
+                  lambda: m.sensors().get(PEER.replace(":", ""), {}).get("Firmware") == "3.2.1",
+                  10)
     assert command(env, m, "MI32Battery 0") == {"MI32Battery": 99, "Slot": 0}
-    assert sensor(m)["Battery"] == 99
+    s = sensor(m)
+    assert s["Battery"] == 99 and s["Firmware"] == "3.2.1", s
 
 
 def test_client_ops(env):
