@@ -434,6 +434,14 @@ static void start_next(struct conn *c)
 
 /* ---- events from bluetoothd --------------------------------------------------------- */
 
+/* Why a link ended: bluetoothd's word (5.83+), the kernel's, or just "disconnected" */
+static int down_reason(const struct conn *c, const struct bluez_obj *d)
+{
+	return d->disc_reason >= 0   ? d->disc_reason
+	       : c->link_reason >= 0 ? c->link_reason
+				     : GATT_ERR_DISCONNECTED;
+}
+
 static void on_device(void *data, const struct bluez_obj *d)
 {
 	struct gatt *g = data;
@@ -458,7 +466,16 @@ static void on_device(void *data, const struct bluez_obj *d)
 	}
 	if (c->state == CONN_CONNECTING && !d->connected && !c->call) {
 		/* the link we waited on was the last op's, going down: bluetoothd 5.66 answers
-		 * Disconnect before it says Connected false */
+		 * Disconnect before it says Connected false. Its subscriptions went down with
+		 * it (a peer that dropped the link while the next op was queued); when their
+		 * owner cancels on hearing it, the op does not bring the link up again. */
+		if (c->subs) {
+			subs_end(c, true, down_reason(c, d));
+			if (!c->queue->cb) {
+				gatt__finish(c, GATT_ERR_DISCONNECTED);
+				return;
+			}
+		}
 		call_connect(c);
 		return;
 	}
@@ -466,9 +483,7 @@ static void on_device(void *data, const struct bluez_obj *d)
 		return;
 	/* the peer (or the link) went away */
 	{
-		int reason = d->disc_reason >= 0   ? d->disc_reason
-			     : c->link_reason >= 0 ? c->link_reason
-						   : GATT_ERR_DISCONNECTED;
+		int reason = down_reason(c, d);
 		char mac[HEX_MAC_LEN];
 
 		hex_mac(c->mac, mac);

@@ -372,10 +372,15 @@ class Fake:
             self.remove(path)
 
 
-def main():
+def serve(prepare=None):
+    """Own org.bluez on $FAKE_BUS with a Fake (@prepare(bus, fake) extends it first), say
+    "ready", and run until stdin closes. The extensions (fake_bluez_server.py, …) set Obj and
+    Control to their subclasses before calling it."""
     DBusGMainLoop(set_as_default=True)
     bus = dbus.bus.BusConnection(os.environ["FAKE_BUS"])
-    Fake(bus)
+    fake = Fake(bus)
+    if prepare:
+        prepare(bus, fake)
     name = dbus.service.BusName("org.bluez", bus)
     print("ready", flush=True)
     loop = GLib.MainLoop()
@@ -386,4 +391,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    serve()

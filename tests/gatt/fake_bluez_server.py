@@ -321,12 +321,7 @@ def on_app_signal(fake, iface, changed, invalidated, path=None, sender=None):
         c["notified"].append(bytes(changed["Value"]).hex())
 
 
-def main():
-    fb.DBusGMainLoop(set_as_default=True)
-    bus = dbus.bus.BusConnection(os.environ["FAKE_BUS"])
-    fb.Obj = ServerObj
-    fb.Control = ServerControl
-    fake = fb.Fake(bus)
+def prepare(bus, fake):
     fake.app = None
     fake.adv = None
     fake.fail = {}
@@ -335,14 +330,9 @@ def main():
     bus.add_signal_receiver(lambda *a, **kw: on_app_signal(fake, *a, **kw),
                             signal_name="PropertiesChanged", dbus_interface=fb.PROPS,
                             path_keyword="path", sender_keyword="sender")
-    name = dbus.service.BusName("org.bluez", bus)
-    print("ready", flush=True)
-    loop = fb.GLib.MainLoop()
-    fb.GLib.io_add_watch(sys.stdin.fileno(), fb.GLib.IO_HUP | fb.GLib.IO_IN,
-                         lambda *a: (loop.quit(), False)[1])
-    loop.run()
-    del name
 
 
 if __name__ == "__main__":
-    main()
+    fb.Obj = ServerObj
+    fb.Control = ServerControl
+    fb.serve(prepare)

@@ -495,6 +495,46 @@ static void disconnects(void **state)
 	assert_int_equal(t->res[5].error, GATT_OK);
 }
 
+/* An owner that gives up on hearing its subscription end (as the activation does) */
+static void on_result_cancel(const struct gatt_result *r, void *data)
+{
+	struct t *t = data;
+
+	on_result(r, data);
+	if (r->op == GATT_OP_DISCONNECT)
+		gatt_cancel(t->g, t);
+}
+
+/* The peer drops the link while the owner's next op is already queued: bluetoothd says
+ * ServicesResolved false at once and Connected false later, so the op waits on a link that
+ * is going down. The subscription hears that its link went (it used not to: the op just
+ * connected again), and an op its owner cancelled does not bring the link up again. */
+static void drop_while_queued(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE);
+	assert_int_equal(gatt_run(t->g, &c, on_result_cancel, t), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "PeerDisconnect", "s", PEER), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(gatt_run(t->g, &c, on_result_cancel, t), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].op, GATT_OP_DISCONNECT);
+	assert_int_equal(t->res[1].error, GATT_ERR_DISCONNECTED);
+	ctx(&c, "", "", GATT_OP_DISCONNECT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[2].op, GATT_OP_DISCONNECT);
+	assert_int_equal(t->n, 3); /* the cancelled read said nothing */
+	assert_int_equal(calls(t, "ConnectDevice " PEER), 1);
+	assert_int_equal(calls(t, "Connect " PEER), 0);
+	assert_int_equal(calls(t, "ReadValue"), 0);
+}
+
 /* ---- 6 list services, 7 list characteristics ---------------------------------------- */
 
 static void list_ops(void **state)
@@ -655,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(subscribe_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(drop_while_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(list_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(queue_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, teardown),
