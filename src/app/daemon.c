@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "cmd/commands.h"
+#include "cmd/activate_commands.h"
 #include "cmd/gatt_commands.h"
 #include "gatt/gatt.h"
 #include "sink/hass.h"
@@ -680,6 +681,7 @@ static void teardown(struct daemon *d)
 		log_err("closing the recording %s failed", d->cfg.record);
 	radio_free(d->radio);
 	gatt_commands_stop(&d->cmd);
+	activate_commands_stop(&d->cmd);
 	gatt_free(d->cmd.gatt);
 	replay_free(d->replay);
 	console_free(d->console);

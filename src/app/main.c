@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../bench/bench.h"
+#include "app/activate_main.h"
 #include "app/daemon.h"
 #include "app/decode_line.h"
 #include "app/doctor.h"
@@ -34,6 +35,8 @@ static const struct subcommand subcommands[] = {
 	{ "run", daemon_main, "the daemon: listen, keep the sensor list, answer commands" },
 	{ "doctor", doctor_main, "check what mi32 run needs and say what is not ready" },
 	{ "decode", decode_line_main, "decode advertisements from stdin, one JSON line each" },
+	{ "activate", activate_main,
+	  "register a Xiaomi sensor here and print its bind key (unbinds it from Mi Home)" },
 	{ "simulate", simulate_main, "write advertisements of a simulated sensor fleet" },
 	{ "bench", bench_main, "measure the decoders: <case> <ns per advert> <adverts/s>" },
 	{ "version", version_main, "print the version" },

@@ -23,6 +23,7 @@
 #include "cmd/commands.h"
 #include "cmd/commands_int.h"
 #include "cmd/filter_commands.h"
+#include "cmd/activate_commands.h"
 #include "cmd/gatt_commands.h"
 #include "cmd/server_commands.h"
 
@@ -464,6 +465,9 @@ const struct cmd_def commands_table[] = {
 	  "<slot>: read a Flora's firmware version (and battery) by GATT" },
 	{ "MI32Gatt", gatt_commands_op, CMD_F_WRITES,
 	  "<op>[r] <MAC>[/r] [<svc> [<chr>|0x<handle> [<hex>]]]: one GATT client op (SPEC 11.2)" },
+	{ "MI32Activate", activate_commands_run, CMD_F_WRITES,
+	  "<MAC>|<slot> [legacy]: register a Xiaomi sensor here to learn its bind key (unbinds it "
+	  "from Mi Home)" },
 	{ "MI32Server", server_commands_op, CMD_F_WRITES,
 	  "201|202|211[r]|231|232|233 <args> | stop: GATT server and advertising ops (SPEC 11.2)" },
 };

@@ -14,6 +14,7 @@
 #include "sink/sink.h"
 
 struct gatt;
+struct activate_cmd;
 struct gatt_cmd;
 struct mi32cfg;
 struct store;
@@ -45,6 +46,7 @@ struct commands_ctx {
 	unsigned int battery_poll_h;  /* battery by GATT every N hours, 0 = off */
 	uint64_t next_poll_us;
 	struct gatt_cmd *gatt_pending; /* gatt_commands.c's own */
+	struct activate_cmd *activate_pending; /* activate_commands.c's own */
 	/* optional: more members at the end of the State reply (the MQTT sink's "MQTT") */
 	void (*state_extra)(void *data, struct jw *w);
 	void *state_extra_data;

@@ -660,6 +660,11 @@ void gatt_free(struct gatt *g)
 	free(g);
 }
 
+sd_event *gatt_event(const struct gatt *g)
+{
+	return g->ev;
+}
+
 bool gatt_ready(const struct gatt *g)
 {
 	return g && g->bus && sd_bus_is_open(g->bus) > 0 && bluez_present(g->bz);

@@ -165,6 +165,9 @@ void gatt_server_stop(struct gatt *g);
  * callbacks are not called again (the owner goes away); the server's events too. */
 void gatt_cancel(struct gatt *g, void *user_data);
 
+/* The loop @g runs on (gatt_new()'s), for callers that keep their own timers beside it. */
+sd_event *gatt_event(const struct gatt *g);
+
 /* The D-Bus connection is up and bluetoothd's tree is loaded. */
 bool gatt_ready(const struct gatt *g);
 

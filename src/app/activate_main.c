@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* activate_main.c — `mi32 activate <MAC>`: register a Xiaomi sensor through bluetoothd
+ * (src/activate) and print its bind key and token. A command-line tool of its own, with no
+ * channel into a running daemon: for a running mi32, MI32Activate does the same and puts
+ * the key into its sensor list; this prints the MI32Key line that does it by hand. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <openssl/crypto.h>
+
+#include "activate/activation.h"
+#include "app/activate_main.h"
+#include "gatt/gatt.h"
+#include "util/clock.h"
+#include "util/hex.h"
+#include "util/log.h"
+
+#define READY_WAIT_US 5000000ull /* bluetoothd's object tree, read once at start */
+
+static const char usage[] =
+	"usage: mi32 activate [--legacy] [--pid N] [--hci hciN] [--timeout S] "
+	"[--dbus-address ADDR] <MAC>\n"
+	"Registers a Xiaomi BLE sensor with this machine and prints its bind key and token.\n"
+	"  --legacy        RC4 legacy auth (YLKG07/08 dimmers, YLYK01 remotes): 12-byte key\n"
+	"  --pid N         the MiBeacon product id (decimal or 0x...), if the device does not\n"
+	"                  tell it (legacy auth needs it)\n"
+	"  --hci hciN      the adapter (default: the first powered one)\n"
+	"  --timeout S     seconds to wait for each step (default 10)\n"
+	"  --dbus-address  bluetoothd's bus (default: the system bus)\n";
+
+struct run {
+	bool done;
+	struct activation_result res;
+	struct activation *a;
+};
+
+static void on_progress(enum activation_step step, const char *what, void *user_data)
+{
+	(void)step;
+	(void)user_data;
+	fprintf(stderr, "mi32 activate: %s\n", what);
+}
+
+static void on_done(const struct activation_result *r, void *user_data)
+{
+	struct run *run = user_data;
+
+	run->res = *r;
+	run->done = true;
+}
+
+static void print_result(const struct activation_result *r, const uint8_t mac[6])
+{
+	char key[33], token[25], key12[25], m[HEX_MAC_LEN], plain[13];
+
+	hex_encode(r->bind_key, sizeof(r->bind_key), key, 0);
+	hex_mac(mac, m);
+	hex_encode(mac, 6, plain, 1);
+	printf("MAC:        %s\n", m);
+	if (r->pid)
+		printf("Product id: 0x%04x\n", r->pid);
+	if (r->version[0])
+		printf("Firmware:   %s\n", r->version);
+	printf("Bind key:   %s\n", key);
+	if (r->legacy) {
+		hex_encode(r->key12, sizeof(r->key12), key12, 0);
+		printf("Beacon key: %s (the 12 bytes the device keeps)\n", key12);
+		printf("For a running mi32: MI32Key %s%s\n", key12, plain);
+		OPENSSL_cleanse(key12, sizeof(key12));
+	} else {
+		hex_encode(r->token, sizeof(r->token), token, 0);
+		printf("Token:      %s (keep it: a later login, e.g. for OTA, needs it)\n", token);
+		printf("Device id:  %s%s\n", r->did,
+		       r->did_invented ? " (made up here: the device had none)" : "");
+		printf("For a running mi32: MI32Key %s%s\n", key, plain);
+		OPENSSL_cleanse(token, sizeof(token));
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+}
+
+int activate_main(int argc, char **argv)
+{
+	struct activation_opts o = { 0 };
+	struct gatt_opts go = { 0 };
+	const char *mac_arg = NULL;
+	struct run run = { 0 };
+	sd_event *ev = NULL;
+	struct gatt *g = NULL;
+	uint64_t end;
+	int r, rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--legacy")) {
+			o.legacy = true;
+		} else if (!strcmp(a, "--pid") && more) {
+			char *end_p;
+			unsigned long v = strtoul(argv[++i], &end_p, 0);
+
+			if (*end_p || v == 0 || v > 0xffff) {
+				fprintf(stderr, "mi32 activate: --pid takes a product id 1..0xffff\n");
+				return 2;
+			}
+			o.pid = (uint16_t)v;
+		} else if (!strcmp(a, "--hci") && more) {
+			go.adapter = argv[++i];
+		} else if (!strcmp(a, "--timeout") && more) {
+			unsigned long v = strtoul(argv[++i], NULL, 10);
+
+			if (v == 0 || v > 600) {
+				fprintf(stderr, "mi32 activate: --timeout takes 1..600 seconds\n");
+				return 2;
+			}
+			o.step_timeout_ms = (unsigned int)v * 1000;
+		} else if (!strcmp(a, "--dbus-address") && more) {
+			go.bus_address = argv[++i];
+		} else if (a[0] != '-' && !mac_arg) {
+			mac_arg = a;
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (!mac_arg || hex_decode(mac_arg, o.mac, 6) != 6) {
+		fprintf(stderr, "mi32 activate: give the sensor's MAC (AA:BB:CC:DD:EE:FF)\n%s",
+			usage);
+		return 2;
+	}
+	/* the library's notices would repeat the one sentence printed at the end */
+	log_set_level(LOG_WARNING);
+	fprintf(stderr, "mi32 activate: %s\n", activation_warning());
+	if (sd_event_new(&ev) < 0 || gatt_new(ev, &go, &g) < 0) {
+		fprintf(stderr, "mi32 activate: out of memory\n");
+		goto out;
+	}
+	end = clock_mono_us() + READY_WAIT_US;
+	while (!gatt_ready(g) && clock_mono_us() < end)
+		sd_event_run(ev, 100000);
+	if (!gatt_ready(g)) {
+		fprintf(stderr, "mi32 activate: bluetoothd is not running, or not reachable on "
+				"D-Bus (systemctl start bluetooth)\n");
+		goto out;
+	}
+	r = activation_start(ev, g, &o, on_progress, on_done, &run, &run.a);
+	if (r < 0) {
+		fprintf(stderr, "mi32 activate: could not start: %s\n", strerror(-r));
+		goto out;
+	}
+	while (!run.done)
+		if (sd_event_run(ev, UINT64_MAX) < 0)
+			break;
+	if (!run.done) {
+		fprintf(stderr, "mi32 activate: the event loop failed\n");
+		goto out;
+	}
+	if (run.res.error) {
+		fprintf(stderr, "mi32 activate: %s\n", run.res.message);
+		goto out;
+	}
+	print_result(&run.res, o.mac);
+	rc = 0;
+out:
+	OPENSSL_cleanse(&run.res, sizeof(run.res));
+	activation_free(run.a);
+	gatt_free(g);
+	sd_event_unref(ev);
+	return rc;
+}

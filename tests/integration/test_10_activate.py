@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: MIT
+"""Local activation end to end against simulated Xiaomi devices (tests/activate/
+fake_mi_device.py: each runs the device side with its own key pair) on a fake bluetoothd:
+
+- MI32Activate over MQTT: Pending with the Mi Home warning, a Progress RESULT per step,
+  Done with the key and token the device derived, the key in the running list (not in the
+  mi32cfg file until MI32Cfg), then Decoded when the next encrypted advert (relayed on
+  tele/+/BLE, encrypted with the device's key) decodes; WrongKey for one that does not.
+- A device that refuses (REG_FAILED): one Error sentence, the list untouched.
+- `mi32 activate`: the key and token printed, the MI32Key line; failures exit 1 with the
+  sentence; usage errors exit 2."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+from conftest import ROOT
+from test_02_daemon_helpers import TIMEOUT
+from test_03_mqtt_publish import Sub, command, start_node, stop, wait_online
+from test_03_mqtt_relay import idle_capture
+from test_07_gatt_commands import FakeBluez
+
+MAC = "A4:C1:38:00:00:07"
+PLAIN = MAC.replace(":", "")
+PID = 0x055B
+
+
+class FakeMi(FakeBluez):
+    def start(self):
+        self.fake = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(ROOT, "tests", "activate", "fake_mi_device.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ, FAKE_BUS=self.address))
+        assert self.fake.stdout.readline().strip() == "ready"
+
+    def result(self, mac=MAC):
+        return dict(kv.split("=", 1) for kv in str(self.ctl.MiResult(mac)).split(";"))
+
+
+@pytest.fixture
+def fake(tmp_path):
+    f = FakeMi(tmp_path)
+    yield f
+    f.close()
+
+
+def mibeacon_v5(key, mac, pid, cnt, temp10):
+    """An encrypted MiBeacon v5 temperature frame (object 0x1004) as AD structures."""
+    mac_lsb = bytes.fromhex(mac.replace(":", ""))[::-1]
+    ext = (1).to_bytes(3, "little")
+    obj = (0x1004).to_bytes(2, "little") + bytes([2]) + temp10.to_bytes(2, "little", signed=True)
+    head = (0x5058).to_bytes(2, "little") + pid.to_bytes(2, "little") + bytes([cnt])
+    nonce = mac_lsb + head[2:5] + ext
+    sealed = AESCCM(key, tag_length=4).encrypt(nonce, obj, b"\x11")
+    frame = head + mac_lsb + sealed[:-4] + ext + sealed[-4:]
+    sd = b"\x16\x95\xfe" + frame
+    return (b"\x02\x01\x06" + bytes([len(sd)]) + sd).hex().upper()
+
+
+def relay(sub, ad):
+    sub.publish("tele/obs/BLE", json.dumps({"Node": "obs", "MAC": PLAIN, "AddrType": 0,
+                                            "RSSI": -60, "Evt": 0,
+                                            "Time": int(time.time() * 1000), "AD": ad}))
+
+
+def results(sub, node, pred, timeout=TIMEOUT):
+    """The RESULT payloads of @node until one satisfies @pred."""
+    t = f"stat/{node}/RESULT"
+    assert sub.wait(lambda ms: any(x == t and pred(json.loads(p)) for x, p, _ in ms),
+                    timeout), f"no such RESULT; seen: {sub.payloads(t)}"
+    return [json.loads(p) for p in sub.payloads(t)]
+
+
+@pytest.fixture
+def central(mi32_bin, broker, fake, tmp_path):
+    idle = tmp_path / "idle.btsnoop"
+    idle_capture(idle)
+    cfg = tmp_path / "act.mi32cfg"
+    cfg.write_text(json.dumps([{"MAC": PLAIN, "PID": "055b", "key": ""}]))
+    sub = Sub(broker, ["stat/#", "tele/+/LWT"])
+    p = start_node(mi32_bin, broker, tmp_path, "act", "--replay", str(idle), "--mi32cfg",
+                   str(cfg), "--teleperiod", "0", "--mqtt-raw-in", "tele/+/BLE",
+                   "--dbus-address", fake.address, "--gatt-timeout", "3")
+    try:
+        wait_online(sub, "act")
+        yield sub, cfg
+    finally:
+        stop(p)
+        sub.close()
+
+
+def is_status(s):
+    return lambda o: o.get("MI32Activate") == s
+
+
+def test_mi32activate_applies_the_key_and_checks_it(central, fake):
+    sub, cfg = central
+    fake.ctl.MiDevice(MAC, "standard", "")
+    r = command(sub, "act", "MI32Activate", MAC)
+    assert r["MI32Activate"] == "Pending" and r["MAC"] == MAC and r["Step"] == "connecting"
+    assert "unbinds it from Mi Home" in r["Warning"]
+    msgs = results(sub, "act", is_status("Done"))
+    dev = fake.result()
+    done = msgs[-1]
+    assert done["Key"] == dev["bindkey"] and done["Token"] == dev["token"]
+    assert done["Slot"] == 0 and done["DID"] == dev["did"] and done["Version"] == "1.0.0_0130"
+    assert "in the running list" in done["Check"]
+    steps = [m["Step"] for m in msgs if m.get("MI32Activate") == "Progress"]
+    assert steps[:2] == ["reading the device info", "exchanging keys"], steps
+    assert "logging in with the new token to check it" in steps and \
+        steps[-1] == "disconnecting", steps
+    # the file is written only on MI32Cfg, as always
+    assert json.loads(cfg.read_text())[0]["key"] == ""
+    # the next advert, encrypted with the device's key, decodes
+    relay(sub, mibeacon_v5(bytes.fromhex(dev["bindkey"]), MAC, PID, 1, 215))
+    results(sub, "act", is_status("Decoded"))
+    sns = command(sub, "act", "Status", "8", reply="STATUS8")["StatusSNS"]
+    (obj,) = [v for v in sns.values() if isinstance(v, dict) and v.get("MAC") == PLAIN]
+    assert obj["Temperature"] == 21.5
+    assert command(sub, "act", "MI32Cfg")["MI32Cfg"] == "Done"
+    assert json.loads(cfg.read_text())[0]["key"].lower() == dev["bindkey"]
+
+
+def test_wrong_key_is_said(central, fake):
+    sub, _ = central
+    fake.ctl.MiDevice(MAC, "standard", "")
+    command(sub, "act", "MI32Activate", "0")  # the slot form
+    results(sub, "act", is_status("Done"))
+    relay(sub, mibeacon_v5(bytes(16), MAC, PID, 2, 215))
+    bad = results(sub, "act", is_status("WrongKey"))[-1]
+    assert "does not decrypt with the new key" in bad["Reason"]
+
+
+def test_device_refuses_list_untouched(central, fake):
+    sub, cfg = central
+    fake.ctl.MiDevice(MAC, "standard", "badkeys")
+    assert command(sub, "act", "MI32Activate", MAC)["MI32Activate"] == "Pending"
+    err = results(sub, "act", is_status("Error"))[-1]
+    assert "refused the registration (REG_FAILED)" in err["Reason"]
+    assert "Key" not in err
+    assert command(sub, "act", "MI32Cfg")["MI32Cfg"] == "Done"
+    assert json.loads(cfg.read_text())[0]["key"] == ""
+    assert not fake.ctl.Connected(MAC)
+
+
+def test_refused_at_once(central, fake):
+    sub, _ = central
+    for payload, words in (("", "give the sensor's MAC or slot"),
+                           ("7", "no sensor in this slot"),
+                           ("A4C138 x", "takes the MAC or slot"),
+                           ("zz:zz:zz:zz:zz:zz", "12 hex digits")):
+        r = command(sub, "act", "MI32Activate", payload)
+        assert r["MI32Activate"] == "Error" and words in r["Reason"], (payload, r)
+
+
+def run_cli(mi32_bin, fake, *args):
+    return subprocess.run([mi32_bin, "activate", "--dbus-address", fake.address, *args],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def test_cli_prints_key_and_token(mi32_bin, fake):
+    fake.ctl.MiDevice(MAC, "standard", "registered")
+    p = run_cli(mi32_bin, fake, MAC)
+    assert p.returncode == 0, p.stderr
+    dev = fake.result()
+    assert f"Bind key:   {dev['bindkey']}\n" in p.stdout
+    assert f"Token:      {dev['token']} " in p.stdout
+    assert "Device id:  blt.1.1pds65t394801\n" in p.stdout
+    assert f"MI32Key {dev['bindkey']}{PLAIN}\n" in p.stdout
+    assert p.stderr.startswith("mi32 activate: Activation registers the device here and "
+                               "unbinds it from Mi Home")
+    assert "mi32 activate: exchanging keys\n" in p.stderr
+
+
+def test_cli_legacy(mi32_bin, fake):
+    fake.ctl.MiDevice(MAC, "legacy", "")
+    p = run_cli(mi32_bin, fake, "--legacy", "--pid", "950", MAC)
+    assert p.returncode == 0, p.stderr
+    key12 = fake.result()["bindkey"]
+    assert f"Beacon key: {key12} " in p.stdout
+    assert f"Bind key:   {key12[:12]}8d3d3c97{key12[12:]}\n" in p.stdout
+    assert f"MI32Key {key12}{PLAIN}\n" in p.stdout
+
+
+def test_cli_failures(mi32_bin, fake):
+    fake.ctl.MiDevice(MAC, "standard", "silent")
+    p = run_cli(mi32_bin, fake, "--timeout", "1", MAC)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr.rstrip().endswith("the device did not answer within 1000 ms while reading "
+                                      "the device info: bring it closer, or press its pair "
+                                      "button if it has one, and try again"), p.stderr
+    assert run_cli(mi32_bin, fake, "nonsense").returncode == 2
+    assert run_cli(mi32_bin, fake, "--pid", "0x10000", MAC).returncode == 2
+    p = run_cli(mi32_bin, fake, "B4:C1:38:00:00:09")
+    assert p.returncode == 1 and "could not connect to B4:C1:38:00:00:09" in p.stderr
