@@ -7,7 +7,7 @@ build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev lib
 test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark chromium nodejs npm python3-jinja2 mosquitto mosquitto-clients python3-paho-mqtt openssl dbus python3-dbus python3-gi python3-cryptography avahi-daemon avahi-utils zbar-tools"
 # the real-stack VM (tests/realstack): QEMU, busybox for its initramfs, and BlueZ's btvirt,
 # btmon, bluetoothd and D-Bus, run inside the guest from the host's own root
-realstack_pkgs="qemu-system-x86 busybox-static bluez bluez-test-tools dbus python3-dbus kmod xz-utils rfkill tshark python3-pytest python3-gi"
+realstack_pkgs="qemu-system-x86 busybox-static bluez bluez-test-tools dbus python3-dbus kmod xz-utils rfkill tshark python3-pytest python3-gi python3-cryptography"
 
 # the Debian package (make deb) and its checks (make test-deb)
 deb_pkgs="debhelper dpkg-dev fakeroot"

@@ -118,14 +118,14 @@ class Char(dbus.service.Object):
 
 
 class App(dbus.service.Object):
-    def __init__(self, bus):
+    def __init__(self, bus, profile=None, char_cls=None):
         super().__init__(bus, ROOT)
         self.services, self.chars = [], {}
-        for i, (uuid, chars) in enumerate(PROFILE):
+        for i, (uuid, chars) in enumerate(profile or PROFILE):
             s = Service(bus, i, uuid)
             self.services.append(s)
             for j, (cu, flags, value) in enumerate(chars):
-                c = Char(bus, s, j, cu, flags, value)
+                c = (char_cls or Char)(bus, s, j, cu, flags, value)
                 s.chars.append(c)
                 self.chars[cu] = c
 
@@ -142,24 +142,24 @@ class App(dbus.service.Object):
 class Advert(dbus.service.Object):
     PATH = ROOT + "/adv0"
 
-    def __init__(self, bus):
+    def __init__(self, bus, props=None):
         super().__init__(bus, self.PATH)
+        self.props = props or {"Type": "peripheral", "LocalName": "LYWSD02",
+                               "Discoverable": True,
+                               "ServiceUUIDs": dbus.Array([u16("180f")], signature="s")}
 
     @dbus.service.method(PROPS, in_signature="s", out_signature="a{sv}")
     def GetAll(self, iface):
-        return {"Type": "peripheral", "LocalName": "LYWSD02", "Discoverable": True,
-                "ServiceUUIDs": dbus.Array([u16("180f")], signature="s")}
+        return self.props
 
     @dbus.service.method(ADV_IF, in_signature="", out_signature="")
     def Release(self):
         say("released")
 
 
-def main():
-    DBusGMainLoop(set_as_default=True)
-    bus = dbus.SystemBus()
-    app = App(bus)
-    app.adv = Advert(bus)  # kept while the loop runs
+def serve(bus, app, handle=None):
+    """Register @app and its advertisement (app.adv) on hci1, say "ready", and run the
+    stdin commands; @handle(cmd, args) takes the ones it knows first (True: taken)."""
     hci1 = bus.get_object("org.bluez", ADAPTER)
     pending = {"n": 2}
 
@@ -199,7 +199,9 @@ def main():
             loop.quit()
             return False
         cmd, *args = line.split()
-        if cmd == "notify":
+        if handle and handle(cmd, args):
+            pass
+        elif cmd == "notify":
             app.chars[args[0]].notify(bytes.fromhex(args[1]))
         elif cmd in ("refuse-read", "refuse-write"):
             app.chars[args[0]].refuse.add(cmd.split("-")[1])
@@ -213,6 +215,14 @@ def main():
     loop = GLib.MainLoop()
     GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP, on_stdin)
     loop.run()
+
+
+def main():
+    DBusGMainLoop(set_as_default=True)
+    bus = dbus.SystemBus()
+    app = App(bus)
+    app.adv = Advert(bus)  # kept while the loop runs
+    serve(bus, app)
 
 
 if __name__ == "__main__":

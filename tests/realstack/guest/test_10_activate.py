@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+"""10. Local activation through bluetoothd: a simulated Xiaomi sensor on hci1 (mi_peer.py: a
+GATT server with the Mi Service 0xFE95 running the device's side of the protocol with its own
+key pair) is registered by mi32 on hci0 (MI32Activate on the console, and `mi32 activate`);
+both sides derive the same bind key, and the daemon decodes the MiBeacon v5 frames hci1 then
+sends encrypted with the key the device derived. Failures: the device refuses (REG_FAILED),
+a wrong DID tag (REG_FAILED), the device drops the link in the middle of a transfer."""
+import json
+import os
+import subprocess
+import time
+
+import dbus
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+import rs
+from test_8_gatt import CENTRAL, PEER, advertising_again, start_mi32, tell
+
+HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mi_peer.py")
+PID = 0x055B
+TIMEOUT = 120  # a discovery, a connection and ~30 GATT exchanges; seconds in the VM
+
+
+def forget():
+    """Remove hci0's record of the peer: earlier tests' peers had other services there."""
+    bus = dbus.SystemBus()
+    root = dbus.Interface(bus.get_object("org.bluez", "/"),
+                          "org.freedesktop.DBus.ObjectManager")
+    for path, ifaces in root.GetManagedObjects().items():
+        d = ifaces.get("org.bluez.Device1")
+        if d and str(path).startswith("/org/bluez/hci0/") and str(d["Address"]) == PEER:
+            dbus.Interface(bus.get_object("org.bluez", "/org/bluez/hci0"),
+                           "org.bluez.Adapter1").RemoveDevice(path)
+    bus.close()
+
+
+def mi_peer(env, kind="standard", opts="-"):
+    env.procs.append(rs.Proc("dbus-monitor", ["dbus-monitor", "--system", "sender=org.bluez"],
+                             env.logdir))
+    p = rs.Proc("mi_peer", ["/usr/bin/python3", HELPER, CENTRAL], env.logdir,
+                stdin=subprocess.PIPE)
+    env.procs.append(p)
+    p.wait_for(r"^ready$", 60, stream="out")
+    tell(p, "device %s %s" % (kind, opts))
+    forget()
+    return p
+
+
+def stored(p, start=0):
+    """What the device stored, from its last "state" line after @start"""
+    lines = [t for s, t in p.lines[start:] if s == "out" and t.startswith("state ")]
+    assert lines, "the device stored nothing"
+    return dict(kv.split("=", 1) for kv in lines[-1][6:].split(";"))
+
+
+def result(m, status, start, timeout=TIMEOUT):
+    m.wait_for(r'^\{"MI32Activate":"%s"' % status, timeout, start=start, stream="out")
+    return json.loads(m.lines[m.at - 1][1])
+
+
+def activate(env, m, opts=None):
+    advertising_again(env)
+    reply, start = m.command("MI32Activate " + PEER)
+    assert reply["MI32Activate"] == "Pending" and "Mi Home" in reply["Warning"], reply
+    m.wait_for(r'^\{"MI32Activate":"(Done|Error)"', TIMEOUT, start=start, stream="out")
+    return json.loads(m.lines[m.at - 1][1]), start
+
+
+def mibeacon_v5(key, cnt, temp10):
+    """AD structures: flags and an encrypted MiBeacon v5 temperature frame (object 0x1004)"""
+    mac_lsb = bytes.fromhex(PEER.replace(":", ""))[::-1]
+    ext = (1).to_bytes(3, "little")
+    obj = (0x1004).to_bytes(2, "little") + bytes([2]) + temp10.to_bytes(2, "little", signed=True)
+    head = (0x5058).to_bytes(2, "little") + PID.to_bytes(2, "little") + bytes([cnt])
+    sealed = AESCCM(key, tag_length=4).encrypt(mac_lsb + head[2:5] + ext, obj, b"\x11")
+    sd = b"\x16\x95\xfe" + head + mac_lsb + sealed[:-4] + ext + sealed[-4:]
+    return b"\x02\x01\x06" + bytes([len(sd)]) + sd
+
+
+def test_activate_then_the_adverts_decrypt(env):
+    p = mi_peer(env)
+    m = start_mi32(env, "055b")
+    done, start = activate(env, m)
+    assert done["MI32Activate"] == "Done", done
+    dev = stored(p)
+    assert dev["state"] == "loggedin"
+    assert done["Key"] == dev["bindkey"] and done["Token"] == dev["token"], (done, dev)
+    assert done["DID"] == dev["did"] and done["Version"] == "1.0.0_0130"
+    steps = [json.loads(t)["Step"] for s, t in m.lines[start:]
+             if s == "out" and t.startswith('{"MI32Activate":"Progress"')]
+    assert "exchanging keys" in steps and steps[-1] == "disconnecting", steps
+    # hci1 now sends what a bound sensor sends: frames encrypted with its new key
+    tell(p, "stop-adv")
+    env.adv.advertise(PEER, mibeacon_v5(bytes.fromhex(dev["bindkey"]), 1, 215))
+    end = rs.deadline(60)
+    while time.monotonic() < end:
+        if m.wait_for(r'^\{"MI32Activate":"Decoded"', 4, start=start, stream="out",
+                      quiet=True):
+            break
+        env.adv.rearm()
+    else:
+        raise AssertionError("the advert encrypted with the device's key never decoded")
+    rs.wait_until("Temperature 21.5 in a SENSOR line",
+                  lambda: m.sensors(start).get(PEER.replace(":", ""), {})
+                  .get("Temperature") == 21.5, 20)
+
+
+def test_cli_gets_the_same_key(env):
+    p = mi_peer(env, "standard", "registered")
+    advertising_again(env)
+    r = subprocess.run([rs.MI32, "activate", "--hci", "hci0", PEER], capture_output=True,
+                       text=True, timeout=TIMEOUT * rs.SLOW)
+    with open(os.path.join(env.logdir, "activate.log"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    assert r.returncode == 0, r.stderr
+    dev = stored(p)
+    assert f"Bind key:   {dev['bindkey']}\n" in r.stdout
+    assert f"Token:      {dev['token']} " in r.stdout
+    assert "Device id:  blt.1.1pds65t394801\n" in r.stdout  # its own DID, kept
+
+
+def test_failures(env):
+    p = mi_peer(env, "standard", "refuse")
+    m = start_mi32(env, "055b")
+    err, _ = activate(env, m)
+    assert err["MI32Activate"] == "Error" and "REG_FAILED" in err["Reason"], err
+    # the DID sealed with keys the device does not share: the tag fails, REG_FAILED
+    tell(p, "device standard badkeys")
+    err, _ = activate(env, m)
+    assert err["MI32Activate"] == "Error" and "REG_FAILED" in err["Reason"], err
+    assert stored(p)["state"] == "fresh"
+    # the device drops the link while our public key is coming in
+    tell(p, "device standard drop=3")
+    err, _ = activate(env, m)
+    assert err["MI32Activate"] == "Error" and "disconnected" in err["Reason"], err
+    # the list is untouched: no key
+    sns = m.command("Status 8", key="StatusSNS")[0]["StatusSNS"]
+    assert not any(isinstance(v, dict) and v.get("Temperature") for v in sns.values())
