@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|deb|test|realstack|all]. Called by `make`; safe to run twice.
 set -e
 
-build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev libmosquitto-dev libavahi-client-dev libqrencode-dev"
+build_pkgs="cmake make gcc pkg-config libssl-dev libcjson-dev libsystemd-dev libmicrohttpd-dev libmosquitto-dev libavahi-client-dev libqrencode-dev liblua5.4-dev"
 test_pkgs="libcmocka-dev clang libfuzzer-14-dev libclang-rt-14-dev python3 python3-pytest tshark chromium nodejs npm python3-jinja2 mosquitto mosquitto-clients python3-paho-mqtt openssl dbus python3-dbus python3-gi python3-cryptography avahi-daemon avahi-utils zbar-tools"
 # the real-stack VM (tests/realstack): QEMU, busybox for its initramfs, and BlueZ's btvirt,
 # btmon, bluetoothd and D-Bus, run inside the guest from the host's own root

@@ -90,6 +90,33 @@ static int set_str(struct config *c, const struct opt *o, const char *v, char *w
 	return 0;
 }
 
+static void list_clear(struct config_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int list_add(struct config_list *l, const char *v)
+{
+	char **nv;
+
+	if (!*v) {
+		list_clear(l);
+		return 0;
+	}
+	nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	if (!(nv[l->n] = dup_str(v)))
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
 static int set_value(struct config *c, const struct opt *o, const char *v, char *why,
 		     size_t wl)
 {
@@ -119,6 +146,8 @@ static int set_value(struct config *c, const struct opt *o, const char *v, char 
 			return -EINVAL;
 		}
 		return set_str(c, o, v, why, wl);
+	case OPT_KIND_LIST:
+		return list_add(FIELD(c, o, struct config_list), v);
 	case OPT_KIND_BOOL:
 		if (parse_bool(v, &b) < 0) {
 			snprintf(why, wl, "'%.64s' is not yes/no, true/false, on/off or 1/0", v);
@@ -259,6 +288,8 @@ void config_free(struct config *c)
 
 			free(*p);
 			*p = NULL;
+		} else if (config_opts[i].kind == OPT_KIND_LIST) {
+			list_clear(FIELD(c, &config_opts[i], struct config_list));
 		}
 	}
 }

@@ -25,6 +25,12 @@
 #define CONFIG_AUTO (-1)	/* option3/option5: decided by the loaded mi32cfg */
 
 /* Every string is owned by the config (freed by config_free()), NULL when unset. */
+/* A repeatable option: each occurrence adds one string; an empty value clears the list. */
+struct config_list {
+	char **v;
+	size_t n;
+};
+
 struct config {
 	/* command line only */
 	char *config;		/* --config FILE; NULL = CONFIG_DEFAULT_PATH, which may be missing */
@@ -102,6 +108,12 @@ struct config {
 	char *homekit_bind;	/* NULL = every address */
 	char *homekit_code;	/* NULL = generated once and kept in the state directory */
 	unsigned int homekit_low_battery; /* % at or below which StatusLowBattery is set */
+
+	/* Lua scripts (src/script/) */
+	struct config_list scripts; /* --script FILE, repeatable; plus <state-dir>/scripts/ */
+	unsigned int script_memory; /* kB a script's state may hold */
+	unsigned int script_timeout; /* ms a call into a script may run before it is stopped */
+	unsigned int script_slow;   /* ms past which a call is reported as slow */
 };
 
 /* Fill @c with the defaults. Returns 0 or -ENOMEM (then @c holds nothing to free). */

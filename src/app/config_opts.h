@@ -19,6 +19,7 @@ enum opt_kind {
 	OPT_KIND_LEVEL,		/* syslog priority from a name or 0..7 */
 	OPT_KIND_TOPIC,		/* string without MQTT wildcards */
 	OPT_KIND_MACS,		/* string "MAC[,MAC…]", each checked */
+	OPT_KIND_LIST,		/* struct config_list: every occurrence adds one */
 };
 
 #define OPT_CLI_ONLY	0x1	/* not a file key */

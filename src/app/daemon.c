@@ -17,6 +17,7 @@
 #include "cmd/activate_commands.h"
 #include "cmd/gatt_commands.h"
 #include "gatt/gatt.h"
+#include "script/scripts.h"
 #include "sink/hass.h"
 #include "sink/mqtt.h"
 #include "sink/web.h"
@@ -62,6 +63,7 @@ struct daemon {
 	struct capture_writer *rec;
 
 	struct console *console;
+	struct scripts *scripts;
 
 	/* time and publishing */
 	bool virtual_time;       /* --replay --fast */
@@ -421,6 +423,30 @@ static int gatt_start(struct daemon *d)
 	return gatt_new(d->ev, &o, &d->cmd.gatt);
 }
 
+/* The scripts: the *.lua of <state-dir>/scripts, then every --script FILE. They start last, when
+ * everything they may call is there. */
+static int scripts_start_all(struct daemon *d)
+{
+	char dir[4096];
+	struct scripts_opts o = {
+		.lim = {
+			.mem_max = (size_t)d->cfg.script_memory * 1024,
+			.timeout_us = d->cfg.script_timeout * 1000ull,
+			.slow_us = d->cfg.script_slow * 1000ull,
+			.max_errors = 10,
+		},
+		.dir = dir, .files = d->cfg.scripts.v, .n_files = d->cfg.scripts.n,
+	};
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/scripts", d->cfg.state_dir);
+	if ((r = scripts_new(&o, &d->scripts)) < 0)
+		return r;
+	d->cmd.scripts = d->scripts;
+	scripts_start(d->scripts);
+	return 0;
+}
+
 /* ---- start-up ------------------------------------------------------------------------ */
 
 static void derive_topic(struct daemon *d)
@@ -661,6 +687,8 @@ static int setup(struct daemon *d)
 	if (r >= 0)
 		r = sd_event_add_post(d->ev, NULL, on_post, d);
 	if (r >= 0)
+		r = scripts_start_all(d);
+	if (r >= 0)
 		r = console_new(d->ev, d->cfg.replay && !d->cfg.loop, on_console_line,
 				on_console_eof, d, &d->console);
 	return r < 0 ? r : 0;
@@ -668,6 +696,9 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	/* the scripts first: they hold callbacks into everything below */
+	d->cmd.scripts = NULL;
+	scripts_free(d->scripts);
 	for (unsigned int i = 0; i < d->n_out; i++)
 		if (d->out[i].ops->stop)
 			d->out[i].ops->stop(d->out[i].sink);

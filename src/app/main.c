@@ -9,6 +9,7 @@
 #include "app/decode_line.h"
 #include "app/doctor.h"
 #include "app/manpage.h"
+#include "app/script_run.h"
 #include "app/simulate.h"
 
 #ifndef MI32_VERSION
@@ -38,6 +39,7 @@ static const struct subcommand subcommands[] = {
 	{ "activate", activate_main,
 	  "register a Xiaomi sensor here and print its bind key (unbinds it from Mi Home)" },
 	{ "simulate", simulate_main, "write advertisements of a simulated sensor fleet" },
+	{ "script", script_run_main, "run Lua scripts in the sandbox, to try them out" },
 	{ "bench", bench_main, "measure the decoders: <case> <ns per advert> <adverts/s>" },
 	{ "version", version_main, "print the version" },
 	{ "man", man_main, "print the man page mi32(8) or mi32.conf(5) in roff" },

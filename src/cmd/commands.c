@@ -25,6 +25,7 @@
 #include "cmd/filter_commands.h"
 #include "cmd/activate_commands.h"
 #include "cmd/gatt_commands.h"
+#include "cmd/script_commands.h"
 #include "cmd/server_commands.h"
 
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
@@ -425,9 +426,9 @@ static int cmd_rule(void *ctx, const struct cmd_req *req, struct jw *w, const ch
 	(void)ctx;
 	(void)req;
 	(void)w;
-	*why = "rules are not supported: mi32 has no Tasmota rule engine; Lua scripts are to take "
-	       "their place (issue 13). To set a bind key use MI32Key <32 hex key><12 hex MAC> "
-	       "or the mi32cfg file";
+	*why = "rules are not supported: mi32 has no Tasmota rule engine; Lua scripts take their "
+	       "place (--script, the Script command). To set a bind key use MI32Key <32 hex "
+	       "key><12 hex MAC> or the mi32cfg file";
 	return -EOPNOTSUPP;
 }
 
@@ -453,7 +454,7 @@ const struct cmd_def commands_table[] = {
 	  "delete disco.be's retained Home Assistant configs (once, after migrating)" },
 	{ "HomeKitReset", cmd_homekit_reset, CMD_F_WRITES,
 	  "un-pair every HomeKit controller (the bridge can then be added again)" },
-	{ "Rule", cmd_rule, CMD_F_INDEXED, "not supported: Tasmota rules (Lua scripts are planned)" },
+	{ "Rule", cmd_rule, CMD_F_INDEXED, "not supported: Tasmota rules (use Lua scripts)" },
 	/* through bluetoothd (gatt_commands.c): the reply says Pending, a RESULT follows */
 	{ "MI32Battery", gatt_commands_battery, CMD_F_INDEXED | CMD_F_WRITES,
 	  "<slot>: read the battery by GATT (LYWSD02, LYWSD03MMC, MHO-C401, Flora, CGD1)" },
@@ -468,6 +469,8 @@ const struct cmd_def commands_table[] = {
 	{ "MI32Activate", activate_commands_run, CMD_F_WRITES,
 	  "<MAC>|<slot> [legacy]: register a Xiaomi sensor here to learn its bind key (unbinds it "
 	  "from Mi Home)" },
+	{ "Script", script_commands_script, CMD_F_WRITES,
+	  "[<lua>]: evaluate a line of Lua (Tasmota's Br); alone: the scripts' status" },
 	{ "MI32Server", server_commands_op, CMD_F_WRITES,
 	  "201|202|211[r]|231|232|233 <args> | stop: GATT server and advertising ops (SPEC 11.2)" },
 };

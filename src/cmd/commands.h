@@ -17,6 +17,7 @@ struct gatt;
 struct activate_cmd;
 struct gatt_cmd;
 struct mi32cfg;
+struct scripts;
 struct store;
 
 enum commands_change {
@@ -61,6 +62,8 @@ struct commands_ctx {
 	/* HassClearDisco: Home Assistant discovery's hook (hass_clear_disco), NULL: none */
 	int (*hass_clear_disco)(void *data);
 	void *hass_data;
+	/* Script (script_commands.c): the daemon's scripts, NULL = scripts are off */
+	struct scripts *scripts;
 };
 
 extern const struct cmd_def commands_table[];

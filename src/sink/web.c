@@ -168,6 +168,7 @@ void web__node_facts(struct web *w, struct web_node *n)
 	n->adverts_per_s = w->rate;
 	n->has_radio = sink_radio_get(&w->o.radio, &n->radio);
 	n->has_homekit = sink_homekit_get(&w->o.homekit, &n->homekit);
+	n->scripts = w->cmds ? w->cmds->scripts : NULL;
 }
 
 static int build_sensors(struct web *w, const struct web__who *who, void *arg, struct jw *jw)

@@ -100,6 +100,7 @@ struct web_node {
 	struct sink_radio radio;
 	bool has_homekit;      /* false: the bridge is off; "homekit" is then null */
 	struct sink_homekit homekit;
+	const struct scripts *scripts; /* their counters for /metrics; NULL = scripts off */
 };
 void web_json_node(const struct store *st, const struct web_node *n, uint64_t now_us,
 		   struct jw *w);

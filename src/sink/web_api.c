@@ -16,6 +16,7 @@
 
 #include "decode/reading.h"
 #include "decode/registry.h"
+#include "script/scripts.h"
 #include "store/mi32cfg.h"
 #include "store/mi32cfg_rows.h"
 #include "store/sensor.h"
@@ -485,6 +486,36 @@ static void metrics_homekit(struct wr *o, const struct sink_homekit *h)
 	metric_head(o, "mi32_homekit_mdns_announced", "gauge",
 		    "1 while avahi-daemon announces the bridge (_hap._tcp).");
 	wr_printf(o, "mi32_homekit_mdns_announced %d\n", h->announced);
+/* The scripts: errors, slow and stopped calls, memory, per script. */
+static void metrics_scripts(struct wr *o, const struct scripts *h)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "mi32_script_errors_total", "counter",
+		  "Errors of a script (compile, run, callbacks), each logged with file:line." },
+		{ "mi32_script_slow_calls_total", "counter",
+		  "Calls into a script that took longer than script-slow." },
+		{ "mi32_script_timeouts_total", "counter",
+		  "Calls into a script stopped at script-timeout (endless loops)." },
+		{ "mi32_script_memory_bytes", "gauge", "Memory a script's state holds." },
+		{ "mi32_script_stopped", "gauge",
+		  "1 when a script's callbacks were stopped after errors in a row." },
+	};
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		metric_head(o, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < scripts_count(h); i++) {
+			const struct script *s = scripts_at(h, i);
+			const struct script_stats *st = script_stats(s);
+			uint64_t v[] = { st->errors, st->slow, st->timeouts, st->mem, st->stopped };
+			char name[160];
+
+			label_escape(script_name(s), name, sizeof(name));
+			wr_printf(o, "%s{script=\"%s\"} %llu\n", m[k].name, name,
+			     (unsigned long long)v[k]);
+		}
+	}
 }
 
 int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_us, char *buf,
@@ -546,6 +577,8 @@ int web_metrics(const struct store *st, const struct web_node *n, uint64_t now_u
 		metrics_radio(&o, &n->radio);
 	if (n->has_homekit)
 		metrics_homekit(&o, &n->homekit);
+	if (n->scripts)
+		metrics_scripts(&o, n->scripts);
 
 	metric_head(&o, "mi32_sensor_last_seen_timestamp_seconds", "gauge",
 		    "Unix time of the last accepted frame (0 = never since start).");

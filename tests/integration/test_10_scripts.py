@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+"""Lua scripts in the daemon (issue 13): the scripts folder and --script, the `Script`
+command over MQTT (Tasmota's Berry console), and the sandbox seen from outside: a script
+with an endless loop, a memory bomb or os.execute is stopped, logged with file:line and
+counted on `Script` and /metrics, and the daemon keeps answering."""
+import json
+import urllib.request
+
+from conftest import free_port, wait_port
+from test_03_mqtt_publish import Sub, command, start_node, stop, wait_online
+
+
+def get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+        return r.read().decode()
+
+
+def test_scripts_and_script_command_over_mqtt(mi32_bin, demo, broker, tmp_path):
+    scripts = tmp_path / "state-lua1" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "10_loop.lua").write_text("local n = 0\nwhile true do n = n + 1 end\n")
+    (scripts / "20_bomb.lua").write_text("local t = {}\nwhile true do\n"
+                                         "  t[#t + 1] = string.rep('x', 4096) .. #t\nend\n")
+    (scripts / "30_exec.lua").write_text("os.execute('touch " + str(tmp_path / "pwned") + "')\n")
+    (scripts / "40_good.lua").write_text("print('good script ran')\n")
+    extra = tmp_path / "extra.lua"
+    extra.write_text("local b = bytes('0201')\nprint('extra', b:get(0, -2))\n")
+    port = free_port()
+    sub = Sub(broker, ["stat/#", "tele/+/LWT"])
+    p = start_node(mi32_bin, broker, tmp_path, "lua1", "--replay", str(demo["capture"]),
+                   "--mi32cfg", str(tmp_path / "lua1.mi32cfg"), "--web-port", str(port),
+                   "--script", str(extra), "--script-timeout", "200",
+                   "--script-memory", "1024")
+    try:
+        wait_online(sub, "lua1")
+        wait_port(port)
+        t = "lua1"
+        assert command(sub, t, "Script", "1 + 1") == {"Script": 2}
+        assert command(sub, t, "Script", "n = bytes('A4C138')") == {"Script": "Done"}
+        assert command(sub, t, "Script", "n:tohex(), n[0], #n") == {"Script": ["A4C138", 164, 3]}
+        r = command(sub, t, "Script", "while true do end")
+        assert r["Script"] == "Error" and "stopped after 200 ms" in r["Reason"]
+        r = command(sub, t, "Script", "io.open('/etc/passwd')")
+        assert r["Script"] == "Error" and "attempt to index a nil value (global 'io')" in r["Reason"]
+        # the daemon and the console go on
+        assert command(sub, t, "Script", "'still ' .. _VERSION") == {"Script": "still Lua 5.4"}
+
+        status = command(sub, t, "Script")["Script"]
+        by = {s["Name"]: s for s in status["Scripts"]}
+        assert list(by) == ["10_loop.lua", "20_bomb.lua", "30_exec.lua", "40_good.lua",
+                            "extra.lua", "console"]
+        assert by["10_loop.lua"]["Timeouts"] == 1
+        assert by["10_loop.lua"]["LastError"].endswith(
+            "10_loop.lua:2: stopped after 200 ms: the script did not return (an endless loop?)")
+        assert by["20_bomb.lua"]["LastError"] == "out of memory (the cap is 1024 kB)"
+        assert "30_exec.lua:1: attempt to call a nil value (field 'execute')" in \
+            by["30_exec.lua"]["LastError"]
+        assert by["40_good.lua"]["Errors"] == 0 and by["extra.lua"]["Errors"] == 0
+        assert by["console"]["Errors"] == 2
+        assert status["Errors"] == 5
+        assert not (tmp_path / "pwned").exists()
+
+        metrics = get(port, "/metrics")
+        assert 'mi32_script_timeouts_total{script="10_loop.lua"} 1' in metrics
+        assert 'mi32_script_errors_total{script="20_bomb.lua"} 1' in metrics
+        assert 'mi32_script_errors_total{script="40_good.lua"} 0' in metrics
+        assert 'mi32_script_stopped{script="30_exec.lua"} 0' in metrics
+    finally:
+        stop(p)
+        sub.close()
+    log = (tmp_path / "lua1.log").read_text()
+    assert "script 40_good.lua: good script ran" in log
+    assert "script extra.lua: extra\t513" in log
+    assert "error: script 10_loop.lua: loading 10_loop.lua: " in log
