@@ -17,6 +17,7 @@
 #include "cmd/activate_commands.h"
 #include "cmd/gatt_commands.h"
 #include "gatt/gatt.h"
+#include "script/lib.h"
 #include "script/scripts.h"
 #include "sink/hass.h"
 #include "sink/mqtt.h"
@@ -64,6 +65,7 @@ struct daemon {
 
 	struct console *console;
 	struct scripts *scripts;
+	struct script_env script_env;
 
 	/* time and publishing */
 	bool virtual_time;       /* --replay --fast */
@@ -425,6 +427,14 @@ static int gatt_start(struct daemon *d)
 
 /* The scripts: the *.lua of <state-dir>/scripts, then every --script FILE. They start last, when
  * everything they may call is there. */
+static int script_publish(void *data, const char *topic, const void *payload, size_t len,
+			  bool retain)
+{
+	struct daemon *d = data;
+
+	return d->mqtt ? mqtt_sink_publish(d->mqtt, topic, payload, len, retain) : -ENOTCONN;
+}
+
 static int scripts_start_all(struct daemon *d)
 {
 	char dir[4096];
@@ -436,9 +446,14 @@ static int scripts_start_all(struct daemon *d)
 			.max_errors = 10,
 		},
 		.dir = dir, .files = d->cfg.scripts.v, .n_files = d->cfg.scripts.n,
+		.open = lib_open, .open_data = &d->script_env,
 	};
 	int r;
 
+	d->script_env = (struct script_env){
+		.ev = d->ev, .store = d->store, .cmd = &d->cmd,
+		.publish = script_publish, .publish_data = d,
+	};
 	snprintf(dir, sizeof(dir), "%s/scripts", d->cfg.state_dir);
 	if ((r = scripts_new(&o, &d->scripts)) < 0)
 		return r;

@@ -119,11 +119,14 @@ static struct lbytes *push_new(lua_State *L, size_t reserve_n)
 static void append(lua_State *L, struct lbytes *b, const void *p, size_t n)
 {
 	size_t old = b->len;
+	/* b:append(b): growing may move the source too */
+	bool self = b->d && (const uint8_t *)p >= b->d && (const uint8_t *)p < b->d + b->cap;
+	size_t off = self ? (size_t)((const uint8_t *)p - b->d) : 0;
 
 	if (!n)
 		return;
 	resize(L, b, old + n);
-	memmove(b->d + old, p, n);
+	memmove(b->d + old, self ? b->d + off : p, n);
 }
 
 void bytes_push(lua_State *L, const uint8_t *data, size_t len)

@@ -18,6 +18,7 @@
 
 #include "script/bytes.h"
 #include "script/script.h"
+#include "run_lua.h"
 #include "util/clock.h"
 
 static struct script *mk(size_t mem, uint64_t timeout_us, unsigned int max_errors)
@@ -30,18 +31,6 @@ static struct script *mk(size_t mem, uint64_t timeout_us, unsigned int max_error
 	lim.max_errors = max_errors;
 	assert_int_equal(script_new("test", NULL, &lim, &s), 0);
 	return s;
-}
-
-/* Run @code as a chunk named "=t" (so errors read "t:LINE: ..."). */
-static int run(struct script *s, const char *code)
-{
-	char err[256];
-
-	if (script_load_string(s, code, "=t", err, sizeof(err)) < 0) {
-		fprintf(stderr, "compile: %s\n", err);
-		return -EBADMSG;
-	}
-	return script_call(s, 0, 0, "test");
 }
 
 static void safe_libs(void **state)
@@ -244,6 +233,7 @@ static void bytes_type(void **state)
 		"assert(#cb:slice(4, 2) == 0)\n"
 		"local g = bytes() g:add(0x0201, 2) g:add(0x0304, -2) g:append(bytes('05'))\n"
 		"g:append('\\6') assert(g:tohex() == '010203040506')\n"
+		"for i = 1, 5 do g:append(g) end assert(#g == 192 and g:get(186, -2) == 0x0102)\n"
 		"assert(g:resize(2):tohex() == '0102' and g:resize(3):tohex() == '010200')\n"
 		"assert(bytes('00FF10'):tob64() == 'AP8Q')\n"
 		"assert(bytes():fromb64('AP8Q'):tohex() == '00FF10')\n"

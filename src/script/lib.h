@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* lib.h — the modules a script gets, as globals (Berry's `import X` has no Lua line to port:
+ * the names are simply there): `mi32` (Tasmota's `tasmota` object: publish, cmd, timers,
+ * log, time; also reachable as `tasmota`), `MI32` (the sensor list: devices, get_name,
+ * get_MAC, set_bat/set_hum/set_temp, widget) and `BLE` (lib_ble.c). docs/scripting.md
+ * documents each function with the seed's name. */
+#ifndef MI32_SCRIPT_LIB_H
+#define MI32_SCRIPT_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+#include <systemd/sd-event.h>
+
+struct commands_ctx;
+struct store;
+
+/* What the modules work on; the daemon (or `mi32 script`) owns it and every pointer. */
+struct script_env {
+	sd_event *ev;                /* timers */
+	struct store *store;         /* MI32 */
+	struct commands_ctx *cmd;    /* mi32.cmd */
+	/* mi32.publish: NULL = no MQTT (publish returns false) */
+	int (*publish)(void *data, const char *topic, const void *payload, size_t len,
+		       bool retain);
+	void *publish_data;
+	/* the dashboard's script widget (MI32.widget); NULL = no dashboard */
+	struct script_widget *widget;
+	unsigned int timers;         /* pending mi32.add_timer()s, over every script */
+};
+
+/* Open every module in @L with @env (a struct script_env): the scripts_opts.open hook.
+ * Raises a Lua error on failure (call it protected). */
+void lib_open(lua_State *L, void *env);
+
+/* Open `mi32` (and `tasmota`, the same table) and `MI32` in @L. */
+void lib_mi32_open(lua_State *L, struct script_env *env);
+
+/* Push the JSON text @json as a Lua value (objects and arrays as tables). Returns false (and
+ * pushes nothing) when it does not parse. */
+bool lib_push_json(lua_State *L, const char *json);
+
+#endif
