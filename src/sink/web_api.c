@@ -486,6 +486,8 @@ static void metrics_homekit(struct wr *o, const struct sink_homekit *h)
 	metric_head(o, "mi32_homekit_mdns_announced", "gauge",
 		    "1 while avahi-daemon announces the bridge (_hap._tcp).");
 	wr_printf(o, "mi32_homekit_mdns_announced %d\n", h->announced);
+}
+
 /* The scripts: errors, slow and stopped calls, memory, per script. */
 static void metrics_scripts(struct wr *o, const struct scripts *h)
 {
