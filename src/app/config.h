@@ -108,6 +108,7 @@ struct config {
 	char *homekit_bind;	/* NULL = every address */
 	char *homekit_code;	/* NULL = generated once and kept in the state directory */
 	unsigned int homekit_low_battery; /* % at or below which StatusLowBattery is set */
+	unsigned int homekit_stale_min;	/* floor of the learned No Response time, 0 = off */
 
 	/* Lua scripts (src/script/) */
 	struct config_list scripts; /* --script FILE, repeatable; plus <state-dir>/scripts/ */

@@ -159,6 +159,8 @@ const struct opt config_opts[] = {
 	  "setup code, eight digits as 518-08-582 (default: generated once, kept in the state directory, logged)" },
 	{ "homekit-low-battery", OPT_KIND_UINT, F(homekit_low_battery), "20", 0, 100, 0, "PERCENT",
 	  "battery level at or below which Home shows a low battery" },
+	{ "homekit-stale-min", OPT_KIND_UINT, F(homekit_stale_min), "300", 10, 86400, OPT_ZERO_OFF,
+	  "SECONDS", "least silence before a sensor shows No Response in Home, 0 = only at stale" },
 };
 
 const size_t config_n_opts = sizeof(config_opts) / sizeof(config_opts[0]);

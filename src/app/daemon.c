@@ -687,7 +687,8 @@ static int setup(struct daemon *d)
 	if ((r = gatt_start(d)) < 0)
 		return r;
 	/* the bridge before the sinks: the web's /api/node and /metrics show it */
-	r = homekit_start(&d->homekit, d->ev, d->store, &d->cfg);
+	r = homekit_start(&d->homekit, d->ev, d->store, &d->cfg,
+			  &(struct sink_clock){ now_cb, start_cb, d });
 	if (r < 0)
 		return r;
 	d->cmd.homekit = homekit_src(d);

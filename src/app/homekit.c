@@ -43,7 +43,7 @@ static void announce(void *data)
 }
 
 int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
-		  const struct config *cfg)
+		  const struct config *cfg, const struct sink_clock *clock)
 {
 	struct homekit *hk;
 	struct hap_server_opts o = { 0 };
@@ -71,6 +71,10 @@ int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
 	o.bind = cfg->homekit_bind;
 	o.port = (uint16_t)cfg->homekit_port;
 	o.db.low_battery = cfg->homekit_low_battery;
+	o.db.stale_min_s = cfg->homekit_stale_min;
+	o.db.stale_s = cfg->stale;
+	o.now_us = clock->now_us;
+	o.now_data = clock->data;
 	o.db.bridge_name = "mi32";
 	o.db.firmware = MI32_VERSION;
 	o.announce = announce;

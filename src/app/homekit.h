@@ -14,10 +14,11 @@
 
 struct homekit;
 
-/* Starts the bridge when cfg->homekit is set (*out stays NULL otherwise). Returns 0 or
+/* Starts the bridge when cfg->homekit is set (*out stays NULL otherwise); @clock is the
+ * store's (the daemon's) clock. Returns 0 or
  * -errno after logging why (a broken state file, a port in use). */
 int homekit_start(struct homekit **out, sd_event *ev, struct store *st,
-		  const struct config *cfg);
+		  const struct config *cfg, const struct sink_clock *clock);
 void homekit_free(struct homekit *hk);
 
 /* What the outputs show (STATE, /api/node, /metrics). false (and @out zeroed) when @hk is

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -99,11 +100,17 @@ int hap_db_build(struct hap_db *db, const struct store *st, struct hap_store *hs
 {
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	unsigned int n = store_sensor_count(st);
+	/* what was learned of each sensor's interval outlives a rebuild (a sensor added) */
+	size_t had = db->n;
+	struct hap_db_acc *old = had ? malloc(had * sizeof(*old)) : NULL;
 	int r;
 
+	if (old)
+		memcpy(old, db->acc, had * sizeof(*old));
 	memset(db, 0, sizeof(*db));
 	if (!h || !EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(h);
+		free(old);
 		return -ENOMEM;
 	}
 	for (unsigned int slot = 0; slot < n; slot++) {
@@ -120,8 +127,12 @@ int hap_db_build(struct hap_db *db, const struct store *st, struct hap_store *hs
 		a->aid = hap_store_aid(hs, sensor_mac(s), err, errlen);
 		if (!a->aid) {
 			EVP_MD_CTX_free(h);
+			free(old);
 			return -EIO;
 		}
+		for (size_t i = 0; old && i < had; i++)
+			if (old[i].aid == a->aid)
+				a->learned = old[i].learned;
 		a->slot = slot;
 		a->feat = sensor_feat(s);
 		a->buttons = buttons_of(sensor_pid(s), a->feat);
@@ -135,6 +146,7 @@ int hap_db_build(struct hap_db *db, const struct store *st, struct hap_store *hs
 	}
 	EVP_DigestFinal_ex(h, db->hash, NULL);
 	EVP_MD_CTX_free(h);
+	free(old);
 	r = hap_store_note_db(hs, db->hash, err, errlen);
 	return r < 0 ? r : 0;
 }
@@ -354,15 +366,24 @@ static void service_end(struct jw *w)
 	jw_obj_end(w);
 }
 
-static bool is_stale(const struct sensor *s)
+/* Not heard yet, stale in the store, or (a sensor that reports on a schedule) silent past
+ * its learned interval. */
+static bool is_stale(const struct hap_db_acc *a, const struct sensor *s,
+		     const struct hap_db_opts *o, uint64_t now_us)
 {
-	return (sensor_status(s) & SENSOR_S_STALE) || !(sensor_status(s) & SENSOR_S_SEEN);
+	if ((sensor_status(s) & SENSOR_S_STALE) || !(sensor_status(s) & SENSOR_S_SEEN))
+		return true;
+	/* thermometers report on a schedule; motion (and its light level, as the MJYD2S
+	 * sends it), doors, leaks and buttons speak when something happens */
+	if (!o->stale_min_s || !(a->feat & (MI_FEAT_TEMP | MI_FEAT_HUM)))
+		return false;
+	return interval_silent(&a->learned, now_us, o->stale_min_s,
+			       o->stale_s ? o->stale_s : 1e12);
 }
 
 void hap_db_accessories(const struct hap_db *db, const struct store *st,
 			const struct hap_db_opts *o, uint64_t now_us, struct jw *w)
 {
-	(void)now_us;
 	jw_obj_begin(w);
 	jw_key(w, "accessories");
 	jw_arr_begin(w);
@@ -387,7 +408,7 @@ void hap_db_accessories(const struct hap_db *db, const struct store *st,
 		if (!s)
 			continue;
 		m = sensor_mac(s);
-		stale = is_stale(s);
+		stale = is_stale(a, s, o, now_us);
 		sensor_name(s, name, sizeof(name));
 		hex_mac(m, serial);
 		jw_obj_begin(w);
@@ -442,7 +463,6 @@ int hap_db_read(const struct hap_db *db, const struct store *st, const struct ha
 	const struct chr *c = s ? chr_of(a, ref.iid, &btn) : NULL;
 	int status = HAP_STATUS_OK;
 
-	(void)now_us;
 	jw_obj_begin(w);
 	jw_key(w, "aid");
 	jw_uint(w, ref.aid);
@@ -451,7 +471,7 @@ int hap_db_read(const struct hap_db *db, const struct store *st, const struct ha
 	if (!c) {
 		/* the information service's strings are read through /accessories */
 		status = HAP_STATUS_NO_RESOURCE;
-	} else if (is_stale(s) && c->v != V_LABEL_NS && c->v != V_BTN_INDEX &&
+	} else if (is_stale(a, s, o, now_us) && c->v != V_LABEL_NS && c->v != V_BTN_INDEX &&
 		   c->v != V_CHARGING && c->v != V_BTN_EVENT) {
 		status = HAP_STATUS_NO_RESPONSE;
 	} else {
@@ -485,6 +505,31 @@ int hap_db_read(const struct hap_db *db, const struct store *st, const struct ha
 	return status;
 }
 
+/* Every accepted advert comes here: acc[] is in slot order (hap_db_build walks the slots
+ * upwards), so a binary search, not a walk of up to 149. */
+static struct hap_db_acc *acc_of_slot(const struct hap_db *db, unsigned int slot)
+{
+	for (size_t lo = 0, hi = db->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (db->acc[mid].slot == slot)
+			return (struct hap_db_acc *)&db->acc[mid];
+		if (db->acc[mid].slot < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void hap_db_heard(struct hap_db *db, const struct store_event *ev)
+{
+	struct hap_db_acc *a = ev->kind == STORE_EVENT_UPDATE ? acc_of_slot(db, ev->slot) : NULL;
+
+	if (a)
+		interval_heard(&a->learned, ev->time_us);
+}
+
 size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, struct hap_ref *out,
 		      size_t max)
 {
@@ -495,24 +540,13 @@ size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, str
 		{ READING_BATTERY, 27 },    { READING_ILLUMINANCE, 33 }, { READING_MOTION, 41 },
 		{ READING_DOOR, 49 },       { READING_LEAK, 57 },
 	};
-	const struct hap_db_acc *a = NULL;
+	const struct hap_db_acc *a;
 	unsigned int num, kind;
 	size_t n = 0;
 
 	if (ev->kind != STORE_EVENT_UPDATE && ev->kind != STORE_EVENT_STALE)
 		return 0;
-	/* every accepted advert comes here: acc[] is in slot order (hap_db_build walks the
-	 * slots upwards), so a binary search, not a walk of up to 149 */
-	for (size_t lo = 0, hi = db->n; lo < hi && !a;) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (db->acc[mid].slot == ev->slot)
-			a = &db->acc[mid];
-		else if (db->acc[mid].slot < ev->slot)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	a = acc_of_slot(db, ev->slot);
 	if (!a)
 		return 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]) && n < max; i++) {
@@ -546,7 +580,7 @@ size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, str
 
 
 void hap_db_event(const struct hap_db *db, const struct store *st, const struct hap_db_opts *o,
-		  struct hap_ref ref, struct jw *w)
+		  uint64_t now_us, struct hap_ref ref, struct jw *w)
 {
 	const struct hap_db_acc *a = acc_of(db, ref.aid);
 	const struct sensor *s = a ? store_sensor(st, a->slot) : NULL;
@@ -561,7 +595,7 @@ void hap_db_event(const struct hap_db *db, const struct store *st, const struct 
 	jw_key(w, "value");
 	if (c && c->v == V_BTN_EVENT && ref.press)
 		jw_uint(w, ref.press - 1);
-	else if (!c || is_stale(s) || value(c, s, o, btn, w) != 0)
+	else if (!c || is_stale(a, s, o, now_us) || value(c, s, o, btn, w) != 0)
 		jw_null(w); /* gone stale: the next read says -70402 */
 	jw_obj_end(w);
 }

@@ -15,8 +15,9 @@
  * YLKG07/08's hold is a long press of its button.
  *
  * Values are read from the store when asked, never copied: what Home sees is what the
- * dashboard sees. A sensor not heard for longer than its stale time answers -70402 ("No
- * Response") instead of an old value. */
+ * dashboard sees. A sensor not heard yet, stale in the store, or silent for longer than its
+ * learned interval allows (store/interval.h) answers -70402 ("No Response") instead of an
+ * old value. Times (@now_us) are the store's clock, the capture's under --replay --fast. */
 #ifndef MI32_HAP_DB_H
 #define MI32_HAP_DB_H
 
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "hap/hap_store.h"
+#include "store/interval.h"
 #include "store/store.h"
 #include "util/jw.h"
 
@@ -44,6 +46,7 @@ struct hap_db_acc {
 	uint32_t feat;
 	unsigned int buttons;	/* switches: the buttons, then the knob's two if it has one */
 	bool knob;		/* the last two switches are the knob's (right, left) */
+	struct interval learned; /* its advertising interval: when it is missed (store time) */
 };
 
 struct hap_db {
@@ -55,6 +58,10 @@ struct hap_db {
 
 struct hap_db_opts {
 	unsigned int low_battery;	/* % at or below which StatusLowBattery is 1 */
+	/* "No Response" once a sensor that reports on a schedule (temperature, humidity) is
+	 * silent for 5 of its usual gaps, at least @stale_min_s (0: only when the
+	 * store marks it stale); @stale_s (the store's) while its gaps are not known yet */
+	unsigned int stale_min_s, stale_s;
 	const char *bridge_name;
 	const char *firmware;		/* "0.9.0" */
 };
@@ -85,6 +92,10 @@ int hap_db_read(const struct hap_db *db, const struct store *st, const struct ha
  * -70406 / -70409. */
 int hap_db_can_notify(const struct hap_db *db, struct hap_ref ref);
 
+/* A frame of the sensor of @ev (STORE_EVENT_UPDATE) was accepted: its interval is learned.
+ * Call it for every update, before hap_db_changed(). */
+void hap_db_heard(struct hap_db *db, const struct store_event *ev);
+
 /* The characteristics a store event changed, at most @max into out[]; their count. Button
  * presses and knob turns come out with their press set, even when the same button was
  * pressed before (a press is an event, not a state); presses HAP has no word for (triple,
@@ -95,6 +106,6 @@ size_t hap_db_changed(const struct hap_db *db, const struct store_event *ev, str
 /* One entry of an EVENT message for @ref: {"aid","iid","value"}; a switch's value is
  * @ref's press (0 single, 1 double, 2 long), which a plain read never shows. */
 void hap_db_event(const struct hap_db *db, const struct store *st, const struct hap_db_opts *o,
-		  struct hap_ref ref, struct jw *w);
+		  uint64_t now_us, struct hap_ref ref, struct jw *w);
 
 #endif

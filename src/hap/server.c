@@ -225,7 +225,7 @@ static void send_events(struct conn *c, const struct hap_ref *refs, size_t n)
 	jw_key(&w, "characteristics");
 	jw_arr_begin(&w);
 	for (size_t i = 0; i < n; i++)
-		hap_db_event(&s->db, s->o.store, &s->o.db, refs[i], &w);
+		hap_db_event(&s->db, s->o.store, &s->o.db, hap__now(s), refs[i], &w);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	len = jw_finish(&w);
@@ -279,6 +279,7 @@ static void on_store_event(const struct store_event *ev, void *data)
 		hap_server_rebuild(s);
 		return;
 	}
+	hap_db_heard(&s->db, ev);
 	n = hap_db_changed(&s->db, ev, changed, 16);
 	if (!n)
 		return;
@@ -462,6 +463,11 @@ void hap_server_free(struct hap_server *s)
 		close(s->fd);
 	pair_setup_drop(&s->ps, s->ps.owner);
 	free(s);
+}
+
+uint64_t hap__now(const struct hap_server *s)
+{
+	return s->o.now_us ? s->o.now_us(s->o.now_data) : clock_real_us();
 }
 
 uint16_t hap_server_port(const struct hap_server *s)

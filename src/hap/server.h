@@ -26,6 +26,9 @@ struct hap_server_opts {
 	const char *bind;		/* NULL = every address */
 	uint16_t port;			/* 0 = any free one (tests) */
 	struct hap_db_opts db;
+	/* the store's clock (the capture's under --replay --fast); NULL: the wall clock */
+	uint64_t (*now_us)(void *data);
+	void *now_data;
 	/* the configuration number or the paired state changed: re-announce (mDNS) */
 	void (*announce)(void *data);
 	void *data;

@@ -68,5 +68,6 @@ void hap__respond_json(struct conn *c, hap__fill_fn fill, void *arg);
 /* server_routes.c */
 void hap__handle(struct conn *c, const struct http_req *q);
 struct sub *hap__sub_find(struct conn *c, struct hap_ref r);
+uint64_t hap__now(const struct hap_server *s);	/* the store's clock */
 
 #endif

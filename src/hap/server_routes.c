@@ -107,7 +107,7 @@ static int fill_accessories(struct conn *c, void *arg, struct jw *w)
 	struct hap_server *s = c->srv;
 
 	(void)arg;
-	hap_db_accessories(&s->db, s->o.store, &s->o.db, clock_real_us(), w);
+	hap_db_accessories(&s->db, s->o.store, &s->o.db, hap__now(s), w);
 	return 200;
 }
 
@@ -157,7 +157,7 @@ static int fill_read(struct conn *c, void *arg, struct jw *w)
 	jw_key(w, "characteristics");
 	jw_arr_begin(w);
 	for (int i = 0; i < a->n; i++)
-		all_ok &= hap_db_read(&s->db, s->o.store, &s->o.db, clock_real_us(), a->refs[i],
+		all_ok &= hap_db_read(&s->db, s->o.store, &s->o.db, hap__now(s), a->refs[i],
 				      a->meta, a->perms, a->type, a->ev,
 				      hap__sub_find(c, a->refs[i]) != NULL, w) == HAP_STATUS_OK;
 	jw_arr_end(w);

@@ -130,7 +130,7 @@ static double timeout_s(struct hass *h, const struct sensor *s, const struct hs 
 {
 	if (h->floor_s <= 0 || hass_event_only(s))
 		return 0;
-	return hass_stale_timeout(x->iv, x->n_iv, h->floor_s, h->fallback_s);
+	return interval_timeout(x->learned.iv, x->learned.n, h->floor_s, h->fallback_s);
 }
 
 /* Once a (store) second: sensors silent past their learned timeout go offline. */
@@ -148,8 +148,8 @@ static void sweep(struct hass *h, uint64_t now)
 		if (!x || !x->online)
 			continue;
 		to = timeout_s(h, s, x);
-		if (to > 0 && x->last_us && now > x->last_us &&
-		    (double)(now - x->last_us) / 1e6 > to) {
+		if (to > 0 && x->learned.last_us && now > x->learned.last_us &&
+		    (double)(now - x->learned.last_us) / 1e6 > to) {
 			x->online = false;
 			if (h->connected)
 				hass__publish_link(h, s, true);
@@ -192,13 +192,7 @@ static void learn(struct hass *h, const struct sensor *s, struct hs *x, uint64_t
 {
 	int8_t rssi = sensor_rssi(s);
 
-	if (x->last_us && t > x->last_us) {
-		x->iv[x->pos] = (float)((double)(t - x->last_us) / 1e6);
-		x->pos = (uint8_t)((x->pos + 1) % RING);
-		if (x->n_iv < RING)
-			x->n_iv++;
-	}
-	x->last_us = t;
+	interval_heard(&x->learned, t);
 	if (rssi) {
 		x->rssi = x->has_rssi ? x->rssi + RSSI_ALPHA * ((float)rssi - x->rssi) : (float)rssi;
 		x->has_rssi = true;

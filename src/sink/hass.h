@@ -83,14 +83,6 @@ bool hass_is_tracker(const struct sensor *s);
 /* "a4c138a1b204" into @out (13 bytes). */
 void hass_mac_id(const uint8_t mac[6], char out[13]);
 
-/* The learned timeout (HASS_STALE_FACTOR × the median of the sensor's recent intervals,
- * at least @floor_s) from @n intervals in seconds; @fallback_s while fewer than
- * HASS_LEARN_MIN are known. Exposed for tests. */
-#define HASS_STALE_FACTOR 5
-#define HASS_LEARN_MIN 3
-double hass_stale_timeout(const float *intervals, unsigned int n, double floor_s,
-			  double fallback_s);
-
 /* What discovery needs to know, filled by the app layer. Strings are borrowed. */
 struct hass_opts {
 	const char *prefix;        /* discovery prefix; NULL = "homeassistant" */

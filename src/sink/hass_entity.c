@@ -297,27 +297,3 @@ bool hass_event_only(const struct sensor *s)
 	return event;
 }
 
-double hass_stale_timeout(const float *intervals, unsigned int n, double floor_s,
-			  double fallback_s)
-{
-	float v[32];
-	double med;
-
-	if (n < HASS_LEARN_MIN)
-		return fallback_s > floor_s ? fallback_s : floor_s;
-	if (n > 32)
-		n = 32;
-	memcpy(v, intervals, n * sizeof(v[0]));
-	/* insertion sort: n ≤ 32 */
-	for (unsigned int i = 1; i < n; i++) {
-		float x = v[i];
-		unsigned int j = i;
-
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-	med *= HASS_STALE_FACTOR;
-	return med > floor_s ? med : floor_s;
-}

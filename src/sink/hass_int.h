@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "decode/reading.h"
+#include "store/interval.h"
 #include "store/store.h"
 #include "sink/hass.h"
 
@@ -50,7 +51,6 @@ void hass__id_part(const char *in, char *out, size_t size);
 
 /* ---- runtime ---- */
 
-#define RING 15                /* intervals kept per sensor for the median */
 #define RSSI_ALPHA 0.25f       /* smoothing of the RSSI per packet */
 #define RSSI_STEP_DB 2.0f      /* republish the link when it moved this much ... */
 #define RSSI_MIN_GAP_US 10000000u /* ... and at most this often */
@@ -62,9 +62,7 @@ void hass__id_part(const char *in, char *out, size_t size);
 struct hs { /* per store slot */
 	uint64_t sig;        /* signature announced; 0 = not yet */
 	bool rssi_announced; /* this node's RSSI diagnostic is out */
-	uint64_t last_us;    /* last accepted packet (store time) */
-	float iv[RING];      /* recent intervals, seconds */
-	uint8_t n_iv, pos;
+	struct interval learned; /* its advertising interval (store time) */
 	bool has_rssi;       /* smoothed RSSI known */
 	float rssi;
 	bool online;         /* this node hears it (its own link) */

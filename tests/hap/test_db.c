@@ -28,7 +28,8 @@
 #include "../util/tmpdir.h"
 
 static char dir[64], path[96];
-static const struct hap_db_opts opts = { 20, "mi32 bridge", "0.9.0" };
+static const struct hap_db_opts opts = { .low_battery = 20, .bridge_name = "mi32 bridge",
+					 .firmware = "0.9.0" };
 
 static const uint8_t mac_t[6] = { 0xA4, 0xC1, 0x38, 0x11, 0x22, 0x33 };	/* LYWSD03 */
 static const uint8_t mac_d[6] = { 0xE4, 0xAA, 0xEC, 0x01, 0x02, 0x03 };	/* MCCGQ02 */
@@ -207,7 +208,7 @@ static void accessories(void **state)
 		assert_int_equal(refs[0].aid, 4);
 		assert_int_equal(refs[0].iid, 72 + 16 + 1);
 		jw_init(&w, eb, sizeof(eb));
-		hap_db_event(&db, st, &opts, refs[0], &w);
+		hap_db_event(&db, st, &opts, 0, refs[0], &w);
 		assert_true(jw_finish(&w) > 0);
 		assert_non_null(strstr(eb, "\"value\":1")); /* double press */
 		assert_non_null(j = read_json(&db, st, 4, 89, &status));
@@ -245,7 +246,7 @@ static int event_value(const struct hap_db *db, const struct store *st, struct h
 	int r;
 
 	jw_init(&w, eb, sizeof(eb));
-	hap_db_event(db, st, &opts, ref, &w);
+	hap_db_event(db, st, &opts, 0, ref, &w);
 	assert_true(jw_finish(&w) > 0);
 	j = cJSON_Parse(eb);
 	assert_non_null(j);
@@ -394,12 +395,84 @@ static void stale_and_low_battery(void **state)
 	store_free(st);
 }
 
+/* "No Response" after the learned interval: a thermometer heard every 10 s is missed after
+ * 5 gaps (50 s), well before the store's stale time; the floor holds; a rebuild keeps what
+ * was learned; a door sensor (no schedule) never goes silent this way */
+static void learned_interval(void **state)
+{
+	struct store *st = store_new(NULL);
+	struct hap_store *hs;
+	struct hap_db db;
+	struct hap_db_opts o = opts;
+	char err[256], eb[256];
+	unsigned int t, d, f;
+	uint64_t at = 0;
+	bool created;
+	struct jw w;
+	const struct reading tr[] = { { READING_TEMPERATURE, 0, 1, 21.5 } };
+	const struct reading dr[] = { { READING_DOOR, 0, 0, 0 } };
+
+	(void)state;
+	o.stale_min_s = 30;
+	o.stale_s = 1800;
+	assert_int_equal(hap_store_open(&hs, path, NULL, &created, err, sizeof(err)), 0);
+	assert_int_equal(store_add_sensor(st, mac_t, PID_LYWSD03, &t), 0);
+	assert_int_equal(store_add_sensor(st, mac_d, PID_MCCGQ02, &d), 0);
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	for (int i = 0; i < 4; i++) {
+		struct store_event ev = { .kind = STORE_EVENT_UPDATE, .slot = t };
+
+		at = 1000000 + (uint64_t)i * 10000000;
+		frame(st, t, at, 1, tr);
+		ev.time_us = at;
+		hap_db_heard(&db, &ev);
+		ev.slot = d;
+		frame(st, d, at, 1, dr);
+		hap_db_heard(&db, &ev);
+	}
+	/* a sensor added: the database is rebuilt, the thermometer's gaps are kept */
+	assert_int_equal(store_add_sensor(st, mac_f, PID_FLORA, &f), 0);
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	assert_int_equal(db.acc[0].learned.n, 3);
+
+#define READ_AT(when, aid, iid)                                                                  \
+	(jw_init(&w, eb, sizeof(eb)),                                                            \
+	 hap_db_read(&db, st, &o, (when), (struct hap_ref){ (aid), (iid), 0 }, false, false,      \
+		     false, false, false, &w))
+	assert_int_equal(READ_AT(at + 49000000, 2, 9), HAP_STATUS_OK);	   /* 49 s: heard */
+	assert_int_equal(READ_AT(at + 51000000, 2, 9), HAP_STATUS_NO_RESPONSE); /* 51 s: missed */
+	assert_int_equal(READ_AT(at + 51000000, 3, 49), HAP_STATUS_OK);	   /* a door waits */
+	/* /accessories says null for the missed thermometer's value */
+	{
+		char *buf = malloc(65536);
+
+		jw_init(&w, buf, 65536);
+		hap_db_accessories(&db, st, &o, at + 51000000, &w);
+		assert_true(jw_finish(&w) > 0);
+		assert_non_null(strstr(buf, "\"type\":\"11\",\"perms\":[\"pr\",\"ev\"],"
+					    "\"format\":\"float\",\"unit\":\"celsius\",\"minValue\":-40.0,"
+					    "\"maxValue\":100,\"minStep\":0.1,\"value\":null"));
+		free(buf);
+	}
+	/* a floor above 5 gaps: 60 s */
+	o.stale_min_s = 60;
+	assert_int_equal(READ_AT(at + 55000000, 2, 9), HAP_STATUS_OK);
+	assert_int_equal(READ_AT(at + 61000000, 2, 9), HAP_STATUS_NO_RESPONSE);
+	/* off: only the store's stale flag counts */
+	o.stale_min_s = 0;
+	assert_int_equal(READ_AT(at + 600000000, 2, 9), HAP_STATUS_OK);
+#undef READ_AT
+	hap_store_free(hs);
+	store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(accessories, setup, teardown),
 		cmocka_unit_test_setup_teardown(dimmer_knob, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_and_low_battery, setup, teardown),
+		cmocka_unit_test_setup_teardown(learned_interval, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("hap_db", tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #include "decode/decode.h"
 #include "sink/hass.h"
+#include "store/interval.h"
 #include "store/sensor.h"
 #include "store/store.h"
 
@@ -492,12 +493,12 @@ static void test_timeout(void **state)
 	float iv[] = { 10, 12, 600, 11, 9 };
 
 	(void)state;
-	assert_true(hass_stale_timeout(iv, 2, 300, 1800) == 1800);
-	assert_true(hass_stale_timeout(iv, 2, 300, 100) == 300);
+	assert_true(interval_timeout(iv, 2, 300, 1800) == 1800);
+	assert_true(interval_timeout(iv, 2, 300, 100) == 300);
 	/* median of 10 12 600 11 9 is 11: one long gap does not stretch it */
-	assert_true(hass_stale_timeout(iv, 5, 30, 1800) == 55);
-	assert_true(hass_stale_timeout(iv, 5, 300, 1800) == 300);
-	assert_true(hass_stale_timeout(iv, 4, 10, 1800) == 5 * 11.5);
+	assert_true(interval_timeout(iv, 5, 30, 1800) == 55);
+	assert_true(interval_timeout(iv, 5, 300, 1800) == 300);
+	assert_true(interval_timeout(iv, 4, 10, 1800) == 5 * 11.5);
 }
 
 static void test_mac_id(void **state)
