@@ -392,6 +392,14 @@ static int on_accept(sd_event_source *src, int fd, uint32_t events, void *data)
 
 /* ---- the server ---- */
 
+/* HAP's 150 accessories: the sensors past them are not in Home, and the user must know */
+static void say_left_out(const struct hap_server *s)
+{
+	if (s->db.left_out)
+		log_msg(LOG_WARNING_, "homekit: %zu sensors left out: HomeKit bridges at most %d",
+			s->db.left_out, HAP_DB_MAX);
+}
+
 int hap_server_new(struct hap_server **out, const struct hap_server_opts *o, char *err,
 		   size_t errlen)
 {
@@ -440,9 +448,7 @@ int hap_server_new(struct hap_server **out, const struct hap_server_opts *o, cha
 		hap_server_free(s);
 		return r;
 	}
-	if (s->db.left_out)
-		log_msg(LOG_WARNING_, "homekit: %zu sensors left out: HomeKit bridges at most %d",
-			s->db.left_out, HAP_DB_MAX);
+	say_left_out(s);
 	s->store_sub = store_subscribe(o->store, STORE_EVENT_UPDATE | STORE_EVENT_STALE |
 				       STORE_EVENT_NEW | STORE_EVENT_CONFIG, on_store_event, s, NULL);
 	*out = s;
@@ -494,9 +500,12 @@ void hap_server_rebuild(struct hap_server *s)
 {
 	char err[256];
 	unsigned int before = hap_store_config_number(s->o.hs);
+	size_t left_out = s->db.left_out;
 
 	if (hap_db_build(&s->db, s->o.store, s->o.hs, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR_, "%s", err);
+	if (s->db.left_out != left_out)
+		say_left_out(s);
 	if (hap_store_config_number(s->o.hs) != before && s->o.announce)
 		s->o.announce(s->o.data);
 }

@@ -466,6 +466,36 @@ static void learned_interval(void **state)
 	store_free(st);
 }
 
+/* HAP's 150 accessories: 149 sensors and the bridge; the rest are counted as left out */
+static void accessory_limit(void **state)
+{
+	struct store *st = store_new(NULL);
+	struct hap_store *hs;
+	struct hap_db db;
+	char err[256];
+	bool created;
+
+	(void)state;
+	assert_int_equal(hap_store_open(&hs, path, NULL, &created, err, sizeof(err)), 0);
+	for (unsigned int i = 0; i < HAP_DB_MAX + 2; i++) {
+		const uint8_t mac[6] = { 0xA4, 0xC1, 0x38, 0x00, (uint8_t)(i >> 8), (uint8_t)i };
+		unsigned int slot;
+
+		assert_int_equal(store_add_sensor(st, mac, PID_LYWSD03, &slot), 0);
+	}
+	assert_int_equal(hap_db_build(&db, st, hs, err, sizeof(err)), 0);
+	assert_int_equal(db.n, 149);
+	assert_int_equal(db.left_out, 2);
+	/* every aid distinct, none is the bridge's */
+	for (size_t i = 0; i < db.n; i++) {
+		assert_true(db.acc[i].aid >= 2);
+		for (size_t k = 0; k < i; k++)
+			assert_int_not_equal(db.acc[i].aid, db.acc[k].aid);
+	}
+	hap_store_free(hs);
+	store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dimmer_knob, setup, teardown),
 		cmocka_unit_test_setup_teardown(stale_and_low_battery, setup, teardown),
 		cmocka_unit_test_setup_teardown(learned_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(accessory_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("hap_db", tests, NULL, NULL);
 }
