@@ -96,7 +96,7 @@
     if (!s.flags.seen) return '<div class="kl warn">Not heard since start.</div>';
     const w = M.warnings(s);
     const bad = w.find(x => x[1] === 'bad');
-    if (bad) return '<div class="kl bad">' + (s.flags.wrong_key ? 'Wrong key!! Check the bind key of this sensor.' : 'No known key!! Set it in Configuration or with MI32Key.') + '</div>' + keyForm(s);
+    if (bad) return '<div class="kl bad">' + (s.flags.wrong_key ? 'Wrong key!! Check the bind key of this sensor.' : 'No known key!! Set it in Configuration or with MI32Key, or <a href="/activate">get it</a>.') + '</div>' + keyForm(s);
     if (s.flags.unbound) return '<div class="kl warn">Not paired: the sensor advertises it has no bind key yet.</div>';
     if (s.flags.stale) return '<div class="kl warn">Stale: not heard for ' + M.ago(M.now() - s.last).replace(' ago', '') + '.</div>';
     const r = keyReply.has(s.slot) ? '<div class="keyf">' + kmsg(s) + '</div>' : '';

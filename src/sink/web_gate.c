@@ -165,6 +165,7 @@ static const struct web__route routes[] = {
 	{ "GET", "/m32", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_ASSET, "/m32.html" },
 	{ "GET", "/cfg", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_ASSET, "/cfg.html" },
 	{ "GET", "/cs", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_ASSET, "/cs.html" },
+	{ "GET", "/activate", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_ASSET, "/activate.html" },
 	/* Tasmota's command API: GET takes ?user=admin&password=… itself and runs only
 	 * commands that change nothing */
 	{ "GET", "/cm", WEB_ACCESS_OPEN, 0, WEB_ROUTE_CM_GET, NULL },

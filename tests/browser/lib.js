@@ -84,6 +84,7 @@ class Daemon {
     if (o.password) args.push('--web-password', o.password);
     if (o.stale) args.push('--stale', String(o.stale));
     if (o.extra) args.push(...o.extra);
+    if (o.args) args.push(...o.args);
     /* --fast finishes the replay at once; a console that stays open (a FIFO we hold both
      * ends of: node's pipes are sockets, which the daemon does not wait for) keeps it up */
     let stdin = 'ignore';
@@ -114,6 +115,52 @@ class Daemon {
     const r = await fetch(this.base + p, init);
     return { status: r.status, body: await r.json() };
   }
+}
+
+/* A private bus with a fake bluetoothd (tests/activate/fake_mi_device.py: Xiaomi devices
+ * that run the device side of activation); ctl() calls its test.Control through dbus-send. */
+class FakeBluez {
+  async start() {
+    const conf = path.join(TMP, 'bus.conf');
+    fs.writeFileSync(conf, '<busconfig><type>session</type><listen>unix:path=' + path.join(TMP, 'bus') +
+      '</listen><auth>EXTERNAL</auth><policy context="default"><allow send_destination="*" eavesdrop="true"/>' +
+      '<allow eavesdrop="true"/>' +
+      '<allow own="*"/></policy></busconfig>\n');
+    this.bus = spawn('dbus-daemon', ['--config-file=' + conf, '--print-address=1', '--nofork'],
+      { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.address = (await firstLine(this.bus.stdout)).trim();
+    this.fake = spawn('/usr/bin/python3', [path.join(__dirname, '..', 'activate', 'fake_mi_device.py')],
+      { env: Object.assign({}, process.env, { FAKE_BUS: this.address }), stdio: ['pipe', 'pipe', 'inherit'] });
+    const ready = (await firstLine(this.fake.stdout)).trim();
+    if (ready !== 'ready') throw new Error('the fake bluetoothd said ' + ready);
+    return this;
+  }
+  ctl(method, ...args) {
+    return execFileSync('dbus-send', ['--bus=' + this.address, '--dest=org.bluez', '--print-reply',
+      '/test', 'test.Control.' + method, ...args.map(a => 'string:' + a)], { encoding: 'utf8' });
+  }
+  async stop() {
+    /* the fake first (it lets go of its name on the bus), then the bus */
+    if (this.fake && this.fake.exitCode === null) {
+      const gone = new Promise(r => this.fake.once('exit', r));
+      this.fake.stdin.end();
+      await Promise.race([gone, new Promise(r => setTimeout(r, 5000))]);
+    }
+    if (this.bus) this.bus.kill('SIGTERM');
+  }
+}
+
+function firstLine(stream) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const on = d => {
+      buf += d;
+      const i = buf.indexOf('\n');
+      if (i >= 0) { stream.off('data', on); resolve(buf.slice(0, i)); }
+    };
+    stream.on('data', on);
+    stream.once('end', () => reject(new Error('ended before a line: ' + buf)));
+  });
 }
 
 async function browser() {
@@ -187,5 +234,5 @@ async function run(setup, teardown) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { MI32, SHOTS, TMP, simulate, reshape, hasMac, readCfg, writeCfg, Daemon, browser, page, shot,
+module.exports = { MI32, SHOTS, TMP, simulate, reshape, hasMac, readCfg, writeCfg, Daemon, FakeBluez, browser, page, shot,
   test, assert, eq, run };

@@ -462,6 +462,49 @@ test('homekit: the unpaired bridge shows its setup code and a QR code that is th
   }
 });
 
+test('activate: /activate lists the sensor without a key, Activate shows each step and applies the key', async ctx => {
+  const fb = await new L.FakeBluez().start();
+  let d = null;
+  try {
+    fb.ctl('MiDevice', 'A4:C1:38:00:00:07', 'standard', '');
+    const a = L.simulate('act', 60);
+    const cfg = L.readCfg(a.cfg);
+    cfg.push({ MAC: 'A4C138000007', PID: '055b', key: '', name: 'Porch', feat: 143 });
+    L.writeCfg(a.cfg, cfg);
+    d = await new L.Daemon({ capture: a.cap, mi32cfg: a.cfg, fast: true,
+      args: ['--dbus-address', fb.address, '--gatt-timeout', '3'] }).start();
+    const p = await L.page(ctx.browser, 'desktop');
+    const posts = [];
+    p.on('request', r => { if (r.url().endsWith('/cm')) posts.push([r.method(), r.headers()['x-csrf-token'] || '', r.postData()]); });
+    await p.goto(d.base + '/activate');
+    assert(/unbinds it from Mi Home/.test(await p.textContent('#warning')), 'the warning first');
+    const row = 'tr[data-mac="A4:C1:38:00:00:07"]';
+    await p.waitForSelector(row);
+    eq(await p.textContent(row + ' td'), 'Porch', 'the sensor by its name');
+    /* only sensors that need a key and have none */
+    const names = await p.$$eval('#sensors tbody tr td:first-child', tds => tds.map(t => t.textContent));
+    const api = (await d.json('/api/sensors')).body.sensors;
+    const want = api.filter(s => (s.flags.needs_key && !s.flags.has_key) || s.flags.wrong_key).map(s => s.name);
+    eq(names.sort(), want.sort(), 'the sensors without a key');
+    await p.click(row + ' button');
+    await p.waitForFunction(r => /Done: the key is in use/.test(document.querySelector(r + ' ol').textContent), row);
+    const steps = await p.$$eval(row + ' ol li', lis => lis.map(l => l.textContent));
+    assert(steps.includes('exchanging keys') && steps.includes('logging in with the new token to check it'),
+      'the steps: ' + JSON.stringify(steps));
+    eq(posts.length, 1, 'one POST /cm');
+    assert(posts[0][0] === 'POST' && posts[0][1].length >= 16, 'a POST with the CSRF token');
+    eq(decodeURIComponent(posts[0][2].replace(/\+/g, ' ')), 'cmnd=MI32Activate A4:C1:38:00:00:07', 'the command');
+    const key = /bindkey=([0-9a-f]{32})/.exec(fb.ctl('MiResult', 'A4:C1:38:00:00:07'))[1];
+    const porch = (await d.json('/api/sensors')).body.sensors.find(s => s.mac === 'A4C138000007');
+    assert(porch.flags.has_key && porch.bindkey.toLowerCase() === key, 'the device\'s key is in use');
+    await L.shot(p, 'activate');
+    eq(p.errors, [], 'no page errors');
+  } finally {
+    if (d) await d.stop();
+    await fb.stop();
+  }
+});
+
 test('locked: a wrong password is refused everywhere, the right one lets in', async ctx => {
   const d = ctx.locked;
   eq((await d.json('/api/sensors')).status, 401, 'API without password');
