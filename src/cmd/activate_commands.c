@@ -266,12 +266,13 @@ int activate_commands_run(void *ctx, const struct cmd_req *req, struct jw *w, co
 	char mac[HEX_MAC_LEN];
 	int r;
 
+	/* the arguments first: a wrong one is said even with GATT off */
+	if ((r = parse(c, req->payload, o.mac, &o.legacy, &o.pid, why)) < 0)
+		return r;
 	if (!c->gatt) {
 		*why = "GATT is off (gatt = no in the config): activation talks to bluetoothd";
 		return -EOPNOTSUPP;
 	}
-	if ((r = parse(c, req->payload, o.mac, &o.legacy, &o.pid, why)) < 0)
-		return r;
 	for (p = c->activate_pending; p; p = p->next)
 		if (!memcmp(p->mac, o.mac, 6) && p->a) {
 			*why = "this sensor is being activated already";
