@@ -17,9 +17,10 @@ static void on_down(void *data, uint16_t index, const uint8_t mac[6], uint8_t ty
 	(void)hci;
 }
 
-static void on_irk(void *data, uint16_t index, const uint8_t mac[6], uint8_t type,
-		   const uint8_t irk[16])
+static void on_irk(void *data, uint16_t index, const uint8_t rpa[6], const uint8_t mac[6],
+		   uint8_t type, const uint8_t irk[16])
 {
+	(void)rpa;
 	(void)data;
 	(void)index;
 	(void)mac;

@@ -171,6 +171,45 @@
     draw(); changed();
   }
 
+  /* MI32Pair through the CSRF-protected POST /cm: the daemon pairs through bluetoothd and
+   * keeps the IRK as a PID 0000 entry (it saves the file itself). Its outcome is a RESULT,
+   * which reaches this page as a console line on /events; the IRK is never in it. */
+  let pairing = null;
+  /* the console stream, open before the command so its RESULT cannot slip past */
+  const listen = () => new Promise(res => {
+    const es = new EventSource('/events');
+    const t = setTimeout(() => res(es), 3000);
+    es.addEventListener('hello', () => { clearTimeout(t); res(es); }, { once: true });
+  });
+  async function pair() {
+    const mac = $('pmac').value.trim(), pin = $('ppin').value.trim();
+    if (!hexOk(normMac(mac.replace(/\/r$/i, '')), 12)) { msg('pairmsg', 'The MAC must be 12 hex digits (colons allowed).', 'err'); return; }
+    if (pin && !/^[0-9]{1,6}$/.test(pin)) { msg('pairmsg', 'The PIN is up to 6 digits.', 'err'); return; }
+    $('pair').disabled = true;
+    if (pairing) pairing.close();
+    pairing = await listen();
+    pairing.addEventListener('log', async e => {
+      const text = JSON.parse(e.data).text || '', at = text.indexOf('{"MI32Pair":{');
+      if (at < 0) return;
+      pairing.close(); pairing = null;
+      $('pair').disabled = false;
+      let p;
+      try { p = JSON.parse(text.slice(at)).MI32Pair; } catch (err) { return; }
+      if (p.Error) { msg('pairmsg', 'Not paired: ' + p.Reason + '.', 'err'); return; }
+      msg('pairmsg', 'Paired: ' + p.MAC + ' is in the list (slot ' + p.Slot + ', PID 0000, its IRK as the key); mi32cfg ' + p.MI32Cfg + '.', 'ok');
+      await loadRunning();
+    });
+    const r = await M.command('MI32Pair ' + mac + (pin ? ' ' + pin : ''));
+    if (!r.body || r.body.MI32Pair !== 'Pending') {
+      pairing.close(); pairing = null;
+      $('pair').disabled = false;
+      msg('pairmsg', 'Not started: ' + ((r.body && (r.body.Reason || r.body.error)) || r.status), 'err');
+      return;
+    }
+    msg('pairmsg', 'Pairing with ' + mac + '… (accept it on the device if it asks)' +
+      (keys ? '' : ' Its outcome goes to the console, which this address may not read.'), 'info');
+  }
+
   async function options() {
     const box = $('options');
     OPTIONS.forEach((o, n) => {
@@ -206,6 +245,7 @@
     $('download').onclick = download;
     $('reload').onclick = loadRunning;
     $('add').onclick = add;
+    $('pair').onclick = pair;
     if (!keys) msg('savemsg', 'Keys are hidden from this address: set a web password to edit and save them from here.', 'info');
     await loadRunning();
     options();

@@ -85,6 +85,7 @@ struct config {
 	/* GATT through bluetoothd (src/gatt) */
 	bool gatt;		/* the GATT commands; off under --replay unless dbus-address is set */
 	char *dbus_address;	/* NULL = the system bus */
+	char *bond_dir;		/* bluetoothd's bond store; NULL = /var/lib/bluetooth */
 	unsigned int gatt_timeout; /* seconds to connect */
 	unsigned int battery_poll; /* hours between battery reads by GATT, 0 = off */
 

@@ -113,6 +113,9 @@ const struct opt config_opts[] = {
 	  "the GATT commands (off under --replay unless dbus-address is set)" },
 	{ "dbus-address", OPT_KIND_STR, F(dbus_address), NULL, 0, 0, 0, "ADDRESS",
 	  "D-Bus of bluetoothd (default: the system bus)" },
+	{ "bond-dir", OPT_KIND_STR, F(bond_dir), NULL, 0, 0, 0, "DIR",
+	  "bluetoothd's bond store, where MI32Pair finds an IRK the kernel did not tell "
+	  "(default: /var/lib/bluetooth)" },
 	{ "gatt-timeout", OPT_KIND_UINT, F(gatt_timeout), "10", 1, 300, 0, "SECONDS",
 	  "give up connecting to a sensor after this long" },
 	{ "battery-poll", OPT_KIND_UINT, F(battery_poll), "0", 1, 8760, OPT_ZERO_OFF, "HOURS",

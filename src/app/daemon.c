@@ -414,7 +414,7 @@ static int gatt_start(struct daemon *d)
 	char hci[16];
 	struct gatt_opts o = {
 		.bus_address = d->cfg.dbus_address, .connect_timeout_ms = d->cfg.gatt_timeout * 1000,
-		.adapter = d->cfg.hci >= 0 ? hci : NULL,
+		.adapter = d->cfg.hci >= 0 ? hci : NULL, .bond_dir = d->cfg.bond_dir,
 	};
 
 	snprintf(hci, sizeof(hci), "hci%d", d->cfg.hci);

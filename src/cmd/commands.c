@@ -26,6 +26,8 @@
 #include "cmd/activate_commands.h"
 #include "cmd/gatt_commands.h"
 #include "cmd/script_commands.h"
+#include "cmd/info_commands.h"
+#include "cmd/pair_commands.h"
 #include "cmd/server_commands.h"
 
 /* Devices whose frames use the legacy (v2/v3) scheme with a 12-byte beaconkey. */
@@ -473,6 +475,10 @@ const struct cmd_def commands_table[] = {
 	  "[<lua>]: evaluate a line of Lua (Tasmota's Br); alone: the scripts' status" },
 	{ "MI32Server", server_commands_op, CMD_F_WRITES,
 	  "201|202|211[r]|231|232|233 <args> | stop: GATT server and advertising ops (SPEC 11.2)" },
+	{ "MI32Pair", pair_commands_pair, CMD_F_WRITES,
+	  "<MAC>[/r] [<PIN>]: pair with a phone or tag and keep its IRK (a PID 0000 entry)" },
+	{ "MI32Info", info_commands_info, 0,
+	  "[<MAC>]: role, own address, bonds and a link's peer, RSSI, MTU (the seed's BLE.info)" },
 };
 const size_t commands_count = sizeof(commands_table) / sizeof(commands_table[0]);
 

@@ -232,6 +232,15 @@ static void on_done(const struct gatt_result *r, void *user_data)
 
 /* ---- starting --------------------------------------------------------------------- */
 
+const char *gatt_commands_start_error(int r)
+{
+	return r == -ENOTCONN ? "no D-Bus system bus: GATT commands talk to bluetoothd over "
+				"D-Bus (see the README, GATT)"
+	       : r == -EHOSTDOWN ? "bluetoothd is not running: GATT commands need it "
+				   "(systemctl start bluetooth)"
+				 : "the operation could not be started";
+}
+
 /* Queue @ctx for @slot; 0, or -errno with @why set. */
 static int start(struct commands_ctx *c, enum what what, unsigned int slot,
 		 struct gatt_ctx *ctx, const struct profile *p, bool poll, const char **why)
@@ -253,11 +262,7 @@ static int start(struct commands_ctx *c, enum what what, unsigned int slot,
 	r = gatt_run(c->gatt, ctx, on_done, g);
 	if (r < 0) {
 		free(g);
-		*why = r == -ENOTCONN ? "no D-Bus system bus: GATT commands talk to bluetoothd "
-					"over D-Bus (see the README, GATT)"
-		       : r == -EHOSTDOWN ? "bluetoothd is not running: GATT commands need it "
-					   "(systemctl start bluetooth)"
-					 : "the operation could not be started";
+		*why = gatt_commands_start_error(r);
 		return r;
 	}
 	g->next = c->gatt_pending;
@@ -462,6 +467,19 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int gatt_commands_peer(char *tok, struct gatt_ctx *g)
+{
+	char *slash = strchr(tok, '/');
+
+	if (slash) {
+		if (strcmp(slash, "/r"))
+			return -EINVAL;
+		*slash = '\0';
+		g->addr_type = 1;
+	}
+	return parse_mac(tok, g->mac);
+}
+
 /* MI32Gatt <op>[r] <MAC>[/r] [<service>|- [<characteristic>|0x<handle>|- [<hex>]]] */
 int gatt_commands_op(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
 {
@@ -485,16 +503,7 @@ int gatt_commands_op(void *ctx, const struct cmd_req *req, struct jw *w, const c
 	op = strtol(tok[0], &end, 10);
 	gatt_ctx_init(&g, (const uint8_t[6]){ 0 }, 0, NULL, NULL, (int)op);
 	g.response = *end == 'r';
-	if ((*end && strcmp(end, "r")))
-		return -EINVAL;
-	end = strchr(tok[1], '/');
-	if (end) {
-		if (strcmp(end, "/r"))
-			return -EINVAL;
-		*end = '\0';
-		g.addr_type = 1;
-	}
-	if (parse_mac(tok[1], g.mac) < 0)
+	if ((*end && strcmp(end, "r")) || gatt_commands_peer(tok[1], &g) < 0)
 		return -EINVAL;
 	if (tok[2] && strcmp(tok[2], "-"))
 		snprintf(g.svc, sizeof(g.svc), "%s", tok[2]);
@@ -513,9 +522,7 @@ int gatt_commands_op(void *ctx, const struct cmd_req *req, struct jw *w, const c
 	if (r == -EINVAL)
 		return r;
 	if (r < 0) {
-		*why = r == -ENOTCONN ? "no D-Bus system bus"
-		       : r == -EHOSTDOWN ? "bluetoothd is not running: GATT commands need it"
-					 : "the operation could not be started";
+		*why = gatt_commands_start_error(r);
 		return r;
 	}
 	jw_key(w, "MI32Gatt");

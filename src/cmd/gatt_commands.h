@@ -22,6 +22,13 @@ int gatt_commands_firmware(void *ctx, const struct cmd_req *req, struct jw *w,
  * {"MI32Gatt":{"MAC","Op","Error","UUID","Handle","Data"}} */
 int gatt_commands_op(void *ctx, const struct cmd_req *req, struct jw *w, const char **why);
 
+struct gatt_ctx;
+/* "<MAC>[/r]" (colons optional; /r: a random address) into @g's mac and addr_type; @tok is
+ * changed. 0 or -EINVAL. */
+int gatt_commands_peer(char *tok, struct gatt_ctx *g);
+/* Why gatt_run() or gatt_pair() could not start, for its -errno */
+const char *gatt_commands_start_error(int r);
+
 /* Once a second, with the wall clock: the battery poll (commands_ctx.battery_poll_h). */
 void gatt_commands_tick(struct commands_ctx *c, uint64_t now_us);
 

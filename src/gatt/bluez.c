@@ -211,15 +211,25 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 		o->powered = v;
 		return r;
 	}
+	if ((o->kind == BLUEZ_DEVICE || o->kind == BLUEZ_ADAPTER) && IS("Address", "s")) {
+		r = read_str_variant(m, 's', buf, sizeof(buf));
+		if (r >= 0 && parse_mac(buf, o->mac) < 0)
+			log_debug("bluez: %s: bad Address %s", o->path, buf);
+		return r;
+	}
 	if (o->kind == BLUEZ_DEVICE) {
 		int v;
 
-		if (IS("Address", "s")) {
-			r = read_str_variant(m, 's', buf, sizeof(buf));
-			if (r >= 0 && parse_mac(buf, o->mac) < 0)
-				log_debug("bluez: %s: bad Address %s", o->path, buf);
+		if (IS("Paired", "b") || IS("Bonded", "b")) {
+			r = sd_bus_message_read(m, "v", "b", &v);
+			if (key[0] == 'P')
+				o->paired = v;
+			else
+				o->bonded = v;
 			return r;
 		}
+		if (IS("RSSI", "n"))
+			return sd_bus_message_read(m, "v", "n", &o->rssi);
 		if (IS("AddressType", "s")) {
 			r = read_str_variant(m, 's', buf, sizeof(buf));
 			o->random = r >= 0 && !strcmp(buf, "random");
@@ -255,6 +265,8 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 			return read_str_variant(m, 'o', o->parent, sizeof(o->parent));
 		if (o->kind == BLUEZ_CHAR && IS("Service", "o"))
 			return read_str_variant(m, 'o', o->parent, sizeof(o->parent));
+		if (o->kind == BLUEZ_CHAR && IS("MTU", "q"))
+			return sd_bus_message_read(m, "v", "q", &o->mtu);
 		if (o->kind == BLUEZ_CHAR && IS("Flags", "as"))
 			return read_flags(m, &o->props);
 		if (o->kind == BLUEZ_CHAR && IS("Value", "ay") && value) {

@@ -44,8 +44,10 @@ struct bluez_obj {
 	char parent[BLUEZ_PATH_MAX]; /* device: adapter; service: device; char: service */
 	/* adapter */
 	bool powered;
-	/* device */
+	/* device (and the adapter's own address) */
 	uint8_t mac[6];              /* display order */
+	bool paired, bonded;         /* Paired; Bonded (BlueZ >= 5.69: keys stored) */
+	int16_t rssi;                /* RSSI of the last advert bluetoothd saw, 0 = none */
 	bool random;                 /* AddressType "random" */
 	bool connected;              /* the link is up: Connected, or ServicesResolved */
 	bool resolved;               /* ServicesResolved */
@@ -55,6 +57,7 @@ struct bluez_obj {
 	char uuid[BLUEZ_UUID_LEN];   /* lower case, 128-bit */
 	uint16_t handle;             /* service handle; char declaration handle */
 	uint8_t props;               /* BLUEZ_PROP_* */
+	uint16_t mtu;                /* char: the link's ATT MTU (BlueZ >= 5.62), 0 = unknown */
 	struct bluez_obj *next;
 };
 

@@ -28,6 +28,8 @@ static const char *const errors[] = {
 	[GATT_ERR_NOT_WRITABLE] = "the characteristic is not writable",
 	[GATT_ERR_WRITE] = "the value was not written",
 	[GATT_ERR_NOTIFY_TIMEOUT] = "no notification came in time",
+	[GATT_ERR_PAIR] = "pairing failed (a wrong PIN, or the device refused)",
+	[GATT_ERR_NO_IRK] = "paired, but the device gave no IRK (it uses no private address?)",
 };
 
 const char *gatt_strerror(int error)
@@ -46,6 +48,7 @@ void gatt_ctx_init(struct gatt_ctx *ctx, const uint8_t mac[6], uint8_t addr_type
 	snprintf(ctx->svc, sizeof(ctx->svc), "%s", svc ? svc : "");
 	snprintf(ctx->chr, sizeof(ctx->chr), "%s", chr ? chr : "");
 	ctx->op = op;
+	ctx->pin = -1;
 	ctx->handle = -1;
 }
 
@@ -620,16 +623,19 @@ int gatt_new(sd_event *ev, const struct gatt_opts *o, struct gatt **out)
 	g->ev = sd_event_ref(ev);
 	g->bus_address = o && o->bus_address ? strdup(o->bus_address) : NULL;
 	g->adapter = o && o->adapter ? strdup(o->adapter) : NULL;
+	g->bond_dir = o && o->bond_dir ? strdup(o->bond_dir) : NULL;
 	g->connect_timeout_us = 1000ull * (o && o->connect_timeout_ms ? o->connect_timeout_ms
 								      : 10000);
 	g->notify_timeout_us = 1000ull * (o && o->notify_timeout_ms ? o->notify_timeout_ms
 								    : 15000);
-	if ((o && o->bus_address && !g->bus_address) || (o && o->adapter && !g->adapter)) {
+	if ((o && o->bus_address && !g->bus_address) || (o && o->adapter && !g->adapter) ||
+	    (o && o->bond_dir && !g->bond_dir)) {
 		gatt_free(g);
 		return -ENOMEM;
 	}
 	{
-		static const struct mgmt_watch_events mev = { .disconnected = on_link_down };
+		static const struct mgmt_watch_events mev = { .disconnected = on_link_down,
+							       .new_irk = gatt__pair_new_irk };
 
 		r = mgmt_watch_new(ev, &mev, g, &g->mw);
 		if (r < 0)
@@ -651,12 +657,14 @@ void gatt_free(struct gatt *g)
 	while (g->conns)
 		conn_free(g->conns);
 	gatt__server_free(g->server);
+	sd_bus_slot_unref(g->agent);
 	bluez_free(g->bz);
 	mgmt_watch_free(g->mw);
 	sd_bus_flush_close_unref(g->bus);
 	sd_event_unref(g->ev);
 	free(g->bus_address);
 	free(g->adapter);
+	free(g->bond_dir);
 	free(g);
 }
 
@@ -670,49 +678,21 @@ bool gatt_ready(const struct gatt *g)
 	return g && g->bus && sd_bus_is_open(g->bus) > 0 && bluez_present(g->bz);
 }
 
-int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data)
+/* Queue @j on its peer's connection (made for it when there is none). 0 or -ENOMEM. */
+static int enqueue(struct gatt *g, struct job *j)
 {
-	int op = ctx->op % GATT_OP_ONESHOT;
 	struct conn *c;
-	struct job *j;
 
-	if (ctx->op > 200) {
-		if (bus_open(g) < 0)
-			return -ENOTCONN;
-		if (!bluez_present(g->bz))
-			return -EHOSTDOWN;
-		return gatt__server_run(g, ctx, cb, user_data);
-	}
-	if (ctx->op < 1 || ctx->op > 17 || op < 1 || op > 7 || ctx->op == 15)
-		return -EINVAL;
-	if (bus_open(g) < 0)
-		return -ENOTCONN;
-	if (!bluez_present(g->bz))
-		return -EHOSTDOWN;
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return -ENOMEM;
-	j->ctx = *ctx;
-	j->cb = cb;
-	j->user_data = user_data;
-	if (op != GATT_OP_DISCONNECT && op != GATT_OP_SERVICES && ctx->handle < 0 &&
-	    (bluez_uuid_norm(ctx->svc, j->svc) < 0 ||
-	     (op != GATT_OP_CHARS && bluez_uuid_norm(ctx->chr, j->chr) < 0))) {
-		free(j);
-		return -EINVAL;
-	}
 	for (c = g->conns; c; c = c->next)
-		if (!memcmp(c->mac, ctx->mac, 6))
+		if (!memcmp(c->mac, j->ctx.mac, 6))
 			break;
 	if (!c) {
 		c = calloc(1, sizeof(*c));
-		if (!c) {
-			free(j);
+		if (!c)
 			return -ENOMEM;
-		}
 		c->g = g;
 		c->link_reason = -1;
-		memcpy(c->mac, ctx->mac, 6);
+		memcpy(c->mac, j->ctx.mac, 6);
 		c->next = g->conns;
 		g->conns = c;
 	}
@@ -726,6 +706,69 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 	/* started from the loop, not from here: a caller's gatt_run() never calls back */
 	if (c->state == CONN_IDLE && c->queue == j)
 		gatt__start_timer(c, 0);
+	return 0;
+}
+
+/* A job for @ctx, once the bus and bluetoothd are there. NULL with *@err set. */
+static struct job *new_job(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb,
+			   void *user_data, int *err)
+{
+	struct job *j;
+
+	*err = bus_open(g) < 0 ? -ENOTCONN : !bluez_present(g->bz) ? -EHOSTDOWN : 0;
+	if (*err)
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	j->ctx = *ctx;
+	j->cb = cb;
+	j->user_data = user_data;
+	return j;
+}
+
+int gatt_pair(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data)
+{
+	struct job *j;
+	int r;
+
+	if (ctx->pin > 999999)
+		return -EINVAL;
+	j = new_job(g, ctx, cb, user_data, &r);
+	if (!j)
+		return r;
+	j->ctx.op = GATT_OP_ONESHOT + GATT_OP_PAIR;
+	r = enqueue(g, j);
+	if (r < 0)
+		free(j);
+	return r;
+}
+
+int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data)
+{
+	int op = ctx->op % GATT_OP_ONESHOT, r = 0;
+	struct job *j;
+
+	if (ctx->op > 200) {
+		if (bus_open(g) < 0)
+			return -ENOTCONN;
+		if (!bluez_present(g->bz))
+			return -EHOSTDOWN;
+		return gatt__server_run(g, ctx, cb, user_data);
+	}
+	if (ctx->op < 1 || ctx->op > 17 || op < 1 || op > 7 || ctx->op == 15)
+		return -EINVAL;
+	if (!(j = new_job(g, ctx, cb, user_data, &r)))
+		return r;
+	if ((op != GATT_OP_DISCONNECT && op != GATT_OP_SERVICES && ctx->handle < 0 &&
+	     (bluez_uuid_norm(ctx->svc, j->svc) < 0 ||
+	      (op != GATT_OP_CHARS && bluez_uuid_norm(ctx->chr, j->chr) < 0))) ||
+	    (r = enqueue(g, j)) < 0) {
+		free(j);
+		return r < 0 ? r : -EINVAL;
+	}
 	return 0;
 }
 

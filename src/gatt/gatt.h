@@ -31,6 +31,9 @@ enum gatt_err {
 	GATT_ERR_NOT_WRITABLE = 7,
 	GATT_ERR_WRITE = 8,
 	GATT_ERR_NOTIFY_TIMEOUT = 9,
+	/* mi32's, for gatt_pair() (the seed pairs inside NimBLE and has no codes for it) */
+	GATT_ERR_PAIR = 10,          /* bluetoothd could not pair (wrong PIN, refused, …) */
+	GATT_ERR_NO_IRK = 11,        /* paired, but no IRK came (or it cannot be read) */
 };
 
 enum gatt_op {
@@ -41,6 +44,7 @@ enum gatt_op {
 	GATT_OP_DISCONNECT = 5,
 	GATT_OP_SERVICES = 6,
 	GATT_OP_CHARS = 7,
+	GATT_OP_PAIR = 8,             /* mi32's: gatt_pair()'s results (not for gatt_run) */
 	GATT_OP_ONESHOT = 10,         /* added to 1..7: disconnect afterwards */
 	GATT_OP_NOTIFICATION = 103,   /* events only */
 };
@@ -91,6 +95,8 @@ struct gatt_ctx {
 	uint8_t buf[GATT_BUF_MAX];
 	int op;                  /* 1..7, 11..17 */
 	bool response;           /* write with response; op 6: re-discovery (see README) */
+	int32_t pin;             /* the passkey for pairing (0..999999), -1 = none (the seed's
+				  * set_MAC pin); gatt_ctx_init sets -1 */
 	int handle;              /* arg1: the characteristic's handle, or -1 (use the UUIDs);
 				  * ops >= 200: the seed's arg1 (201 connectable mode, 211
 				  * property bits), -1 = none */
@@ -115,6 +121,7 @@ struct gatt_opts {
 	const char *adapter;       /* "hci0"; NULL: the first powered adapter */
 	unsigned int connect_timeout_ms; /* 0: 10 s */
 	unsigned int notify_timeout_ms;  /* first notification of op 13; 0: 15 s (the seed) */
+	const char *bond_dir;      /* bluetoothd's bond store; NULL: /var/lib/bluetooth */
 };
 
 /* A client on @ev. The bus is opened now, or at the first operation if it is absent now.
@@ -160,6 +167,45 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 /* Withdraw the advertisement and the services and forget them (the seed's
  * BLE.serv_cb(nil)); no callback of the server is called again. */
 void gatt_server_stop(struct gatt *g);
+
+/* Pair and bond with @ctx->mac (its addr_type; ctx->pin answers bluetoothd's passkey
+ * request, -1: pair without one, "just works") through bluetoothd, and learn the peer's IRK:
+ * an org.bluez.Agent1 of ours is registered for it (KeyboardOnly with a PIN, else
+ * NoInputNoOutput), the peer is connected as for the other ops, Device1.Pair is called, and
+ * the IRK is taken from the kernel's New IRK event, else from bluetoothd's bond store; then
+ * the link is dropped. Queued with the peer's other ops. The result (op 8) carries, when
+ * error is 0, buf = [23][identity address, display order][mgmt address type: 1 public,
+ * 2 random][IRK, 16 bytes MSB first as mi32cfg writes it]. Errors: 1 connect, 2 the link
+ * went down, GATT_ERR_PAIR (a line in the log says bluetoothd's reason), GATT_ERR_NO_IRK.
+ * Already paired is no error: the IRK is looked up as after a pairing. Returns as
+ * gatt_run(). */
+int gatt_pair(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);
+
+/* The seed's BLE.info(), as far as bluetoothd tells it. */
+struct gatt_info {
+	bool ready;              /* bluetoothd is there and has the adapter */
+	const char *role;        /* "peripheral" (a central connected to our server),
+				  * "central" (another link: our client's), "none" */
+	uint8_t local[6];        /* the adapter's address, display order */
+	unsigned int bonds;      /* paired devices of the adapter */
+	struct {
+		bool known;      /* bluetoothd has the device asked about (or one connected) */
+		bool up;         /* a link to it is up */
+		uint8_t peer[6];
+		bool random;     /* its address type */
+		bool paired, bonded;
+		bool central;    /* we are its central (it is no central of our server) */
+		int16_t rssi;    /* bluetoothd's last RSSI of it (adverts), 0 = unknown */
+		uint16_t mtu;    /* ATT MTU, 0 = unknown (BlueZ < 5.62) */
+		bool has_irk;
+		uint8_t irk[16]; /* MSB first; from a New IRK event or the bond store */
+	} conn;
+};
+
+/* Fill @out for the peer @mac (NULL: the first device connected). bluetoothd 5.66's D-Bus
+ * says nothing of a link's encryption or authentication, so those of the seed's fields are
+ * missing here (Paired/Bonded stand in). Never blocks. */
+void gatt_info(struct gatt *g, const uint8_t mac[6], struct gatt_info *out);
 
 /* Forget every queued operation and subscription whose user_data is @user_data: their
  * callbacks are not called again (the owner goes away); the server's events too. */

@@ -27,6 +27,11 @@ static void le_mac(const uint8_t mac[6], uint8_t le[6])
 		le[i] = mac[5 - i];
 }
 
+bool gatt__server_has_central(struct gatt *g, const char *path)
+{
+	return g->server && peer_find(g->server, path);
+}
+
 /* bluetoothd's Device1 reports every link alike; a link that our own client did not make
  * while we advertise connectable is a central that connected to us. */
 void gatt__server_device(struct gatt *g, const struct bluez_obj *d)

@@ -61,6 +61,15 @@ struct conn {
 	struct sub *subs;
 };
 
+#define GATT_IRKS 8 /* the latest New IRK events kept for gatt_pair() */
+
+struct gatt_irk {
+	bool valid;
+	uint8_t rpa[6], mac[6];       /* display order */
+	uint8_t type;                 /* mgmt address type */
+	uint8_t irk[16];              /* as the kernel sends it: LSB first */
+};
+
 struct gatt {
 	sd_event *ev;
 	sd_bus *bus;
@@ -71,6 +80,11 @@ struct gatt {
 	uint64_t connect_timeout_us, notify_timeout_us;
 	struct conn *conns;
 	struct gatt_server *server;   /* gatt_server.c's; NULL until the first op >= 200 */
+	/* gatt_pair.c's */
+	sd_bus_slot *agent;           /* our org.bluez.Agent1 object, on g->bus */
+	char *bond_dir;
+	struct gatt_irk irks[GATT_IRKS];
+	unsigned int irk_next;
 };
 
 static inline int base_op(const struct job *j)
@@ -97,7 +111,16 @@ int gatt__server_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, voi
 void gatt__server_presence(struct gatt *g, bool present);
 void gatt__server_device(struct gatt *g, const struct bluez_obj *d);
 void gatt__server_cancel(struct gatt *g, void *user_data);
+/* The device at @path is a central connected to our server (gatt_central.c) */
+bool gatt__server_has_central(struct gatt *g, const char *path);
 void gatt__server_free(struct gatt_server *s);
+
+/* gatt_pair.c: op 8 on the connected peer; the kernel's New IRK events */
+void gatt__pair_execute(struct conn *c);
+/* The latest IRK of the peer whose identity address or RPA is @mac, or NULL */
+const struct gatt_irk *gatt__irk_find(const struct gatt *g, const uint8_t mac[6]);
+void gatt__pair_new_irk(void *data, uint16_t index, const uint8_t rpa[6], const uint8_t mac[6],
+			uint8_t type, const uint8_t irk[16]);
 
 /* gatt_ops.c */
 /* Run the current job on the connected, resolved peer. */

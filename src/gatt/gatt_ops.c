@@ -254,6 +254,10 @@ void gatt__execute(struct conn *c)
 	int n, r = 0, op = base_op(j);
 
 	gatt__stop_timer(c);
+	if (op == GATT_OP_PAIR) {
+		gatt__pair_execute(c);
+		return;
+	}
 	if (op == GATT_OP_SERVICES) {
 		list_objects(c, BLUEZ_SERVICE_OBJ, c->dev);
 		gatt__finish(c, GATT_OK);

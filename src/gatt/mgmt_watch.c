@@ -63,29 +63,29 @@ int mgmt_watch_feed(const struct mgmt_watch_events *cb, void *data, const uint8_
 			cb->disconnected(data, index, mac, type, mgmt_watch_reason_hci(reason));
 	} else if (code == EV_NEW_IRK) {
 		const uint8_t *irk;
+		uint8_t rpa[6];
 
 		rd_u8(&r);       /* store hint */
-		rd_take(&r, 6);  /* the RPA it was last seen with */
+		take_mac(&r, rpa); /* the RPA it was last seen with */
 		take_mac(&r, mac);
 		type = rd_u8(&r);
 		irk = rd_take(&r, 16);
 		if (!rd_ok(&r) || !irk)
 			return -EBADMSG;
 		if (cb->new_irk)
-			cb->new_irk(data, index, mac, type, irk);
+			cb->new_irk(data, index, rpa, mac, type, irk);
 	}
 	return 0;
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *data)
+void mgmt_watch_drain(struct mgmt_watch *w)
 {
-	struct mgmt_watch *w = data;
 	uint8_t buf[512];
 
-	(void)s;
-	(void)revents;
+	if (!w)
+		return;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = read(w->fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -94,6 +94,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *data)
 		if (mgmt_watch_feed(&w->cb, w->data, buf, (size_t)n) < 0)
 			log_debug("gatt: a management event of %zd bytes not understood", n);
 	}
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *data)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	mgmt_watch_drain(data);
 	return 0;
 }
 

@@ -21,9 +21,11 @@ struct mgmt_watch_events {
 	 * timeout, 0x16 local host, 0x13 remote, 0x05 authentication, 0x15 suspend) or -1. */
 	void (*disconnected)(void *data, uint16_t index, const uint8_t mac[6], uint8_t type,
 			     int hci);
-	/* A peer bonded on adapter @index gave its IRK: @mac is its identity address. */
-	void (*new_irk)(void *data, uint16_t index, const uint8_t mac[6], uint8_t type,
-			const uint8_t irk[16]);
+	/* A peer bonded on adapter @index gave its IRK: @mac is its identity address, @rpa
+	 * the private address it was connected with (00:00:… when it used its identity),
+	 * both in display order; @irk as the kernel sends it (LSB first, as on the air). */
+	void (*new_irk)(void *data, uint16_t index, const uint8_t rpa[6], const uint8_t mac[6],
+			uint8_t type, const uint8_t irk[16]);
 };
 
 /* Listen on @ev. Returns 0, or -errno when the socket cannot be opened (no Bluetooth in
@@ -36,6 +38,10 @@ void mgmt_watch_free(struct mgmt_watch *w); /* NULL is a no-op */
  * (also for events of no interest), or -EBADMSG when its lengths do not add up. */
 int mgmt_watch_feed(const struct mgmt_watch_events *cb, void *data, const uint8_t *pkt,
 		    size_t len);
+
+/* Read what the socket holds now and report it (before trusting that an event the kernel
+ * sent at the same time as a D-Bus reply has not come yet). */
+void mgmt_watch_drain(struct mgmt_watch *w);
 
 /* The HCI code standing for a mgmt disconnect reason (0..5), or -1 for "unknown". */
 int mgmt_watch_reason_hci(unsigned int mgmt_reason);

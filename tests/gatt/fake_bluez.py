@@ -10,7 +10,11 @@ StartNotify and StopNotify; notifications are Value PropertiesChanged signals. E
 ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
 
 Tests script the peers through test.Control at /test: AddPeer, AddService, AddChar,
-SetMode, SetFail, SetValue, SetAutoNotify, Notify, PeerDisconnect, Written, Calls. Prints "ready" once it owns org.bluez."""
+SetMode, SetFail, SetValue, SetAutoNotify, Notify, PeerDisconnect, Written, Calls, SetPairing.
+Pairing: AgentManager1 at /org/bluez keeps the agent of each caller, Device1.Pair asks the
+caller's agent as bluetoothd would (RequestPasskey for a peer with a passkey, RequestConfirmation
+for one that shows a number) and writes the peer's IRK into a bond store folder, as bluetoothd's
+[IdentityResolvingKey] Key= (LSB first). Prints "ready" once it owns org.bluez."""
 import os
 import sys
 
@@ -120,6 +124,13 @@ class Obj(dbus.service.Object):
         self.fake.log("Disconnect", peer["mac"])
         self.fake.disconnect(peer, ok)
 
+    @dbus.service.method(DEVICE, in_signature="", out_signature="",
+                         async_callbacks=("ok", "err"), sender_keyword="sender")
+    def Pair(self, ok, err, sender=None):
+        peer = self.fake.by_path[self.path]
+        self.fake.log("Pair", peer["mac"])
+        self.fake.pair(self, peer, sender, ok, err)
+
     # GattCharacteristic1
     def _char(self, method):
         ch = self.fake.chars[self.path]
@@ -180,6 +191,29 @@ class Root(dbus.service.Object):
     @dbus.service.signal(OM, signature="oas")
     def InterfacesRemoved(self, path, ifaces):
         pass
+
+
+class AgentManager(dbus.service.Object):
+    """AgentManager1: one agent per caller, with its IO capability, as bluetoothd keeps them"""
+
+    def __init__(self, fake):
+        super().__init__(fake.bus, "/org/bluez")
+        self.fake = fake
+
+    @dbus.service.method("org.bluez.AgentManager1", in_signature="os", out_signature="",
+                         sender_keyword="sender")
+    def RegisterAgent(self, path, cap, sender=None):
+        self.fake.log("RegisterAgent", str(cap))
+        if sender in self.fake.agents:
+            raise BluezError("org.bluez.Error.AlreadyExists", "Already Exists")
+        self.fake.agents[sender] = (str(path), str(cap))
+
+    @dbus.service.method("org.bluez.AgentManager1", in_signature="o", out_signature="",
+                         sender_keyword="sender")
+    def UnregisterAgent(self, path, sender=None):
+        self.fake.log("UnregisterAgent")
+        if self.fake.agents.pop(sender, None) is None:
+            raise BluezError("org.bluez.Error.DoesNotExist", "Does Not Exist")
 
 
 class Control(dbus.service.Object):
@@ -261,6 +295,14 @@ class Control(dbus.service.Object):
         """the writes as "hex/type" joined by spaces"""
         return " ".join("%s/%s" % (v.hex(), k) for v, k in self._find(mac, uuid)["written"])
 
+    @dbus.service.method(CONTROL, in_signature="ssss", out_signature="")
+    def SetPairing(self, mac, method, irk, bond_dir):
+        """how the peer pairs: "justworks", "passkey <n>" (both sides type n: the caller's
+        agent is asked RequestPasskey and must answer n), "compare <n>" (RequestConfirmation
+        of n), "refuse"; @irk (hex, LSB first; "" none) is written to
+        @bond_dir/<adapter>/<mac>/info once paired"""
+        self.fake.peers[mac.upper()]["pairing"] = (str(method), str(irk), str(bond_dir))
+
     @dbus.service.method(CONTROL, in_signature="b", out_signature="")
     def SetExperimental(self, on):
         """bluetoothd -E: Adapter1.ConnectDevice exists (default)"""
@@ -281,7 +323,9 @@ class Fake:
         self.chars = {}
         self.calls = []
         self.experimental = True
+        self.agents = {}
         self.root = Root(self)
+        self.agent_manager = AgentManager(self)
         self.control = Control(self)
         self.add(ADAPTER_PATH, ADAPTER, {"Address": "00:AA:01:00:00:00", "Powered": True})
 
@@ -304,7 +348,7 @@ class Fake:
         if peer["path"] not in self.objs:
             self.add(peer["path"], DEVICE, {
                 "Address": peer["mac"], "AddressType": peer["type"],
-                "Connected": False, "ServicesResolved": False,
+                "Connected": False, "ServicesResolved": False, "Paired": False,
                 "Adapter": dbus.ObjectPath(ADAPTER_PATH)})
 
     def connect(self, peer, ok, err):
@@ -342,6 +386,56 @@ class Fake:
                                     "Notifying": False,
                                     "Value": dbus.Array(b"", signature="y")})
         dev.set(ServicesResolved=True)
+
+    def pair(self, dev, peer, sender, ok, err):
+        """Device1.Pair: the caller's agent is asked as the peer's method wants"""
+        method, irk, bond_dir = peer.get("pairing", ("refuse", "", ""))
+        if dev.props.get("Paired"):
+            err(BluezError("org.bluez.Error.AlreadyExists", "Already Paired"))
+            return
+        if method == "refuse" or not peer["connected"]:
+            err(BluezError("org.bluez.Error.AuthenticationFailed", "Authentication Failed"))
+            return
+        agent = self.agents.get(sender)
+
+        def done(*args):
+            if irk:
+                d = os.path.join(bond_dir, self.objs[ADAPTER_PATH].props["Address"],
+                                 peer["mac"])
+                os.makedirs(d, exist_ok=True)
+                with open(os.path.join(d, "info"), "w") as f:
+                    f.write("[General]\nName=peer\n\n[IdentityResolvingKey]\nKey=%s\n\n"
+                            "[LongTermKey]\nKey=00112233445566778899AABBCCDDEEFF\n"
+                            % irk.upper())
+            dev.set(Paired=True)
+            ok()
+
+        def failed(e):
+            self.log("AgentError", e.get_dbus_name())
+            err(BluezError("org.bluez.Error.AuthenticationFailed", "Authentication Failed"))
+
+        if method == "justworks":
+            done()
+            return
+        if agent is None:
+            err(BluezError("org.bluez.Error.AuthenticationFailed", "no agent"))
+            return
+        kind, n = method.split()
+        proxy = dbus.Interface(self.bus.get_object(sender, agent[0]), "org.bluez.Agent1")
+        self.log("Agent", kind, agent[1])
+        if kind == "passkey":
+            def typed(v):
+                self.log("Passkey", str(int(v)))
+                if int(v) == int(n):
+                    done()
+                else:
+                    err(BluezError("org.bluez.Error.AuthenticationFailed",
+                                   "Authentication Failed"))
+            proxy.RequestPasskey(dbus.ObjectPath(dev.path), reply_handler=typed,
+                                 error_handler=failed)
+        else:
+            proxy.RequestConfirmation(dbus.ObjectPath(dev.path), dbus.UInt32(int(n)),
+                                      reply_handler=done, error_handler=failed)
 
     def disconnect(self, peer, reply=None):
         """The link goes down; @reply answers Device1.Disconnect. The orders of bluetoothd

@@ -12,7 +12,7 @@
 
 #include "gatt/gatt.h"
 #include "util/clock.h"
-#include "fakebus.h"
+#include "gatt_fixture.h"
 
 #define PEER "A4:C1:38:00:00:01"
 #define SVC_BAT "180F"
@@ -20,44 +20,8 @@
 #define SVC_MI "EBE0CCB0-7A0A-4B0C-8A1A-6FF2997DA3A6"
 #define CHR_TIME "EBE0CCB7-7A0A-4B0C-8A1A-6FF2997DA3A6"
 #define CHR_TH "ebe0ccc1-7a0a-4b0c-8a1a-6ff2997da3a6"
-#define WAIT_MS 30000 /* a safety net: every wait ends on an event */
 
 static const uint8_t peer_mac[6] = { 0xA4, 0xC1, 0x38, 0x00, 0x00, 0x01 };
-
-struct t {
-	struct fakebus fb;
-	sd_event *ev;
-	struct gatt *g;
-	struct gatt_result res[16];
-	unsigned int n;
-};
-
-static void on_result(const struct gatt_result *r, void *data)
-{
-	struct t *t = data;
-
-	if (t->n < 16)
-		t->res[t->n] = *r;
-	t->n++;
-}
-
-static bool run_until_n(struct t *t, unsigned int n)
-{
-	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
-
-	while (t->n < n && clock_mono_us() < end)
-		sd_event_run(t->ev, 100000);
-	return t->n >= n;
-}
-
-static bool run_until_ready(struct t *t, bool ready)
-{
-	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
-
-	while (gatt_ready(t->g) != ready && clock_mono_us() < end)
-		sd_event_run(t->ev, 100000);
-	return gatt_ready(t->g) == ready;
-}
 
 /* A LYWSD02-like peer: battery service, the Mi service with a clock and two T/H chars */
 static void add_peer(struct t *t, const char *mode)
@@ -77,28 +41,9 @@ static void add_peer(struct t *t, const char *mode)
 
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
 	struct gatt_opts o = { .connect_timeout_ms = 3000, .notify_timeout_ms = 1000 };
 
-	assert_non_null(t);
-	assert_int_equal(fakebus_start(&t->fb), 0);
-	assert_int_equal(sd_event_new(&t->ev), 0);
-	o.bus_address = t->fb.address;
-	assert_int_equal(gatt_new(t->ev, &o, &t->g), 0);
-	assert_true(run_until_ready(t, true));
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	gatt_free(t->g);
-	sd_event_unref(t->ev);
-	fakebus_stop(&t->fb);
-	free(t);
-	return 0;
+	return fixture_setup(state, &o);
 }
 
 static void ctx(struct gatt_ctx *c, const char *svc, const char *chr, int op)
@@ -109,42 +54,6 @@ static void ctx(struct gatt_ctx *c, const char *svc, const char *chr, int op)
 static int run(struct t *t, struct gatt_ctx *c)
 {
 	return gatt_run(t->g, c, on_result, t);
-}
-
-static char *ctl_str(struct t *t, const char *method, const char *sig, const char *a,
-		     const char *b)
-{
-	sd_bus_message *m = NULL;
-	const char *s;
-	char *out;
-
-	if (sig)
-		assert_int_equal(fakebus_ctl(&t->fb, &m, method, sig, a, b), 0);
-	else
-		assert_int_equal(fakebus_ctl(&t->fb, &m, method, NULL), 0);
-	assert_true(sd_bus_message_read(m, "s", &s) > 0);
-	out = strdup(s);
-	sd_bus_message_unref(m);
-	return out;
-}
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-/* How often @needle is in the fake's call log */
-static int calls(struct t *t, const char *needle)
-{
-	char *log = ctl_str(t, "Calls", NULL, NULL, NULL);
-	int n = count(log, needle);
-
-	free(log);
-	return n;
 }
 
 static bool notify(struct t *t, uint16_t handle, const char *hex)
@@ -685,22 +594,22 @@ static void no_bus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(read_ops, setup, teardown),
-		cmocka_unit_test_setup_teardown(write_ops, setup, teardown),
-		cmocka_unit_test_setup_teardown(lookup_and_read_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(connect_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(connect_by_discovery, setup, teardown),
-		cmocka_unit_test_setup_teardown(connected_unsaid, setup, teardown),
-		cmocka_unit_test_setup_teardown(reconnect_after_oneshot, setup, teardown),
-		cmocka_unit_test_setup_teardown(subscribe_ops, setup, teardown),
-		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, teardown),
-		cmocka_unit_test_setup_teardown(disconnects, setup, teardown),
-		cmocka_unit_test_setup_teardown(drop_while_queued, setup, teardown),
-		cmocka_unit_test_setup_teardown(list_ops, setup, teardown),
-		cmocka_unit_test_setup_teardown(queue_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
-		cmocka_unit_test_setup_teardown(cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_ops, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(write_ops, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(lookup_and_read_errors, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(connect_errors, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(connect_by_discovery, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(connected_unsaid, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(reconnect_after_oneshot, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(subscribe_ops, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(oneshot_subscribe, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(disconnects, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(drop_while_queued, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(list_ops, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(queue_order, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(bad_arguments, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(cancel, setup, fixture_teardown),
 		cmocka_unit_test(no_bus),
 	};
 

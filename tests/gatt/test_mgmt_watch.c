@@ -17,7 +17,7 @@
 struct seen {
 	int n;
 	uint16_t index;
-	uint8_t mac[6], type, irk[16];
+	uint8_t mac[6], rpa[6], type, irk[16];
 	int hci;
 };
 
@@ -32,11 +32,12 @@ static void on_down(void *data, uint16_t index, const uint8_t mac[6], uint8_t ty
 	s->hci = hci;
 }
 
-static void on_irk(void *data, uint16_t index, const uint8_t mac[6], uint8_t type,
-		   const uint8_t irk[16])
+static void on_irk(void *data, uint16_t index, const uint8_t rpa[6], const uint8_t mac[6],
+		   uint8_t type, const uint8_t irk[16])
 {
 	struct seen *s = data;
 
+	memcpy(s->rpa, rpa, 6);
 	s->n++;
 	s->index = index;
 	memcpy(s->mac, mac, 6);
@@ -88,6 +89,7 @@ static void new_irk(void **state)
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.index, 0);
 	assert_memory_equal(s.mac, peer, 6);
+	assert_memory_equal(s.rpa, ((const uint8_t[]){ 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 }), 6);
 	assert_int_equal(s.irk[0], 0xA0);
 	assert_int_equal(s.irk[15], 0xAF);
 }

@@ -9,7 +9,8 @@ Prints one line per event: "ready", "read <uuid>", "write <uuid> <hex> <type>" (
 5.66 gives a server no type: btmon tells request from command), "notify-on <uuid>",
 "notify-off <uuid>". Reads commands on stdin: "notify <uuid> <hex>", "refuse-read <uuid>",
 "refuse-write <uuid>", "drop <central MAC>" (disconnect it); "ok <command>" says each was
-taken."""
+taken. With --agent PASSKEY it is also bluetoothd's default pairing agent (KeyboardOnly: the
+passkey is typed on both sides) and prints "passkey-asked" when bluetoothd asks."""
 import sys
 
 import dbus
@@ -117,6 +118,40 @@ class Char(dbus.service.Object):
         self.PropertiesChanged(CHR_IF, {"Value": dbus.Array(value, signature="y")}, [])
 
 
+class Agent(dbus.service.Object):
+    """org.bluez.Agent1 of the peer's side: types @passkey when asked"""
+    PATH = ROOT + "/agent"
+
+    def __init__(self, bus, passkey):
+        super().__init__(bus, self.PATH)
+        self.passkey = passkey
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="u")
+    def RequestPasskey(self, dev):
+        say("passkey-asked")
+        return dbus.UInt32(self.passkey)
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="ou", out_signature="")
+    def RequestConfirmation(self, dev, passkey):
+        say("confirm-asked", str(int(passkey)))
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="o", out_signature="")
+    def RequestAuthorization(self, dev):
+        say("authorize-asked")
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="os", out_signature="")
+    def AuthorizeService(self, dev, uuid):
+        pass
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="", out_signature="")
+    def Release(self):
+        pass
+
+    @dbus.service.method("org.bluez.Agent1", in_signature="", out_signature="")
+    def Cancel(self):
+        say("agent-cancel")
+
+
 class App(dbus.service.Object):
     def __init__(self, bus, profile=None, char_cls=None):
         super().__init__(bus, ROOT)
@@ -162,6 +197,12 @@ def serve(bus, app, handle=None):
     stdin commands; @handle(cmd, args) takes the ones it knows first (True: taken)."""
     hci1 = bus.get_object("org.bluez", ADAPTER)
     pending = {"n": 2}
+    if len(sys.argv) == 3 and sys.argv[1] == "--agent":
+        app.agent = Agent(bus, int(sys.argv[2]))
+        mgr = dbus.Interface(bus.get_object("org.bluez", "/org/bluez"),
+                             "org.bluez.AgentManager1")
+        mgr.RegisterAgent(Agent.PATH, "KeyboardOnly")
+        mgr.RequestDefaultAgent(Agent.PATH)
 
     def ok(*a):
         pending["n"] -= 1

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: MIT
+"""9. Pairing and IRKs (MI32Pair) through bluetoothd: hci1 plays a phone with privacy (an
+IRK of the test's choosing, set with the management command Set Privacy, limited mode so it
+still advertises its identity address while discoverable), whose pairing agent types a
+passkey; mi32 on hci0 pairs with it: a wrong PIN fails, the right one bonds and the IRK
+comes from the kernel's New IRK event into a PID 0000 entry of the list and the mi32cfg file.
+Then the bond is removed from bluetoothd (the kernel resolves no more on its own) and hci1
+advertises from a resolvable private address made from that IRK: mi32 resolves it to the
+phone. Commands go to mi32's console."""
+import json
+import os
+import subprocess
+
+import dbus
+
+import rs
+from test_8_gatt import CENTRAL, GATT_TIMEOUT, HELPER, PEER, advertising_again
+
+IRK_MSB = bytes.fromhex("5A1B2C3D4E5F60718293A4B5C6D7E8F9")  # as mi32cfg writes it
+PIN = 123456
+
+
+def set_privacy(mode, irk):
+    """hci1's privacy (0 off, 2 limited) with @irk (mgmt wants it LSB first); the adapter
+    must be off for it."""
+    m = rs.Mgmt()
+    try:
+        assert m.set_powered(1, False) == 0
+        st, _ = m.cmd(0x0033, 1, bytes([mode]) + irk[::-1])
+        assert st == 0, f"Set Privacy: status {st}"
+        st, _ = m.cmd(0x0009, 1, b"\x01")  # Set Bondable
+        assert st == 0, f"Set Bondable: status {st}"
+        assert m.set_powered(1, True) == 0
+    finally:
+        m.close()
+    rs.wait_until("hci1 powered", lambda: rs.powered(1), 20)
+
+
+def forget(adapter, mac):
+    """Remove the device (and its bond) from bluetoothd's adapter, if it has one."""
+    bus = dbus.SystemBus()
+    path = "/org/bluez/%s/dev_%s" % (adapter, mac.replace(":", "_"))
+    try:
+        dbus.Interface(bus.get_object("org.bluez", "/org/bluez/" + adapter),
+                       "org.bluez.Adapter1").RemoveDevice(path)
+    except dbus.DBusException:
+        pass
+
+
+def rpa(irk, prand):
+    """A resolvable private address of @irk (Core Vol 6 Part B 1.3.2.2): prand || ah."""
+    assert prand[0] & 0xC0 == 0x40
+    block = bytes(13) + prand
+    out = subprocess.run(["openssl", "enc", "-aes-128-ecb", "-K", irk.hex(), "-nopad"],
+                         input=block, capture_output=True, check=True).stdout
+    return ":".join("%02X" % b for b in prand + out[13:16])
+
+
+def pair(env, m, line):
+    advertising_again(env)
+    reply, start = m.command(line)
+    assert reply == {"MI32Pair": "Pending"}, reply
+    m.wait_for(r'^\{"MI32Pair":\{', GATT_TIMEOUT + 60, start=start, stream="out")
+    return json.loads(m.lines[m.at - 1][1])["MI32Pair"]
+
+
+def test_pair_irk_resolves(env):
+    set_privacy(2, IRK_MSB)
+    try:
+        run(env)
+    finally:
+        set_privacy(0, bytes(16))
+        forget("hci0", PEER)
+        forget("hci1", CENTRAL)
+
+
+def run(env):
+    forget("hci0", PEER)
+    forget("hci1", CENTRAL)
+    p = rs.Proc("gatt_peer", ["/usr/bin/python3", HELPER, "--agent", str(PIN)], env.logdir)
+    env.procs.append(p)
+    p.wait_for(r"^ready$", 60, stream="out")
+    cfg = os.path.join(env.logdir, "mi32cfg")
+    with open(cfg, "w") as f:
+        json.dump([{"MAC": "A4C138000099", "PID": "055b", "key": ""}], f)
+    m = env.mi32("--hci", "hci0", "--web-port", "0", "--mi32cfg", cfg,
+                 "--gatt-timeout", str(GATT_TIMEOUT), console=True)
+    m.wait_for(r"bluetoothd is on the bus", 60, stream="err")
+    # a wrong PIN: SMP fails, nothing is kept
+    r = pair(env, m, "MI32Pair %s 654321" % PEER)
+    assert r["Error"] == 10 and r["MAC"] == PEER.replace(":", ""), r
+    # the right one: bonded, the IRK from the kernel
+    r = pair(env, m, "MI32Pair %s %d" % (PEER, PIN))
+    assert r == {"MAC": PEER.replace(":", ""), "Error": 0, "PID": "0000", "Slot": 1,
+                 "MI32Cfg": "saved"}, r
+    p.wait_for(r"^passkey-asked$", 5, stream="out")
+    m.wait_for(r"gave its IRK", 5, stream="err")
+    with open(cfg) as f:
+        (e,) = [x for x in json.load(f) if x["MAC"] == PEER.replace(":", "")]
+    assert e["PID"] == "0000" and e["key"] == IRK_MSB.hex().upper(), e
+    # bluetoothd forgets the bond, so only mi32 knows the IRK now; hci1 goes quiet
+    p.stop()
+    forget("hci0", PEER)
+    addr = rpa(IRK_MSB, bytes([0x5A, 0x12, 0x34]))
+    start = m.mark()
+    ad = bytes.fromhex("020106") + bytes([6, 0x09]) + b"phone"
+    env.adv.advertise(addr, ad)
+    rs.wait_until("the RPA resolved to the phone", lambda: m.sensors(start).get(
+        PEER.replace(":", ""), {}).get("Payload") == ad.hex().upper(), 30)
