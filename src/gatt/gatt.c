@@ -52,6 +52,8 @@ void gatt_ctx_init(struct gatt_ctx *ctx, const uint8_t mac[6], uint8_t addr_type
 	ctx->handle = -1;
 }
 
+#define CONNECT_RETRY_US 250000ull /* between Connects that failed at once */
+
 static void start_next(struct conn *c);
 void gatt__finish(struct conn *c, int error);
 
@@ -72,6 +74,7 @@ static const struct bluez_obj *device(struct conn *c)
 void gatt__stop_timer(struct conn *c)
 {
 	c->timer = sd_event_source_disable_unref(c->timer);
+	c->retry = sd_event_source_disable_unref(c->retry);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *data);
@@ -222,6 +225,33 @@ static void discover(struct conn *c)
 	}
 }
 
+static int on_retry(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct conn *c = data;
+
+	(void)s;
+	(void)usec;
+	c->retry = sd_event_source_disable_unref(c->retry);
+	call_connect(c);
+	return 0;
+}
+
+/* A Connect that failed at once is tried again while the connect time-out runs: a job
+ * queued behind a one-shot (or an op 5) connects the moment the last link went down, and
+ * a peer that has not restarted its advertising yet makes the controller give up at once
+ * (bluetoothd: le-connection-abort-by-local), where a moment later it would connect.
+ * Returns whether a retry was armed. */
+static bool retry_connect(struct conn *c, const char *name)
+{
+	if (!c->timer || !c->dev[0] || !name ||
+	    (strcmp(name, "org.bluez.Error.Failed") && strcmp(name, "org.bluez.Error.InProgress") &&
+	     strcmp(name, "org.bluez.Error.NotReady")))
+		return false;
+	c->retry = sd_event_source_disable_unref(c->retry);
+	return sd_event_add_time_relative(c->g->ev, &c->retry, CLOCK_MONOTONIC, CONNECT_RETRY_US,
+					  10000, on_retry, c) >= 0;
+}
+
 static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct conn *c = data;
@@ -252,6 +282,10 @@ static int on_connect_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 				call_connect(c);
 				return 0;
 			}
+		}
+		if (retry_connect(c, name)) {
+			log_info("gatt: %s: not connected yet (%s): trying again", mac, name);
+			return 0;
 		}
 		log_notice("gatt: %s: could not connect (%s)", mac, name);
 		gatt__stop_timer(c);

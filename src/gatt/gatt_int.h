@@ -54,6 +54,7 @@ struct conn {
 	struct job *queue;            /* head = the running job */
 	sd_bus_slot *call;
 	sd_event_source *timer;
+	sd_event_source *retry;       /* Device1.Connect again, within the connect time-out */
 	struct gatt_result res;
 	char read_path[BLUEZ_PATH_MAX]; /* ReadValue in flight: its Value echo is not a notification */
 	bool discovering;             /* our discovery looks for the device (no ConnectDevice) */

@@ -224,7 +224,8 @@ class Control(dbus.service.Object):
     @dbus.service.method(CONTROL, in_signature="sss", out_signature="")
     def AddPeer(self, mac, addr_type, mode):
         """mode: ok, refuse (Connect fails), hang (Connect never answers), known (ok, and
-        bluetoothd already has the device object), quiet (ok, no Connected signal)"""
+        bluetoothd already has the device object), quiet (ok, no Connected signal),
+        "flaky N" (the next N connects fail at once, then ok)"""
         mac = mac.upper()
         path = "%s/dev_%s" % (ADAPTER_PATH, mac.replace(":", "_"))
         peer = {"mac": mac, "type": addr_type, "mode": mode, "path": path, "services": [],
@@ -352,6 +353,12 @@ class Fake:
                 "Adapter": dbus.ObjectPath(ADAPTER_PATH)})
 
     def connect(self, peer, ok, err):
+        if peer["mode"].startswith("flaky "):
+            # the next N connections fail at once, as a peer that is not advertising yet
+            n = int(peer["mode"].split()[1]) - 1
+            peer["mode"] = "flaky %d" % n if n else "ok"
+            err(BluezError("org.bluez.Error.Failed", "le-connection-abort-by-local"))
+            return
         if peer["mode"] == "refuse":
             err(BluezError("org.bluez.Error.Failed", "le-connection-abort-by-local"))
             return

@@ -513,6 +513,42 @@ static void queue_order(void **state)
 
 /* ---- bluetoothd leaving and coming back; arguments refused --------------------------- */
 
+/* A job queued behind a one-shot needs a new connection at once, while the peer may not
+ * advertise yet: bluetoothd's Connect then fails at once (btvirt, and a radio whose peer
+ * restarts its advertising late). Within the connect time-out it is tried again instead of
+ * ending the job with error 1; the op 5 queued after it disconnects as asked. */
+static void reconnect_retried(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	/* the next two Connects fail at once */
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetMode", "ss", PEER, "flaky 2"), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	ctx(&c, NULL, NULL, GATT_OP_DISCONNECT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[1].op, GATT_OP_READ);
+	assert_int_equal(t->res[1].error, GATT_OK);
+	assert_int_equal(t->res[1].buf[1], 0x39);
+	assert_int_equal(t->res[2].op, GATT_OP_DISCONNECT);
+	assert_int_equal(t->res[2].error, GATT_OK);
+	assert_int_equal(calls(t, "Connect " PEER), 3);
+	assert_int_equal(calls(t, "Disconnect " PEER), 2);
+	/* a peer that never answers still ends with error 1 at the time-out */
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetMode", "ss", PEER, "flaky 1000"), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 4));
+	assert_int_equal(t->res[3].error, GATT_ERR_CONNECT);
+}
+
 static void bluetoothd_restart(void **state)
 {
 	struct t *t = *state;
@@ -607,6 +643,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(drop_while_queued, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(list_ops, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(queue_order, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(reconnect_retried, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bad_arguments, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(cancel, setup, fixture_teardown),

@@ -26,7 +26,7 @@ def set_privacy(mode, irk):
     m = rs.Mgmt()
     try:
         assert m.set_powered(1, False) == 0
-        st, _ = m.cmd(0x0033, 1, bytes([mode]) + irk[::-1])
+        st, _ = m.cmd(0x002F, 1, bytes([mode]) + irk[::-1])  # Set Privacy
         assert st == 0, f"Set Privacy: status {st}"
         st, _ = m.cmd(0x0009, 1, b"\x01")  # Set Bondable
         assert st == 0, f"Set Bondable: status {st}"
@@ -77,7 +77,8 @@ def test_pair_irk_resolves(env):
 def run(env):
     forget("hci0", PEER)
     forget("hci1", CENTRAL)
-    p = rs.Proc("gatt_peer", ["/usr/bin/python3", HELPER, "--agent", str(PIN)], env.logdir)
+    p = rs.Proc("gatt_peer", ["/usr/bin/python3", HELPER, "--agent", str(PIN)], env.logdir,
+                stdin=subprocess.PIPE)
     env.procs.append(p)
     p.wait_for(r"^ready$", 60, stream="out")
     cfg = os.path.join(env.logdir, "mi32cfg")
