@@ -63,10 +63,16 @@ void gatt__finish(struct conn *c, int error);
 
 
 
+/* The peer's Device1: the object we connected, else the one with its address. The object
+ * keeps its path when bluetoothd learns a private address's identity in a pairing (its
+ * Address changes), so a one-shot pairing still disconnects it. */
 static const struct bluez_obj *device(struct conn *c)
 {
 	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
+	const struct bluez_obj *d = c->dev[0] ? bluez_find(c->g->bz, c->dev) : NULL;
 
+	if (d && d->kind == BLUEZ_DEVICE)
+		return d;
 	return a ? bluez_device(c->g->bz, a->path, c->mac) : NULL;
 }
 

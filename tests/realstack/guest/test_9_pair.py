@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: MIT
 """9. Pairing and IRKs (MI32Pair) through bluetoothd: hci1 plays a phone with privacy (an
-IRK of the test's choosing, set with the management command Set Privacy, limited mode so it
-still advertises its identity address while discoverable), whose pairing agent types a
-passkey; mi32 on hci0 pairs with it: a wrong PIN fails, the right one bonds and the IRK
-comes from the kernel's New IRK event into a PID 0000 entry of the list and the mi32cfg file.
-Then the bond is removed from bluetoothd (the kernel resolves no more on its own) and hci1
-advertises from a resolvable private address made from that IRK: mi32 resolves it to the
-phone. Commands go to mi32's console."""
+IRK of the test's choosing, set with the management command Set Privacy), advertising from a
+resolvable private address, with a pairing agent that types a passkey. mi32 on hci0 pairs
+with that address: a wrong PIN fails, the right one bonds, and the IRK comes from the
+kernel's New IRK event (with hci1's identity address) into a PID 0000 entry of the list and
+the mi32cfg file. Then the bond is removed from bluetoothd (the kernel resolves no more on
+its own) and hci1 advertises from another RPA made from that IRK by the test: mi32 resolves
+it to the phone. Commands go to mi32's console."""
 import json
 import os
+import re
 import subprocess
 
 import dbus
@@ -21,8 +22,8 @@ PIN = 123456
 
 
 def set_privacy(mode, irk):
-    """hci1's privacy (0 off, 2 limited) with @irk (mgmt wants it LSB first); the adapter
-    must be off for it."""
+    """hci1's privacy (0 off, 1 on) with @irk (mgmt wants it LSB first); the adapter must be
+    off for it."""
     m = rs.Mgmt()
     try:
         assert m.set_powered(1, False) == 0
@@ -37,14 +38,35 @@ def set_privacy(mode, irk):
 
 
 def forget(adapter, mac):
-    """Remove the device (and its bond) from bluetoothd's adapter, if it has one."""
+    """Remove the device with address @mac (and its bond) from bluetoothd's adapter, under
+    whichever path (a device first seen by its RPA keeps that path)."""
     bus = dbus.SystemBus()
-    path = "/org/bluez/%s/dev_%s" % (adapter, mac.replace(":", "_"))
-    try:
-        dbus.Interface(bus.get_object("org.bluez", "/org/bluez/" + adapter),
-                       "org.bluez.Adapter1").RemoveDevice(path)
-    except dbus.DBusException:
-        pass
+    objs = dbus.Interface(bus.get_object("org.bluez", "/"),
+                          "org.freedesktop.DBus.ObjectManager").GetManagedObjects()
+    ad = dbus.Interface(bus.get_object("org.bluez", "/org/bluez/" + adapter),
+                        "org.bluez.Adapter1")
+    for path, ifaces in objs.items():
+        dev = ifaces.get("org.bluez.Device1")
+        if dev and str(dev.get("Adapter")) == "/org/bluez/" + adapter and \
+                str(dev.get("Address")).upper() == mac:
+            try:
+                ad.RemoveDevice(path)
+            except dbus.DBusException:
+                pass
+
+
+def hci1_rpa(env):
+    """The resolvable private address hci1 advertises from now (btmon: its last LE Set
+    Random Address)."""
+    def last():
+        lines = env.btmon.text().splitlines()
+        found = None
+        for i, ln in enumerate(lines[:-1]):
+            if ln.startswith("<") and "(0x08|0x0005)" in ln and "[hci1]" in ln:
+                m = re.search(r"Address: ([0-9A-F:]{17}) \(Resolvable\)", lines[i + 1])
+                found = m.group(1) if m else found
+        return found
+    return rs.wait_until("hci1's RPA", last, 20)
 
 
 def rpa(irk, prand):
@@ -65,7 +87,7 @@ def pair(env, m, line):
 
 
 def test_pair_irk_resolves(env):
-    set_privacy(2, IRK_MSB)
+    set_privacy(1, IRK_MSB)
     try:
         run(env)
     finally:
@@ -88,10 +110,12 @@ def run(env):
                  "--gatt-timeout", str(GATT_TIMEOUT), console=True)
     m.wait_for(r"bluetoothd is on the bus", 60, stream="err")
     # a wrong PIN: SMP fails, nothing is kept
-    r = pair(env, m, "MI32Pair %s 654321" % PEER)
-    assert r["Error"] == 10 and r["MAC"] == PEER.replace(":", ""), r
-    # the right one: bonded, the IRK from the kernel
-    r = pair(env, m, "MI32Pair %s %d" % (PEER, PIN))
+    addr = hci1_rpa(env)
+    r = pair(env, m, "MI32Pair %s/r 654321" % addr)
+    assert r["Error"] == 10 and r["MAC"] == addr.replace(":", ""), r
+    # the right one: bonded, the IRK from the kernel, with hci1's identity address
+    addr = hci1_rpa(env)
+    r = pair(env, m, "MI32Pair %s/r %d" % (addr, PIN))
     assert r == {"MAC": PEER.replace(":", ""), "Error": 0, "PID": "0000", "Slot": 1,
                  "MI32Cfg": "saved"}, r
     p.wait_for(r"^passkey-asked$", 5, stream="out")
@@ -99,9 +123,11 @@ def run(env):
     with open(cfg) as f:
         (e,) = [x for x in json.load(f) if x["MAC"] == PEER.replace(":", "")]
     assert e["PID"] == "0000" and e["key"] == IRK_MSB.hex().upper(), e
-    # bluetoothd forgets the bond, so only mi32 knows the IRK now; hci1 goes quiet
+    # bluetoothd forgets the bond, so only mi32 knows the IRK now; hci1 goes quiet and
+    # advertises from an RPA the test makes (privacy off: the kernel leaves its address be)
     p.stop()
     forget("hci0", PEER)
+    set_privacy(0, bytes(16))
     addr = rpa(IRK_MSB, bytes([0x5A, 0x12, 0x34]))
     start = m.mark()
     ad = bytes.fromhex("020106") + bytes([6, 0x09]) + b"phone"
