@@ -20,7 +20,7 @@ struct t {
 	struct fakebus fb;
 	sd_event *ev;
 	struct gatt *g;
-	struct gatt_result res[16];
+	struct gatt_result res[32];
 	unsigned int n;
 };
 
@@ -28,7 +28,7 @@ static void on_result(const struct gatt_result *r, void *data)
 {
 	struct t *t = data;
 
-	if (t->n < 16)
+	if (t->n < 32)
 		t->res[t->n] = *r;
 	t->n++;
 }

@@ -16,55 +16,12 @@
 #include "gatt/gatt.h"
 #include "util/clock.h"
 #include "util/hex.h"
-#include "fakebus.h"
+#include "gatt_fixture.h"
 
-#define WAIT_MS 30000 /* a safety net: every wait ends on an event */
 #define PHONE "5A:11:22:33:44:55"
 #define NUS "6E400001-B5A3-F393-E0A9-E50E24DCCA9E"
 #define NUS_RX "6E400002-B5A3-F393-E0A9-E50E24DCCA9E"
 #define NUS_TX "6E400003-B5A3-F393-E0A9-E50E24DCCA9E"
-
-struct t {
-	struct fakebus fb;
-	sd_event *ev;
-	struct gatt *g;
-	struct gatt_result res[32];
-	unsigned int n;
-};
-
-static void on_result(const struct gatt_result *r, void *data)
-{
-	struct t *t = data;
-
-	if (t->n < 32)
-		t->res[t->n] = *r;
-	t->n++;
-}
-
-static bool run_until_n(struct t *t, unsigned int n)
-{
-	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
-
-	while (t->n < n && clock_mono_us() < end)
-		sd_event_run(t->ev, 100000);
-	return t->n >= n;
-}
-
-static char *ctl_str(struct t *t, const char *method, const char *sig, const char *a)
-{
-	sd_bus_message *m = NULL;
-	const char *s;
-	char *out;
-
-	if (sig)
-		assert_int_equal(fakebus_ctl(&t->fb, &m, method, sig, a), 0);
-	else
-		assert_int_equal(fakebus_ctl(&t->fb, &m, method, NULL), 0);
-	assert_true(sd_bus_message_read(m, "s", &s) > 0);
-	out = strdup(s);
-	sd_bus_message_unref(m);
-	return out;
-}
 
 /* Run the loop until the fake's @method (no argument, or @arg) answers @want. */
 static bool until_ctl(struct t *t, const char *method, const char *arg, const char *want)
@@ -72,7 +29,7 @@ static bool until_ctl(struct t *t, const char *method, const char *arg, const ch
 	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
 
 	while (clock_mono_us() < end) {
-		char *s = ctl_str(t, method, arg ? "s" : NULL, arg);
+		char *s = ctl_str(t, method, arg ? "s" : NULL, arg, NULL);
 		bool ok = !strcmp(s, want);
 
 		free(s);
@@ -84,45 +41,12 @@ static bool until_ctl(struct t *t, const char *method, const char *arg, const ch
 	return false;
 }
 
-static int count(struct t *t, const char *needle)
-{
-	char *log = ctl_str(t, "Calls", NULL, NULL);
-	int n = 0;
-
-	for (const char *p = log; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	free(log);
-	return n;
-}
-
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
 	struct gatt_opts o = { .connect_timeout_ms = 3000 };
-	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
 
-	assert_non_null(t);
 	setenv("MI32_FAKE_BLUEZ", MI32_SOURCE_DIR "/tests/gatt/fake_bluez_server.py", 1);
-	assert_int_equal(fakebus_start(&t->fb), 0);
-	assert_int_equal(sd_event_new(&t->ev), 0);
-	o.bus_address = t->fb.address;
-	assert_int_equal(gatt_new(t->ev, &o, &t->g), 0);
-	while (!gatt_ready(t->g) && clock_mono_us() < end)
-		sd_event_run(t->ev, 100000);
-	assert_true(gatt_ready(t->g));
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	gatt_free(t->g);
-	sd_event_unref(t->ev);
-	fakebus_stop(&t->fb);
-	free(t);
-	return 0;
+	return fixture_setup(state, &o);
 }
 
 /* A server op with @hex as its buffer */
@@ -176,7 +100,7 @@ static void broadcaster(void **state)
 	assert_true(run_until_n(t, 2));
 	assert_int_equal(t->res[1].error, GATT_OK);
 	assert_true(until_ctl(t, "Advertised", NULL, "broadcast 0a16d2fc4002c50903bf13 -"));
-	assert_int_equal(count(t, "UnregisterAdvertisement"), 1);
+	assert_int_equal(calls(t, "UnregisterAdvertisement"), 1);
 
 	/* an iBeacon: manufacturer data keyed by Apple's company id */
 	sctx(&c, GATT_OP_ADV, NULL, NULL, IBEACON_AD);
@@ -227,7 +151,7 @@ static void nordic_uart(void **state)
 	assert_int_equal(t->res[3].buf[0], 4);
 	tx = (uint16_t)(t->res[3].buf[1] << 8 | t->res[3].buf[2]);
 	rx = (uint16_t)(t->res[3].buf[3] << 8 | t->res[3].buf[4]);
-	s = ctl_str(t, "AppHandles", NULL, NULL);
+	s = ctl_str(t, "AppHandles", NULL, NULL, NULL);
 	snprintf(want, sizeof(want), "6e400003-b5a3-f393-e0a9-e50e24dcca9e=%u "
 		 "6e400002-b5a3-f393-e0a9-e50e24dcca9e=%u", tx, rx);
 	/* the fake lists them by object path: service0/char0 (TX) first */
@@ -287,11 +211,11 @@ static void nordic_uart(void **state)
 	hexof(&t->res[10], hex);
 	assert_string_equal(hex, "5544332211" "5a" "01");
 	/* and leaves: 228, and advertising is registered again */
-	assert_int_equal(count(t, "RegisterAdvertisement /org/mi32/adv0"), 1);
+	assert_int_equal(calls(t, "RegisterAdvertisement /org/mi32/adv0"), 1);
 	assert_int_equal(fakebus_ctl(&t->fb, NULL, "CentralDisconnect", "s", PHONE), 0);
 	assert_true(run_until_n(t, 12));
 	assert_int_equal(t->res[11].op, 228);
-	while (count(t, "RegisterAdvertisement /org/mi32/adv0") < 2)
+	while (calls(t, "RegisterAdvertisement /org/mi32/adv0") < 2)
 		assert_true(sd_event_run(t->ev, 100000) >= 0);
 	assert_true(until_ctl(t, "Advertised", NULL,
 			      "peripheral 11079ecadc240ee5a9e093f3a3b50100406e "
@@ -321,8 +245,8 @@ static void late_characteristic(void **state)
 	assert_true(until_ctl(t, "AppHandles", NULL,
 			      "00002a37-0000-1000-8000-00805f9b34fb=12 "
 			      "00002a38-0000-1000-8000-00805f9b34fb=15"));
-	assert_int_equal(count(t, "UnregisterApplication"), 1);
-	assert_int_equal(count(t, "RegisterApplication"), 2);
+	assert_int_equal(calls(t, "UnregisterApplication"), 1);
+	assert_int_equal(calls(t, "RegisterApplication"), 2);
 	sctx(&c, GATT_OP_ADV, NULL, NULL, "02010603020d18");
 	assert_int_equal(run(t, &c), 0);
 	assert_true(run_until_n(t, 4));
@@ -378,7 +302,7 @@ static void parameters_name_address(void **state)
 	assert_true(run_until_n(t, 4));
 	assert_int_equal(t->res[3].op, 233);
 	assert_int_equal(t->res[3].error, 0);
-	assert_int_equal(count(t, "Set Alias mi32 test"), 1);
+	assert_int_equal(calls(t, "Set Alias mi32 test"), 1);
 	/* 231 public: the adapter's address, LSB first; random: not possible on D-Bus */
 	sctx(&c, GATT_OP_OWN_ADDR, NULL, NULL, NULL);
 	assert_int_equal(run(t, &c), 0);
@@ -473,7 +397,7 @@ static void bluetoothd_restart(void **state)
 	assert_int_equal(fakebus_ctl(&t->fb, NULL, "ReleaseAdv", NULL), 0);
 	assert_true(until_ctl(t, "Advertised", NULL,
 			      "peripheral 11079ecadc240ee5a9e093f3a3b50100406e -"));
-	assert_int_equal(count(t, "RegisterAdvertisement /org/mi32/adv0"), 2);
+	assert_int_equal(calls(t, "RegisterAdvertisement /org/mi32/adv0"), 2);
 
 	/* bluetoothd restarts: its new instance gets the application and the advertisement */
 	fakebus_stop_fake(&t->fb);
@@ -563,13 +487,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ad_classes),
-		cmocka_unit_test_setup_teardown(broadcaster, setup, teardown),
-		cmocka_unit_test_setup_teardown(nordic_uart, setup, teardown),
-		cmocka_unit_test_setup_teardown(late_characteristic, setup, teardown),
-		cmocka_unit_test_setup_teardown(parameters_name_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(stop_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(broadcaster, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(nordic_uart, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(late_characteristic, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(parameters_name_address, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(refusals, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(stop_and_cancel, setup, fixture_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
