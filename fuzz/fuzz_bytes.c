@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_bytes.c — the scripts' `bytes` type on arbitrary input: the pure integer readers and
- * writers (a value written must read back, nothing outside the buffer is touched), then a
+/* fuzz_bytes.c — the scripts' `bytes` type and the seed's advert buffer layout (advbuf.c)
+ * on arbitrary input: the pure integer readers and writers (a value written must read back,
+ * nothing outside the buffer is touched), the advert layout's indexes, then a
  * program of method calls with arbitrary offsets, sizes and strings run in a sandboxed
  * script. A Lua error is fine (caught); a crash, a leak past the cap or a broken invariant is
  * not. Input: [n][n bytes of the first buffer] then ops [op][x][y][len][len%16 bytes]. */
@@ -10,6 +11,7 @@
 
 #include <lauxlib.h>
 
+#include "script/advbuf.h"
 #include "script/bytes.h"
 #include "script/script.h"
 #include "util/log.h"
@@ -74,12 +76,34 @@ static void pure(const uint8_t *data, size_t size)
 	}
 }
 
+/* The seed's advert buffer: the indexes point inside what was copied, at the data of an
+ * element of their type. */
+static void advbuf(const uint8_t *data, size_t size)
+{
+	struct adv a = { .addr = { 1, 2, 3, 4, 5, 6 }, .addr_type = 1, .rssi = -70 };
+	uint8_t out[ADVBUF_HEAD + ADV_DATA_MAX];
+	unsigned int svc, manu;
+	size_t cap = size ? ADVBUF_HEAD + (size_t)(data[0] % 64) : sizeof(out), n;
+
+	a.len = (uint8_t)(size > ADV_DATA_MAX ? ADV_DATA_MAX : size);
+	memcpy(a.data, data, a.len);
+	for (int k = 0; k < 2; k++, cap = sizeof(out)) {
+		n = advbuf_fill(&a, out, cap, &svc, &manu);
+		if (n > cap || out[7] != 186 || out[8] != n - ADVBUF_HEAD)
+			abort();
+		if ((svc && (svc < ADVBUF_HEAD + 2 || svc >= n || out[svc - 1] != 0x16)) ||
+		    (manu && (manu < ADVBUF_HEAD + 2 || manu >= n || out[manu - 1] != 0xFF)))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	lua_State *L;
 	char err[256];
 
 	pure(data, size);
+	advbuf(data, size);
 	if (!s) {
 		struct script_limits lim = { 4u << 20, 2000000, 2000000, 0 };
 

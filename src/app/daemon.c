@@ -285,6 +285,8 @@ static void process_adv(struct daemon *d, const struct adv *adv, bool own)
 		d->now_us = t;
 	}
 	store_handle_adv(d->store, adv, t);
+	if (d->script_env.ble_listeners)
+		lib_ble_adv(&d->script_env, adv);
 	/* publish at once: a button press is on its way before the next advert is read */
 	flush_triggered(d);
 	if (d->virtual_time)
@@ -451,7 +453,7 @@ static int scripts_start_all(struct daemon *d)
 	int r;
 
 	d->script_env = (struct script_env){
-		.ev = d->ev, .store = d->store, .cmd = &d->cmd,
+		.ev = d->ev, .store = d->store, .cmd = &d->cmd, .gatt = d->cmd.gatt,
 		.publish = script_publish, .publish_data = d,
 	};
 	snprintf(dir, sizeof(dir), "%s/scripts", d->cfg.state_dir);

@@ -136,6 +136,14 @@ void bytes_push(lua_State *L, const uint8_t *data, size_t len)
 	append(L, b, data, len);
 }
 
+/* never NULL for a buffer, even an empty one: callers test the pointer */
+static uint8_t *data_of(struct lbytes *b)
+{
+	static uint8_t empty[1];
+
+	return b->d ? b->d : empty;
+}
+
 uint8_t *bytes_test(lua_State *L, int idx, size_t *len)
 {
 	struct lbytes *b = luaL_testudata(L, idx, META);
@@ -143,7 +151,7 @@ uint8_t *bytes_test(lua_State *L, int idx, size_t *len)
 	if (!b)
 		return NULL;
 	*len = b->len;
-	return b->d;
+	return data_of(b);
 }
 
 uint8_t *bytes_check(lua_State *L, int idx, size_t *len)
@@ -151,7 +159,20 @@ uint8_t *bytes_check(lua_State *L, int idx, size_t *len)
 	struct lbytes *b = check(L, idx);
 
 	*len = b->len;
-	return b->d;
+	return data_of(b);
+}
+
+void bytes_store(lua_State *L, int idx, const uint8_t *d, size_t n)
+{
+	struct lbytes *b = check(L, idx);
+
+	if (b->fixed) {
+		if (n && b->len)
+			memcpy(b->d, d, n < b->len ? n : b->len);
+		return;
+	}
+	b->len = 0;
+	append(L, b, d, n);
 }
 
 bool bytes_fixed(lua_State *L, int idx)

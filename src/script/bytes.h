@@ -26,11 +26,16 @@ void bytes_push(lua_State *L, const uint8_t *data, size_t len);
 /* The buffer at @idx (raises a Lua type error if it is none). *@len gets its size. The
  * pointer is valid until the buffer is resized or collected. */
 uint8_t *bytes_check(lua_State *L, int idx, size_t *len);
-/* As bytes_check(), NULL when @idx holds something else. */
+/* As bytes_check(), NULL when @idx holds something else (never for a buffer, even empty). */
 uint8_t *bytes_test(lua_State *L, int idx, size_t *len);
 /* Whether the buffer at @idx was made with a fixed size (bytes(-n)): C fills such buffers in
  * place (the seed's callback buffers) and never resizes them. */
 bool bytes_fixed(lua_State *L, int idx);
+
+/* Put @n bytes of @d into the buffer at @idx, as C fills the seed's callback buffers: a
+ * fixed buffer gets what fits at its start (the rest is left), any other becomes exactly
+ * those bytes. Raises a Lua error on a memory failure (call it protected). */
+void bytes_store(lua_State *L, int idx, const uint8_t *d, size_t n);
 
 /* ---- pure helpers (no Lua state; fuzzed by fuzz/fuzz_bytes.c) ---------------------------- */
 

@@ -14,7 +14,10 @@
 #include <lua.h>
 #include <systemd/sd-event.h>
 
+struct adv;
+struct ble;
 struct commands_ctx;
+struct gatt;
 struct store;
 
 /* What the modules work on; the daemon (or `mi32 script`) owns it and every pointer. */
@@ -28,7 +31,9 @@ struct script_env {
 	void *publish_data;
 	/* the dashboard's script widget (MI32.widget); NULL = no dashboard */
 	struct script_widget *widget;
+	struct gatt *gatt;           /* BLE.run; NULL = GATT is off */
 	unsigned int timers;         /* pending mi32.add_timer()s, over every script */
+	struct ble *ble_listeners;   /* lib_ble.c's: scripts with a BLE.adv_cb */
 };
 
 /* Open every module in @L with @env (a struct script_env): the scripts_opts.open hook.
@@ -37,6 +42,13 @@ void lib_open(lua_State *L, void *env);
 
 /* Open `mi32` (and `tasmota`, the same table) and `MI32` in @L. */
 void lib_mi32_open(lua_State *L, struct script_env *env);
+
+/* Open `BLE` (lib_ble.c) in @L. */
+void lib_ble_open(lua_State *L, struct script_env *env);
+
+/* An advertisement for the scripts' BLE.adv_cb (queued, delivered from the loop). The
+ * daemon calls it for every advert it handles. */
+void lib_ble_adv(struct script_env *env, const struct adv *adv);
 
 /* Push the JSON text @json as a Lua value (objects and arrays as tables). Returns false (and
  * pushes nothing) when it does not parse. */

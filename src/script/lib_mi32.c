@@ -251,6 +251,15 @@ static int l_remove_timer(lua_State *L)
 	return 1;
 }
 
+/* mi32.gen_cb(fn), cb.gen_cb(fn) -> fn: Berry needed these to make a C callback of a
+ * closure; Lua closures are callbacks as they are, so a ported line keeps working */
+static int l_gen_cb(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_settop(L, 1);
+	return 1;
+}
+
 /* ---- MI32 ------------------------------------------------------------------------------ */
 
 static const struct sensor *slot_arg(lua_State *L, struct script_env *e, int idx)
@@ -330,7 +339,7 @@ static int l_set_temp(lua_State *L)
 static const luaL_Reg mi32_fns[] = {
 	{ "publish", l_publish }, { "cmd", l_cmd }, { "log", l_log }, { "time", l_time },
 	{ "millis", l_millis }, { "add_timer", l_add_timer },
-	{ "remove_timer", l_remove_timer }, { NULL, NULL },
+	{ "remove_timer", l_remove_timer }, { "gen_cb", l_gen_cb }, { NULL, NULL },
 };
 
 static const luaL_Reg MI32_fns[] = {
@@ -361,9 +370,14 @@ void lib_mi32_open(lua_State *L, struct script_env *env)
 	lua_setglobal(L, "mi32");
 	new_module(L, MI32_fns, env);
 	lua_setglobal(L, "MI32");
+	lua_createtable(L, 0, 1); /* Berry's cb module */
+	lua_pushcfunction(L, l_gen_cb);
+	lua_setfield(L, -2, "gen_cb");
+	lua_setglobal(L, "cb");
 }
 
 void lib_open(lua_State *L, void *env)
 {
 	lib_mi32_open(L, env);
+	lib_ble_open(L, env);
 }

@@ -4,6 +4,7 @@ command over MQTT (Tasmota's Berry console), and the sandbox seen from outside: 
 with an endless loop, a memory bomb or os.execute is stopped, logged with file:line and
 counted on `Script` and /metrics, and the daemon keeps answering."""
 import json
+import os
 import urllib.request
 
 from conftest import free_port, wait_port
@@ -72,3 +73,30 @@ def test_scripts_and_script_command_over_mqtt(mi32_bin, demo, broker, tmp_path):
     assert "script 40_good.lua: good script ran" in log
     assert "script extra.lua: extra\t513" in log
     assert "error: script 10_loop.lua: loading 10_loop.lua: " in log
+
+
+def test_adv_listener_example(mi32_bin, demo, broker, tmp_path):
+    """examples/scripts/adv_listener.lua on the demo fleet: every advert of the watched
+    LYWSD03 reaches the script in the seed's buffer layout and goes out on tele/<topic>/ADV."""
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
+                       "adv_listener.lua")
+    sub = Sub(broker, ["tele/lua2/ADV", "tele/+/LWT"])
+    p = start_node(mi32_bin, broker, tmp_path, "lua2", "--replay", str(demo["capture"]),
+                   "--fast", "--loop", "--mi32cfg", str(tmp_path / "lua2.mi32cfg"),
+                   "--script", src)
+    try:
+        wait_online(sub, "lua2")
+        assert sub.wait(lambda ms: sum(t == "tele/lua2/ADV" for t, _, _ in ms) >= 3, 20), \
+            "no ADV messages"
+        for payload in sub.payloads("tele/lua2/ADV")[:3]:
+            m = json.loads(payload)
+            assert m["MAC"] == "A4C138A1B204" and m["Type"] in (0, 1)
+            assert -127 <= m["RSSI"] < 0
+            # the MiBeacon service data: UUID FE95 little endian, then the frame
+            assert m["ServiceData"].startswith("95FE") and m["ServiceData"] in m["Payload"]
+    finally:
+        stop(p)
+        sub.close()
+    log = (tmp_path / "lua2.log").read_text()
+    assert "script adv_listener.lua: Full buffer:\tA4C138A1B204" in log
+    assert "script adv_listener.lua: service data:\t95FE" in log

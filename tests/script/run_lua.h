@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <lauxlib.h>
+
+#include "script/lib.h"
 #include "script/script.h"
 
 /* Run @code as a chunk named "=t" (so errors read "t:LINE: ..."): 0, -EBADMSG (does not
@@ -19,6 +22,25 @@ static inline int run(struct script *s, const char *code)
 		return -EBADMSG;
 	}
 	return script_call(s, 0, 0, "test");
+}
+
+static inline int run_lua_open_lib(lua_State *L)
+{
+	lib_open(L, lua_touserdata(L, 1));
+	return 0;
+}
+
+/* A script named @name with the modules (mi32, MI32, BLE) on @env. */
+static inline struct script *script_with_lib(const char *name, struct script_env *env)
+{
+	struct script_limits lim = SCRIPT_LIMITS_DEFAULT;
+	struct script *s;
+
+	assert_int_equal(script_new(name, NULL, &lim, &s), 0);
+	lua_pushcfunction(script_lua(s), run_lua_open_lib);
+	lua_pushlightuserdata(script_lua(s), env);
+	assert_int_equal(script_call(s, 1, 0, "open"), 0);
+	return s;
 }
 
 #endif

@@ -43,24 +43,6 @@ struct fixture {
 	struct script_env env;
 };
 
-static int open_lib(lua_State *L)
-{
-	lib_open(L, lua_touserdata(L, 1));
-	return 0;
-}
-
-static struct script *mk(struct fixture *f)
-{
-	struct script_limits lim = SCRIPT_LIMITS_DEFAULT;
-	struct script *s;
-
-	assert_int_equal(script_new("lib", NULL, &lim, &s), 0);
-	lua_pushcfunction(script_lua(s), open_lib);
-	lua_pushlightuserdata(script_lua(s), &f->env);
-	assert_int_equal(script_call(s, 1, 0, "open"), 0);
-	return s;
-}
-
 static int setup(void **state)
 {
 	static struct fixture f;
@@ -92,7 +74,7 @@ static int teardown(void **state)
 static void mi32_module(void **state)
 {
 	struct fixture *f = *state;
-	struct script *s = mk(f);
+	struct script *s = script_with_lib("lib", &f->env);
 
 	assert_int_equal(run(s, "assert(mi32.publish('a/b', 'x'))\n"
 				"assert(mi32.publish('a/c', bytes('4142'), true))\n"
@@ -115,7 +97,8 @@ static void mi32_module(void **state)
 static void timers(void **state)
 {
 	struct fixture *f = *state;
-	struct script *s = mk(f), *gone = mk(f);
+	struct script *s = script_with_lib("lib", &f->env);
+	struct script *gone = script_with_lib("lib", &f->env);
 	uint64_t end = clock_mono_us() + 5000000;
 
 	assert_int_equal(run(s, "order = ''\n"
@@ -145,7 +128,7 @@ static void timers(void **state)
 static void MI32_module(void **state)
 {
 	struct fixture *f = *state;
-	struct script *s = mk(f);
+	struct script *s = script_with_lib("lib", &f->env);
 	const struct sensor *se = store_sensor(f->store, 0);
 	unsigned int dec;
 	double v;

@@ -225,6 +225,7 @@ static void bytes_type(void **state)
 		"38C1A4' and m:tohex() == 'A4C138000001')\n"
 		"assert((bytes('01') + bytes('02')):tohex() == '0102')\n"
 		"assert((bytes('01') .. 'A'):tohex() == '0141')\n"
+		"assert((bytes() .. 'A'):tohex() == '41' and #(bytes() + bytes()) == 0)\n"
 		"assert(bytes('0102') == bytes('0102') and bytes('01') ~= bytes('02'))\n"
 		"local cb = bytes(-6) cb:setbytes(1, bytes('AABBCCDDEEFF'))\n"
 		"assert(cb:tohex() == '00AABBCCDDEE')\n"
