@@ -473,6 +473,8 @@ const struct cmd_def commands_table[] = {
 	  "from Mi Home)" },
 	{ "Script", script_commands_script, CMD_F_WRITES,
 	  "[<lua>]: evaluate a line of Lua (Tasmota's Br); alone: the scripts' status" },
+	{ "ScriptReload", script_commands_reload, CMD_F_WRITES,
+	  "<name>: load a script again from its file (the old one's timers and GATT ops end)" },
 	{ "MI32Server", server_commands_op, CMD_F_WRITES,
 	  "201|202|211[r]|231|232|233 <args> | stop: GATT server and advertising ops (SPEC 11.2)" },
 	{ "MI32Pair", pair_commands_pair, CMD_F_WRITES,

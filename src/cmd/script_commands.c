@@ -24,3 +24,25 @@ int script_commands_script(void *ctx, const struct cmd_req *req, struct jw *w,
 	}
 	return scripts_eval(c->scripts, req->payload, w, why);
 }
+
+int script_commands_reload(void *ctx, const struct cmd_req *req, struct jw *w,
+			   const char **why)
+{
+	struct commands_ctx *c = ctx;
+	int r;
+
+	if (!c->scripts) {
+		*why = "scripts are off";
+		return -EOPNOTSUPP;
+	}
+	if (!*req->payload) {
+		*why = "ScriptReload <name>: the name as Script lists it (e.g. listener.lua)";
+		return -EINVAL;
+	}
+	r = scripts_reload(c->scripts, req->payload, why);
+	if (r < 0)
+		return r;
+	jw_key(w, "ScriptReload");
+	jw_str(w, req->payload);
+	return 0;
+}

@@ -259,6 +259,11 @@ const struct script_stats *script_stats(const struct script *s)
 	return &s->st;
 }
 
+bool script_busy(const struct script *s)
+{
+	return s->depth > 0;
+}
+
 void script_restart(struct script *s)
 {
 	s->st.stopped = false;

@@ -67,6 +67,9 @@ int script_call(struct script *s, int nargs, int nresults, const char *what);
 int script_load_string(struct script *s, const char *code, const char *chunk, char *err,
 		       size_t errlen);
 
+/* Whether a call into the script is running (its state must not be freed now). */
+bool script_busy(const struct script *s);
+
 /* Take the script's callbacks up again after it was stopped for errors (a reload). */
 void script_restart(struct script *s);
 

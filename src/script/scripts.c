@@ -70,20 +70,17 @@ static int open_modules(lua_State *L)
 	return 0;
 }
 
-/* A new state named @name, in the list. NULL on failure (logged). */
-static struct script *add(struct scripts *h, const char *name, const char *path,
-			  const char *dir, const struct script_limits *lim)
+/* A new state named @name with the modules open. NULL on failure (logged). */
+static struct script *make(struct scripts *h, const char *name, const char *dir,
+			   const struct script_limits *lim)
 {
-	struct entry *v;
 	struct script *s;
 	lua_State *L;
 
-	v = realloc(h->v, (h->n + 1) * sizeof(*v));
-	if (!v)
-		goto oom;
-	h->v = v;
-	if (script_new(name, dir, lim, &s) < 0)
-		goto oom;
+	if (script_new(name, dir, lim, &s) < 0) {
+		log_err("script %s: out of memory", name);
+		return NULL;
+	}
 	L = script_lua(s);
 	lua_pushcfunction(L, open_modules);
 	lua_pushlightuserdata(L, h);
@@ -91,17 +88,45 @@ static struct script *add(struct scripts *h, const char *name, const char *path,
 		script_free(s);
 		return NULL;
 	}
+	return s;
+}
+
+/* ... and in the list. */
+static struct script *add(struct scripts *h, const char *name, const char *path,
+			  const char *dir, const struct script_limits *lim)
+{
+	struct entry *v = realloc(h->v, (h->n + 1) * sizeof(*v));
+	struct script *s;
+
+	if (!v) {
+		log_err("script %s: out of memory", name);
+		return NULL;
+	}
+	h->v = v;
+	if (!(s = make(h, name, dir, lim)))
+		return NULL;
 	v[h->n].s = s;
 	v[h->n].path = path ? strdup(path) : NULL;
 	if (path && !v[h->n].path) {
 		script_free(s);
-		goto oom;
+		log_err("script %s: out of memory", name);
+		return NULL;
 	}
 	h->n++;
 	return s;
-oom:
-	log_err("script %s: out of memory", name);
-	return NULL;
+}
+
+/* The folder of @path, for dofile() */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
 static int run_one(struct scripts *h, const char *path)
@@ -110,16 +135,47 @@ static int run_one(struct scripts *h, const char *path)
 	char dir[4096];
 	struct script *s;
 
-	/* dofile() may read the script's own folder */
-	if (slash)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	else
-		snprintf(dir, sizeof(dir), ".");
-	s = add(h, slash ? slash + 1 : path, path, dir[0] ? dir : "/", &h->o.lim);
+	dir_of(path, dir, sizeof(dir));
+	s = add(h, slash ? slash + 1 : path, path, dir, &h->o.lim);
 	if (!s)
 		return -ENOMEM;
 	log_info("script %s: loading %s", script_name(s), path);
 	return script_run_file(s, path);
+}
+
+int scripts_reload(struct scripts *h, const char *name, const char **why)
+{
+	char dir[4096];
+	struct entry *e = NULL;
+
+	*why = h->why;
+	for (size_t i = 0; i < h->n && !e; i++)
+		if (h->v[i].path && !strcmp(script_name(h->v[i].s), name))
+			e = &h->v[i];
+	if (!e) {
+		snprintf(h->why, sizeof(h->why), "no script named '%.64s'", name);
+		return -ENOENT;
+	}
+	if (script_busy(e->s)) {
+		snprintf(h->why, sizeof(h->why), "a script cannot reload itself");
+		return -EBUSY;
+	}
+	/* the old state goes first: its timers, adverts and GATT operations end with it */
+	script_free(e->s);
+	dir_of(e->path, dir, sizeof(dir));
+	e->s = make(h, name, dir, &h->o.lim);
+	if (!e->s) {
+		free(e->path);
+		*e = h->v[--h->n];
+		snprintf(h->why, sizeof(h->why), "out of memory");
+		return -ENOMEM;
+	}
+	log_info("script %s: reloading %s", name, e->path);
+	if (script_run_file(e->s, e->path) < 0) {
+		snprintf(h->why, sizeof(h->why), "%s", script_stats(e->s)->last_error);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -39,6 +39,12 @@ unsigned int scripts_start(struct scripts *h);
  * (valid until the next call). */
 int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const char **why);
 
+/* Load the script named @name again from its file, in a new state: the old one's timers,
+ * callbacks and pending GATT operations end with it. Returns 0, -ENOENT (no such script;
+ * the console has no file), -EBUSY (a script reloading itself), -ENOMEM, or -EINVAL when the
+ * new top level failed (kept, stopped, as at start); *@why says which. */
+int scripts_reload(struct scripts *h, const char *name, const char **why);
+
 /* The status: {"Scripts":[{"Name","Errors","LastError","Slow","Timeouts","MaxMs","MemKB",
  * "Stopped"}...],"Errors":N} as members of the object open in @w. */
 void scripts_status(const struct scripts *h, struct jw *w);

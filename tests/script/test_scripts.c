@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lauxlib.h>
 
 #include "cmd/commands.h"
+#include "script/lib.h"
 #include "script/scripts.h"
 
 static char dir[] = "/tmp/mi32-scripts-XXXXXX";
@@ -133,11 +135,52 @@ static void script_command(void **state)
 	scripts_free(c.scripts);
 }
 
+/* ScriptReload: a fixed file runs anew in a fresh state; a script cannot reload itself
+ * (its state is running); unknown names and the console are refused. */
+static void reload(void **state)
+{
+	char path[128], *files[] = { path }, out[2048];
+	struct commands_ctx c = { 0 };
+	struct script_env env = { .cmd = &c };
+	struct scripts_opts o = { .lim = SCRIPT_LIMITS_DEFAULT, .files = files, .n_files = 1,
+				  .open = lib_open, .open_data = &env };
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/r.lua", dir);
+	put(path, "x = nil\nx.y = 1\n");
+	assert_int_equal(scripts_new(&o, &c.scripts), 0);
+	assert_int_equal(scripts_start(c.scripts), 1);
+	assert_int_equal(commands_exec(&c, "ScriptReload r.lua", out, sizeof(out)), -EINVAL);
+	assert_non_null(strstr(out, "r.lua:2: attempt to index a nil value"));
+	put(path, "function again() return mi32.cmd('ScriptReload r.lua') end\n"
+		  "print('loaded')\n");
+	assert_int_equal(commands_exec(&c, "ScriptReload r.lua", out, sizeof(out)), 0);
+	assert_string_equal(out, "{\"ScriptReload\":\"r.lua\"}");
+	assert_int_equal(script_stats(scripts_at(c.scripts, 0))->errors, 0);
+	/* from inside itself: refused, the state lives on */
+	{
+		lua_State *L = script_lua((struct script *)scripts_at(c.scripts, 0));
+
+		lua_getglobal(L, "again");
+		assert_int_equal(script_call((struct script *)scripts_at(c.scripts, 0), 0, 1, "t"),
+				 0);
+		lua_getfield(L, -1, "Reason");
+		assert_string_equal(lua_tostring(L, -1), "a script cannot reload itself");
+		lua_settop(L, 0);
+	}
+	assert_int_equal(commands_exec(&c, "ScriptReload nope.lua", out, sizeof(out)), -ENOENT);
+	assert_int_equal(commands_exec(&c, "Script 1", out, sizeof(out)), 0);
+	assert_int_equal(commands_exec(&c, "ScriptReload console", out, sizeof(out)), -ENOENT);
+	assert_int_equal(commands_exec(&c, "ScriptReload", out, sizeof(out)), -EINVAL);
+	scripts_free(c.scripts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(folder_and_files),
 		cmocka_unit_test(script_command),
+		cmocka_unit_test(reload),
 	};
 	return cmocka_run_group_tests_name("scripts", tests, setup, teardown);
 }
