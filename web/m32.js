@@ -219,6 +219,35 @@
     M.homekit(el.querySelector('[data-n="hksetup"]'), hk);
   }
 
+  /* The scripts' boxes (MI32.widget), after the sensors. A fragment is shown in an iframe
+   * with an empty sandbox: no scripts, no forms, no same origin, so it cannot reach this
+   * page, its session or its CSRF token, whatever the script put in it. */
+  async function loadWidgets() {
+    const r = await M.api('/api/widgets');
+    if (!r.ok) return;
+    const seen = new Set();
+    for (const wd of r.body.widgets) {
+      const id = 'wbox-' + wd.name;
+      let el = document.getElementById(id);
+      if (!el) {
+        el = document.createElement('div');
+        el.id = id; el.className = 'box script';
+        const h = document.createElement('h3');
+        h.textContent = wd.name;
+        const f = document.createElement('iframe');
+        f.setAttribute('sandbox', '');
+        f.setAttribute('referrerpolicy', 'no-referrer');
+        f.title = 'widget of the script ' + wd.name;
+        el.append(h, f);
+        grid.appendChild(el);
+      }
+      const f = el.querySelector('iframe');
+      if (f.srcdoc !== wd.html) f.srcdoc = wd.html;
+      seen.add(id);
+    }
+    grid.querySelectorAll('.box.script').forEach(el => { if (!seen.has(el.id)) el.remove(); });
+  }
+
   function tick() {
     const now = M.now(), t = Date.now() / 1000;
     for (const el of boxes.values()) {
@@ -255,8 +284,9 @@
     const es = new EventSource('/events');
     es.addEventListener('hello', e => {
       const n = JSON.parse(e.data);
-      M.clock(n.now); state.hour = n.hour; renderNode(n); live(true); load();
+      M.clock(n.now); state.hour = n.hour; renderNode(n); live(true); load(); loadWidgets();
     });
+    es.addEventListener('widgets', () => loadWidgets());
     es.addEventListener('node', e => {
       const n = JSON.parse(e.data);
       M.clock(n.now);

@@ -19,6 +19,7 @@
 #include "gatt/gatt.h"
 #include "script/lib.h"
 #include "script/scripts.h"
+#include "script/widgets.h"
 #include "sink/hass.h"
 #include "sink/mqtt.h"
 #include "sink/web.h"
@@ -66,6 +67,7 @@ struct daemon {
 	struct console *console;
 	struct scripts *scripts;
 	struct script_env script_env;
+	struct widgets *widgets;       /* the scripts' dashboard boxes */
 
 	/* time and publishing */
 	bool virtual_time;       /* --replay --fast */
@@ -454,6 +456,7 @@ static int scripts_start_all(struct daemon *d)
 
 	d->script_env = (struct script_env){
 		.ev = d->ev, .store = d->store, .cmd = &d->cmd, .gatt = d->cmd.gatt,
+		.widget = d->web ? d->widgets : NULL,
 		.publish = script_publish, .publish_data = d,
 	};
 	snprintf(dir, sizeof(dir), "%s/scripts", d->cfg.state_dir);
@@ -582,6 +585,7 @@ static int sinks_start(struct daemon *d)
 			.mi32cfg = c->mi32cfg, .topic = d->topic, .version = MI32_VERSION,
 			.mqtt_addr = c->mqtt_host ? addr : NULL, .mqtt = d->mqtt, .clock = clock,
 			.radio = radio, .homekit = homekit_src(d),
+			.widgets = d->widgets,
 		};
 
 		snprintf(addr, sizeof(addr), "%s:%u", c->mqtt_host ? c->mqtt_host : "",
@@ -619,7 +623,8 @@ static int setup(struct daemon *d)
 	sc.stale_s = d->cfg.stale;
 	d->store = store_new(&sc);
 	d->msg = malloc(MSG_MAX);
-	if (!d->store || !d->msg)
+	d->widgets = widgets_new();
+	if (!d->store || !d->msg || !d->widgets)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < STORE_OPTIONS; i++)
 		if (d->cfg.option[i] != CONFIG_AUTO)
@@ -723,6 +728,7 @@ static void teardown(struct daemon *d)
 	/* sinks: each is freed here, the MQTT sink last (the others hold it) */
 	hass_free(d->hass);
 	web_free(d->web);
+	widgets_free(d->widgets);
 	mqtt_sink_free(d->mqtt);
 	homekit_free(d->homekit); /* after the web, which shows it */
 	fflush(stdout);

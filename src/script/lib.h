@@ -19,6 +19,7 @@ struct ble;
 struct commands_ctx;
 struct gatt;
 struct store;
+struct widgets;
 
 /* What the modules work on; the daemon (or `mi32 script`) owns it and every pointer. */
 struct script_env {
@@ -29,8 +30,8 @@ struct script_env {
 	int (*publish)(void *data, const char *topic, const void *payload, size_t len,
 		       bool retain);
 	void *publish_data;
-	/* the dashboard's script widget (MI32.widget); NULL = no dashboard */
-	struct script_widget *widget;
+	/* the dashboard's script boxes (MI32.widget, widgets.h); NULL = no dashboard */
+	struct widgets *widget;
 	struct gatt *gatt;           /* BLE.run; NULL = GATT is off */
 	unsigned int timers;         /* pending mi32.add_timer()s, over every script */
 	struct ble *ble_listeners;   /* lib_ble.c's: scripts with a BLE.adv_cb */

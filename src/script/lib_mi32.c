@@ -15,6 +15,7 @@
 #include "script/bytes.h"
 #include "script/lib.h"
 #include "script/script.h"
+#include "script/widgets.h"
 #include "store/sensor.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -334,6 +335,112 @@ static int l_set_temp(lua_State *L)
 	return set_value(L, READING_TEMPERATURE);
 }
 
+/* MI32.widget: the script's box on the dashboard (widgets.h). Its state is a userdata in
+ * the registry whose __gc takes the box away when the script goes. */
+#define WIDGET_META "mi32.widget"
+#define WIDGET_KEY "mi32.widget.state" /* registry: the script's struct widget */
+
+struct widget {
+	struct script_env *env;
+	struct script *s;
+	int cb;                   /* registry ref of the callback, LUA_NOREF = none */
+	sd_event_source *defer;   /* runs the callback after a dashboard asked */
+};
+
+static int on_widget_defer(sd_event_source *src, void *data)
+{
+	struct widget *wd = data;
+	lua_State *L = script_lua(wd->s);
+
+	(void)src;
+	if (wd->cb != LUA_NOREF) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, wd->cb);
+		script_call(wd->s, 0, 0, "widget callback");
+	}
+	return 0;
+}
+
+/* a dashboard asked for the widgets: the callback runs from the loop, not from inside the
+ * web server's handler */
+static void on_widget_request(void *data)
+{
+	struct widget *wd = data;
+
+	if (!wd->env->ev)
+		return;
+	if (!wd->defer && sd_event_add_defer(wd->env->ev, &wd->defer, on_widget_defer, wd) < 0) {
+		wd->defer = NULL;
+		return;
+	}
+	sd_event_source_set_enabled(wd->defer, SD_EVENT_ONESHOT);
+}
+
+static int widget_gc(lua_State *L)
+{
+	struct widget *wd = luaL_checkudata(L, 1, WIDGET_META);
+
+	if (wd->env->widget)
+		widgets_set(wd->env->widget, script_name(wd->s), NULL);
+	sd_event_source_disable_unref(wd->defer);
+	wd->defer = NULL;
+	return 0;
+}
+
+static struct widget *widget_of(lua_State *L, struct script_env *e)
+{
+	struct widget *wd;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, WIDGET_KEY) == LUA_TUSERDATA) {
+		wd = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		return wd;
+	}
+	lua_pop(L, 1);
+	wd = lua_newuserdatauv(L, sizeof(*wd), 0);
+	memset(wd, 0, sizeof(*wd));
+	wd->env = e;
+	wd->s = script_of(L);
+	wd->cb = LUA_NOREF;
+	luaL_setmetatable(L, WIDGET_META);
+	lua_setfield(L, LUA_REGISTRYINDEX, WIDGET_KEY);
+	return wd;
+}
+
+/* MI32.widget(html[, cb]) -> bool: the script's box on the dashboard shows @html (in a
+ * sandboxed frame); "" takes it away; @cb runs whenever a dashboard asks for the widgets.
+ * MI32.widget() -> true: there is no queue to be full (a new fragment replaces the old). */
+static int l_widget(lua_State *L)
+{
+	struct script_env *e = ENV(L);
+	const char *html;
+	struct widget *wd;
+	int r;
+
+	if (lua_isnone(L, 1) || !e->widget) {
+		lua_pushboolean(L, lua_isnone(L, 1));
+		return 1;
+	}
+	html = luaL_optstring(L, 1, "");
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TFUNCTION);
+	wd = widget_of(L, e);
+	r = widgets_set(e->widget, script_name(wd->s), html);
+	if (r == -E2BIG)
+		return luaL_error(L, "MI32.widget: the fragment is longer than %d bytes",
+				  WIDGETS_HTML_MAX);
+	if (r < 0)
+		return luaL_error(L, "not enough memory");
+	if (lua_isfunction(L, 2)) {
+		luaL_unref(L, LUA_REGISTRYINDEX, wd->cb);
+		lua_pushvalue(L, 2);
+		wd->cb = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	if (*html && wd->cb != LUA_NOREF)
+		widgets_set_request(e->widget, script_name(wd->s), on_widget_request, wd);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* ---- opening ---------------------------------------------------------------------------- */
 
 static const luaL_Reg mi32_fns[] = {
@@ -345,7 +452,7 @@ static const luaL_Reg mi32_fns[] = {
 static const luaL_Reg MI32_fns[] = {
 	{ "devices", l_devices }, { "get_name", l_get_name }, { "get_MAC", l_get_mac },
 	{ "set_bat", l_set_bat }, { "set_hum", l_set_hum }, { "set_temp", l_set_temp },
-	{ NULL, NULL },
+	{ "widget", l_widget }, { NULL, NULL },
 };
 
 static void new_module(lua_State *L, const luaL_Reg *fns, struct script_env *env)
@@ -359,6 +466,10 @@ void lib_mi32_open(lua_State *L, struct script_env *env)
 {
 	luaL_newmetatable(L, TIMER_META);
 	lua_pushcfunction(L, timer_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, WIDGET_META);
+	lua_pushcfunction(L, widget_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
 	new_module(L, mi32_fns, env);

@@ -21,6 +21,7 @@
 
 #include "util/log.h"
 #include "cmd/commands.h"
+#include "script/widgets.h"
 #include "store/mi32cfg.h"
 #include "store/mi32cfg_store.h"
 #include "store/sensor.h"
@@ -191,6 +192,21 @@ static int build_node(struct web *w, const struct web__who *who, void *arg, stru
 	return 0;
 }
 
+/* {"widgets":[{"name","html"}…]}: the scripts' boxes; asking runs their callbacks (which
+ * may change them: the dashboards hear of it on the next tick) */
+static int build_widgets(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
+{
+	(void)who;
+	(void)arg;
+	if (w->o.widgets)
+		widgets_request(w->o.widgets);
+	jw_obj_begin(jw);
+	jw_key(jw, "widgets");
+	widgets_json(w->o.widgets, jw);
+	jw_obj_end(jw);
+	return 0;
+}
+
 static int build_types(struct web *w, const struct web__who *who, void *arg, struct jw *jw)
 {
 	(void)w;
@@ -358,6 +374,7 @@ static enum MHD_Result dispatch(struct web *w, struct MHD_Connection *c, struct 
 		[WEB_ROUTE_SENSORS] = build_sensors, [WEB_ROUTE_NODE] = build_node,
 		[WEB_ROUTE_TYPES] = build_types, [WEB_ROUTE_CFG] = build_cfg_current,
 		[WEB_ROUTE_CFG_CHECK] = build_cfg_check, [WEB_ROUTE_HOMEKIT] = web__build_homekit,
+		[WEB_ROUTE_WIDGETS] = build_widgets,
 	};
 
 	if (r->kind == WEB_ROUTE_ASSET)

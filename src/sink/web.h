@@ -41,6 +41,7 @@ struct web_opts {
 	struct sink_clock clock;
 	struct sink_radio_src radio; /* the radio's state for the node widget and /metrics */
 	struct sink_homekit_src homekit; /* the HomeKit bridge: node, metrics, setup code */
+	struct widgets *widgets;  /* the scripts' boxes (MI32.widget); NULL = none */
 };
 
 /* The web interface's outputs (the console shows SENSOR and STATE), for the daemon's array. */

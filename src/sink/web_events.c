@@ -9,6 +9,7 @@
 
 #include "store/sensor.h"
 #include "store/store.h"
+#include "script/widgets.h"
 #include "sink/web_int.h"
 
 void web__wake_mhd(void *data)
@@ -147,6 +148,10 @@ int web__on_tick(sd_event_source *s, uint64_t usec, void *data)
 		}
 		if (w->ticks % 15 == 0)
 			sse_hub_ping(w->hub);
+		/* a script changed its box: the dashboards fetch /api/widgets (at most once a
+		 * tick, so a callback that changes it on every request cannot spin) */
+		if (w->o.widgets && widgets_take_changed(w->o.widgets))
+			sse_hub_send(w->hub, SSE_TO_ALL, "widgets", "{}");
 	}
 	sd_event_source_set_time(s, usec + 1000000u);
 	return 0;

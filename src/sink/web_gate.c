@@ -176,6 +176,7 @@ static const struct web__route routes[] = {
 	{ "GET", "/api/sensors", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_SENSORS, NULL },
 	{ "GET", "/api/node", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_NODE, NULL },
 	{ "GET", "/api/types", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_TYPES, NULL },
+	{ "GET", "/api/widgets", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_WIDGETS, NULL },
 	{ "GET", "/api/log", WEB_ACCESS_KEYS, 0, WEB_ROUTE_LOG, "the log needs the password" },
 	{ "GET", "/api/mi32cfg", WEB_ACCESS_PASSWORD, 0, WEB_ROUTE_CFG, NULL },
 	{ "GET", "/api/homekit", WEB_ACCESS_KEYS, 0, WEB_ROUTE_HOMEKIT,

@@ -100,3 +100,44 @@ def test_adv_listener_example(mi32_bin, demo, broker, tmp_path):
     log = (tmp_path / "lua2.log").read_text()
     assert "script adv_listener.lua: Full buffer:\tA4C138A1B204" in log
     assert "script adv_listener.lua: service data:\t95FE" in log
+
+
+def test_widget(mi32_bin, demo, broker, tmp_path):
+    """MI32.widget: the script's fragment at /api/widgets (what the dashboard shows in a
+    sandboxed frame); its callback runs after each request, so the next one sees its update;
+    "" takes the box away."""
+    script = tmp_path / "w.lua"
+    script.write_text("n = 0\n"
+                      "local function cb()\n"
+                      "  n = n + 1\n"
+                      "  MI32.widget('<p>asked ' .. n .. '</p>')\n"
+                      "end\n"
+                      "assert(MI32.widget() == true)\n"
+                      "assert(MI32.widget('<p>hello</p><script>alert(1)</script>', cb))\n")
+    port = free_port()
+    sub = Sub(broker, ["stat/#", "tele/+/LWT"])
+    p = start_node(mi32_bin, broker, tmp_path, "lua3", "--replay", str(demo["capture"]),
+                   "--mi32cfg", str(tmp_path / "lua3.mi32cfg"), "--web-port", str(port),
+                   "--script", str(script))
+    try:
+        wait_online(sub, "lua3")
+        wait_port(port)
+        w = json.loads(get(port, "/api/widgets"))["widgets"]
+        # as the script set it: the dashboard's sandbox (no scripts) is what makes it safe
+        assert w == [{"name": "w.lua", "html": "<p>hello</p><script>alert(1)</script>"}]
+        # the callback ran after that request (from the loop): the Script console's state is
+        # another one, so ask the page again until the script's own update shows
+        for _ in range(50):
+            w = json.loads(get(port, "/api/widgets"))["widgets"]
+            if w[0]["html"].startswith("<p>asked"):
+                break
+        assert w[0]["html"].startswith("<p>asked ")
+        assert command(sub, "lua3", "ScriptReload", "w.lua") == {"ScriptReload": "w.lua"}
+        w = json.loads(get(port, "/api/widgets"))["widgets"]
+        assert w[0]["html"] == "<p>hello</p><script>alert(1)</script>"
+        script.write_text("MI32.widget('')\n")
+        command(sub, "lua3", "ScriptReload", "w.lua")
+        assert json.loads(get(port, "/api/widgets"))["widgets"] == []
+    finally:
+        stop(p)
+        sub.close()
