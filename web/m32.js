@@ -231,7 +231,7 @@
       let el = document.getElementById(id);
       if (!el) {
         el = document.createElement('div');
-        el.id = id; el.className = 'box script';
+        el.id = id; el.className = 'wbox'; /* not a .box: those are the sensors' */
         const h = document.createElement('h3');
         h.textContent = wd.name;
         const f = document.createElement('iframe');
@@ -245,7 +245,7 @@
       if (f.srcdoc !== wd.html) f.srcdoc = wd.html;
       seen.add(id);
     }
-    grid.querySelectorAll('.box.script').forEach(el => { if (!seen.has(el.id)) el.remove(); });
+    grid.querySelectorAll('.wbox').forEach(el => { if (!seen.has(el.id)) el.remove(); });
   }
 
   function tick() {

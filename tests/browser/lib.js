@@ -85,6 +85,7 @@ class Daemon {
     if (o.stale) args.push('--stale', String(o.stale));
     if (o.extra) args.push(...o.extra);
     if (o.args) args.push(...o.args);
+    if (o.script) args.push('--script', o.script);
     /* --fast finishes the replay at once; a console that stays open (a FIFO we hold both
      * ends of: node's pipes are sockets, which the daemon does not wait for) keeps it up */
     let stdin = 'ignore';

@@ -63,6 +63,12 @@ async function setup(ctx) {
   ctx.lockedCfg = path.join(L.TMP, 'locked.mi32cfg');
   ctx.locked = await new L.Daemon({ capture: l.cap, mi32cfg: ctx.lockedCfg, password: 's3cret-pw' }).start();
 
+  /* scripted: a Lua script's dashboard box (MI32.widget) whose fragment tries to script */
+  const script = path.join(L.TMP, 'widget.lua');
+  fs.writeFileSync(script, "MI32.widget('<p id=\"w\">widget of ' .. MI32.devices() .. '</p>' ..\n" +
+    "  '<script>parent.document.title = \"pwned\"; document.body.textContent = \"ran\"</script>')\n");
+  ctx.scripted = await new L.Daemon({ capture: l.cap, mi32cfg: path.join(L.TMP, 'scripted.mi32cfg'), script }).start();
+
   ctx.browser = await L.browser();
   /* the frozen daemon has replayed everything once every sensor is in */
   let last = -1;
@@ -76,7 +82,7 @@ async function setup(ctx) {
 
 async function teardown(ctx) {
   if (ctx.browser) await ctx.browser.close();
-  for (const d of [ctx.frozen, ctx.live, ctx.locked]) if (d) await d.stop();
+  for (const d of [ctx.frozen, ctx.live, ctx.locked, ctx.scripted]) if (d) await d.stop();
 }
 
 async function dashboard(ctx, daemon, vp) {
@@ -598,6 +604,23 @@ test('locked: the Pair card sends MI32Pair through the CSRF-protected POST /cm',
   await p.click('#pair');
   await p.waitForFunction(() => /GATT is off/.test(document.getElementById('pairmsg').textContent));
   assert(!(await p.$eval('#pair', b => b.disabled)), 'the button is usable again');
+});
+
+test('scripted: a script\'s widget is shown in a sandboxed frame, its script does not run', async ctx => {
+  const p = await L.page(ctx.browser, 'desktop');
+  await p.goto(ctx.scripted.base + '/m32');
+  await p.waitForSelector('#grid .wbox iframe');
+  eq(await p.getAttribute('#grid .wbox iframe', 'sandbox'), '', 'an empty sandbox');
+  eq(await p.textContent('#grid .wbox h3'), 'widget.lua', 'the box names its script');
+  assert((await p.getAttribute('#grid .wbox iframe', 'srcdoc')).startsWith('<p id="w">widget of '), 'the fragment');
+  const frame = p.frames().find(f => f !== p.mainFrame());
+  assert(frame, 'the frame is there');
+  await frame.waitForSelector('#w');
+  assert((await frame.textContent('#w')).startsWith('widget of '), 'its HTML renders');
+  assert((await p.title()) !== 'pwned', 'the fragment\'s script did not reach the page');
+  assert(!(await frame.textContent('body')).includes('ran'), 'the fragment\'s script did not run');
+  eq(await p.$$eval('#grid .box', els => els.length) >= 1, true, 'the node box is a .box, the widget is not');
+  await L.shot(p, 'widget-desktop', false);
 });
 
 L.run(setup, teardown);

@@ -48,7 +48,7 @@ check "conffile /etc/mi32/mi32.conf, 644" mode /etc/mi32/mi32.conf 644
 check "man page mi32(8), compressed" mode /usr/share/man/man8/mi32.8.gz 644
 check "man page mi32.conf(5), compressed" mode /usr/share/man/man5/mi32.conf.5.gz 644
 check "bash completion" mode /usr/share/bash-completion/completions/mi32 644
-for f in demo.btsnoop demo.mi32cfg sample.jsonl mi32.conf; do
+for f in demo.btsnoop demo.mi32cfg sample.jsonl mi32.conf scripts/adv_listener.lua; do
 	check "example $f, uncompressed" mode "/usr/share/doc/mi32/examples/$f" 644
 done
 check "copyright" mode /usr/share/doc/mi32/copyright 644

@@ -5,6 +5,7 @@ with an endless loop, a memory bomb or os.execute is stopped, logged with file:l
 counted on `Script` and /metrics, and the daemon keeps answering."""
 import json
 import os
+import time
 import urllib.request
 
 from conftest import free_port, wait_port
@@ -141,3 +142,35 @@ def test_widget(mi32_bin, demo, broker, tmp_path):
     finally:
         stop(p)
         sub.close()
+
+
+def test_bthome_broadcaster_example(mi32_bin, demo, tmp_path):
+    """examples/scripts/bthome_broadcaster.lua against the fake bluetoothd: the first
+    thermometer of the demo fleet's reading goes out as a BTHome v2 broadcast (op 201
+    without characteristics), the value being the one mi32 decoded."""
+    from test_02_daemon_helpers import Daemon, base_args, wait_replayed
+    from test_07_gatt_commands import ADVERTS
+    from test_09_gatt_server_command import FakeServerBluez
+
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
+                       "bthome_broadcaster.lua")
+    fake = FakeServerBluez(tmp_path)
+    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
+                         "--mi32cfg", demo["mi32cfg"], "--dbus-address", fake.address,
+                         "--script", src))
+    try:
+        wait_replayed(d, ADVERTS)
+        st = d.cmd("Status 8")["StatusSNS"]
+        key = sorted(k for k, v in st.items()
+                     if isinstance(v, dict) and "Temperature" in v and "Humidity" in v)[0]
+        t, h = st[key]["Temperature"], st[key]["Humidity"]
+        sd = (bytes.fromhex("D2FC4002") + round(t * 100).to_bytes(2, "little", signed=True)
+              + b"\x03" + round(h * 100).to_bytes(2, "little"))
+        want = "broadcast " + (bytes([len(sd) + 1, 0x16]) + sd).hex() + " -"
+        end = time.monotonic() + 20
+        while fake.ctl.Advertised() != want:
+            assert time.monotonic() < end, f"advertised {fake.ctl.Advertised()!r}, not {want!r}"
+            time.sleep(0.1)
+    finally:
+        d.kill()
+        fake.close()
