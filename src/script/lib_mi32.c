@@ -252,6 +252,126 @@ static int l_remove_timer(lua_State *L)
 	return 1;
 }
 
+/* ---- drivers (Tasmota's tasmota.add_driver) ------------------------------------------- */
+
+#define DRIVERS_KEY "mi32.drivers"      /* registry: the drivers, an array */
+#define DRIVER_TICK_KEY "mi32.driver.tick" /* registry: the 50 ms timer's userdata */
+#define DRIVER_TICK_META "mi32.drivertick"
+#define DRIVER_TICK_US 50000
+
+struct driver_tick {
+	sd_event_source *src;
+	struct script *s;
+	unsigned long n;   /* ticks so far */
+};
+
+static const struct {
+	unsigned int every; /* ticks */
+	const char *method;
+} driver_methods[] = { { 1, "every_50ms" }, { 2, "every_100ms" }, { 5, "every_250ms" },
+		       { 20, "every_second" } };
+
+/* Protected: call method @1 (an index of driver_methods) on every driver that has it, each
+ * in its own call so that one failing driver does not stop the others. */
+static int call_drivers(lua_State *L)
+{
+	const char *method = driver_methods[lua_tointeger(L, 1)].method;
+	struct script *s = script_of(L);
+	lua_Integer n;
+
+	lua_getfield(L, LUA_REGISTRYINDEX, DRIVERS_KEY);
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_rawgeti(L, 2, i);
+		if (lua_getfield(L, -1, method) != LUA_TFUNCTION) {
+			lua_pop(L, 2);
+			continue;
+		}
+		lua_insert(L, -2); /* fn, self */
+		script_call(s, 1, 0, method);
+	}
+	return 0;
+}
+
+static int on_driver_tick(sd_event_source *src, uint64_t usec, void *data)
+{
+	struct driver_tick *t = data;
+	lua_State *L = script_lua(t->s);
+
+	t->n++;
+	for (size_t i = 0; i < sizeof(driver_methods) / sizeof(driver_methods[0]); i++) {
+		if (t->n % driver_methods[i].every)
+			continue;
+		/* nothing that allocates outside the protected call */
+		lua_pushcfunction(L, call_drivers);
+		lua_pushinteger(L, (lua_Integer)i);
+		script_call(t->s, 1, 0, "drivers");
+	}
+	sd_event_source_set_time(src, usec + DRIVER_TICK_US);
+	return 0;
+}
+
+static int driver_tick_gc(lua_State *L)
+{
+	struct driver_tick *t = luaL_checkudata(L, 1, DRIVER_TICK_META);
+
+	sd_event_source_disable_unref(t->src);
+	t->src = NULL;
+	return 0;
+}
+
+/* mi32.add_driver(d): d.every_50ms/every_100ms/every_250ms/every_second(d) are called
+ * from then on (Tasmota's tasmota.add_driver); mi32.remove_driver(d) */
+static int l_add_driver(lua_State *L)
+{
+	struct script_env *e = ENV(L);
+	struct driver_tick *t;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	if (!e->ev)
+		return luaL_error(L, "mi32.add_driver: no event loop here");
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, DRIVERS_KEY);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, DRIVER_TICK_KEY) == LUA_TUSERDATA)
+		return 0;
+	t = lua_newuserdatauv(L, sizeof(*t), 0);
+	memset(t, 0, sizeof(*t));
+	t->s = script_of(L);
+	luaL_setmetatable(L, DRIVER_TICK_META);
+	lua_setfield(L, LUA_REGISTRYINDEX, DRIVER_TICK_KEY);
+	if (sd_event_add_time_relative(e->ev, &t->src, CLOCK_MONOTONIC, DRIVER_TICK_US, 1000,
+				       on_driver_tick, t) < 0 ||
+	    sd_event_source_set_enabled(t->src, SD_EVENT_ON) < 0)
+		return luaL_error(L, "mi32.add_driver: no timer");
+	return 0;
+}
+
+static int l_remove_driver(lua_State *L)
+{
+	lua_Integer n;
+
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, DRIVERS_KEY);
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_rawequal(L, -1, 1)) {
+			lua_pop(L, 1);
+			for (; i < n; i++) {
+				lua_rawgeti(L, -1, i + 1);
+				lua_rawseti(L, -2, i);
+			}
+			lua_pushnil(L);
+			lua_rawseti(L, -2, n);
+			lua_pushboolean(L, 1);
+			return 1;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pushboolean(L, 0);
+	return 1;
+}
+
 /* mi32.gen_cb(fn), cb.gen_cb(fn) -> fn: Berry needed these to make a C callback of a
  * closure; Lua closures are callbacks as they are, so a ported line keeps working */
 static int l_gen_cb(lua_State *L)
@@ -446,7 +566,8 @@ static int l_widget(lua_State *L)
 static const luaL_Reg mi32_fns[] = {
 	{ "publish", l_publish }, { "cmd", l_cmd }, { "log", l_log }, { "time", l_time },
 	{ "millis", l_millis }, { "add_timer", l_add_timer },
-	{ "remove_timer", l_remove_timer }, { "gen_cb", l_gen_cb }, { NULL, NULL },
+	{ "remove_timer", l_remove_timer }, { "gen_cb", l_gen_cb },
+	{ "add_driver", l_add_driver }, { "remove_driver", l_remove_driver }, { NULL, NULL },
 };
 
 static const luaL_Reg MI32_fns[] = {
@@ -466,6 +587,10 @@ void lib_mi32_open(lua_State *L, struct script_env *env)
 {
 	luaL_newmetatable(L, TIMER_META);
 	lua_pushcfunction(L, timer_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, DRIVER_TICK_META);
+	lua_pushcfunction(L, driver_tick_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
 	luaL_newmetatable(L, WIDGET_META);

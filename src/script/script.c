@@ -29,6 +29,7 @@ struct script {
 	uint64_t deadline_us;    /* CLOCK_MONOTONIC; 0 = none */
 	bool timed_out;          /* the call in progress passed its deadline */
 	bool killed;             /* ... and is being unwound: no more memory, a hook per op */
+	uint64_t recent_since;   /* CLOCK_MONOTONIC start of the error window */
 	char where[128];         /* "file:line" where the deadline struck */
 };
 
@@ -267,7 +268,7 @@ bool script_busy(const struct script *s)
 void script_restart(struct script *s)
 {
 	s->st.stopped = false;
-	s->st.errors_in_row = 0;
+	s->st.recent_errors = 0;
 }
 
 /* ---- calls ------------------------------------------------------------------------------ */
@@ -292,8 +293,16 @@ static void record_error(struct script *s, const char *what, const char *msg, in
 {
 	size_t first = strcspn(msg, "\n");
 
+	uint64_t now = clock_mono_us();
+
 	s->st.errors++;
-	s->st.errors_in_row++;
+	/* errors within a window: a broken callback among working ones (a bad driver beside
+	 * good ones) is caught too, which "in a row" would not */
+	if (now - s->recent_since > SCRIPT_ERROR_WINDOW_US) {
+		s->recent_since = now;
+		s->st.recent_errors = 0;
+	}
+	s->st.recent_errors++;
 	if (s->timed_out)
 		snprintf(s->st.last_error, sizeof(s->st.last_error),
 			 "%s: stopped after %llu ms: the script did not return (an endless loop?)",
@@ -306,10 +315,11 @@ static void record_error(struct script *s, const char *what, const char *msg, in
 	log_err("script %s: %s: %s", s->name, what, s->st.last_error);
 	if (msg[first])
 		log_debug("script %s: %s", s->name, msg + first + 1);
-	if (s->lim.max_errors && s->st.errors_in_row >= s->lim.max_errors && !s->st.stopped) {
+	if (s->lim.max_errors && s->st.recent_errors >= s->lim.max_errors && !s->st.stopped) {
 		s->st.stopped = true;
-		log_err("script %s: %u errors in a row: its callbacks are no longer called "
-			"(reload it to start again)", s->name, s->st.errors_in_row);
+		log_err("script %s: %u errors within %d s: its callbacks are no longer called "
+			"(ScriptReload to start again)", s->name, s->st.recent_errors,
+			(int)(SCRIPT_ERROR_WINDOW_US / 1000000));
 	}
 }
 
@@ -352,7 +362,6 @@ int script_call(struct script *s, int nargs, int nresults, const char *what)
 		lua_gc(L, LUA_GCCOLLECT);
 		return -EINVAL;
 	}
-	s->st.errors_in_row = 0;
 	if (dt > s->lim.slow_us) {
 		s->st.slow++;
 		log_warn("script %s: %s took %llu ms (slow: the daemon waits for it)", s->name,

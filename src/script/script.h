@@ -5,7 +5,8 @@
  * script's folder and with text-only load, string, table, math, utf8, coroutine, and an os
  * with time/clock/date/difftime only), print() to the log. Every entry from C into Lua goes
  * through script_call(): errors are caught, logged with file:line, counted, never a crash;
- * a slow call is measured and reported. Single-threaded, on the daemon's loop. */
+ * a slow call is measured and reported; max_errors errors within 10 s stop the script's
+ * callbacks (a broken every_50ms would flood the log). Single-threaded, on the daemon's loop. */
 #ifndef MI32_SCRIPT_H
 #define MI32_SCRIPT_H
 
@@ -21,12 +22,14 @@ struct script_limits {
 	size_t mem_max;       /* bytes the script's state may hold */
 	uint64_t timeout_us;  /* a call (the top level, a callback) is stopped after this */
 	uint64_t slow_us;     /* a call longer than this is reported as slow */
-	unsigned int max_errors; /* errors in a row that stop the script's callbacks, 0 = never */
+	unsigned int max_errors; /* errors within SCRIPT_ERROR_WINDOW_US that stop the script's
+				  * callbacks, 0 = never */
 };
 
 #define SCRIPT_LIMITS_DEFAULT { 8u << 20, 1000000u, 50000u, 10 }
 
 #define SCRIPT_ERR_LEN 256
+#define SCRIPT_ERROR_WINDOW_US 10000000ull
 
 struct script_stats {
 	uint64_t calls;     /* protected calls made (top level, callbacks, console lines) */
@@ -35,8 +38,8 @@ struct script_stats {
 	uint64_t timeouts;  /* of which were stopped by the time limit */
 	uint64_t max_us;    /* the longest call */
 	size_t mem, mem_peak; /* bytes held now, most ever */
-	unsigned int errors_in_row;
-	bool stopped;       /* too many errors in a row: callbacks are no longer called */
+	unsigned int recent_errors; /* within the current window */
+	bool stopped;       /* too many errors too fast: callbacks are no longer called */
 	char last_error[SCRIPT_ERR_LEN]; /* "file.lua:3: message", "" = none */
 };
 

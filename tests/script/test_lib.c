@@ -125,6 +125,41 @@ static void timers(void **state)
 	script_free(s);
 }
 
+/* Tasmota's drivers: every_50ms .. every_second on one 50 ms tick, a failing driver does
+ * not stop the others but the script is stopped after 10 errors within 10 s; remove_driver. */
+static void drivers(void **state)
+{
+	struct fixture *f = *state;
+	struct script *s = script_with_lib("lib", &f->env);
+	uint64_t end = clock_mono_us() + 5000000;
+
+	assert_int_equal(run(s, "calls = { f = 0, h = 0, q = 0, s = 0 }\n"
+				"d = { every_50ms = function(self) calls.f = calls.f + 1 end,\n"
+				"  every_100ms = function(self) calls.h = calls.h + 1 end,\n"
+				"  every_250ms = function(self) calls.q = calls.q + 1 end,\n"
+				"  every_second = function(self) calls.s = calls.s + 1\n"
+				"    if calls.s == 1 then mi32.remove_driver(self) end end }\n"
+				"mi32.add_driver(d)\n"
+				"mi32.add_driver({ every_50ms = function() error('bad driver') end })\n"),
+			 0);
+	/* one second of ticks: then d removed itself */
+	while (clock_mono_us() < end) {
+		sd_event_run(f->ev, 100000);
+		if (script_stats(s)->stopped)
+			break;
+	}
+	/* the bad driver's 10 errors within 10 s stopped the script's callbacks (after ~0.5 s) */
+	assert_true(script_stats(s)->stopped);
+	assert_int_equal(script_stats(s)->errors, 10);
+	assert_non_null(strstr(script_stats(s)->last_error, "bad driver"));
+	script_restart(s);
+	assert_int_equal(run(s, "assert(calls.f >= 9 and calls.h >= 4 and calls.q >= 1, calls.f)\n"
+				"assert(calls.h * 2 <= calls.f + 1 and calls.s == 0)\n"
+				"assert(mi32.remove_driver(d) and not mi32.remove_driver(d))\n"),
+			 0);
+	script_free(s);
+}
+
 static void MI32_module(void **state)
 {
 	struct fixture *f = *state;
@@ -157,6 +192,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(mi32_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(timers, setup, teardown),
+		cmocka_unit_test_setup_teardown(drivers, setup, teardown),
 		cmocka_unit_test_setup_teardown(MI32_module, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("script_lib", tests, NULL, NULL);

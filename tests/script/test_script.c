@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* test_script.c — the sandbox (script.c): libraries, the memory cap, the time limit, errors
- * with file:line, the slow-call report, stopping after errors in a row; and the bytes type
+ * with file:line, the slow-call report, stopping after errors within 10 s; and the bytes type
  * (bytes.c) with the seed's conventions, checked from Lua with assert(). */
 #define _GNU_SOURCE
 #include <errno.h>
