@@ -63,7 +63,7 @@ dpkg-deb -e "$deb" "$tmp/control"
 check "conffiles: exactly /etc/mi32/mi32.conf" \
 	bash -c "[ \"\$(cat '$tmp/control/conffiles')\" = /etc/mi32/mi32.conf ]"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libssl3 libcjson1 libsystemd0 libmicrohttpd12 libmosquitto1; do
+for lib in libc6 libssl3 libcjson1 libsystemd0 libmicrohttpd12 libmosquitto1 libqrencode4; do
 	check "Depends (from shlibs) has $lib" grep -q "$lib (>= " <<<"$depends"
 done
 for p in postinst prerm postrm; do
