@@ -5,6 +5,7 @@ Every wait is bounded; nothing sleeps blindly."""
 import json
 import os
 import queue
+import re
 import struct
 import subprocess
 import threading
@@ -83,6 +84,8 @@ class Daemon:
                                      stderr=subprocess.PIPE, text=True, bufsize=1)
         self.q = queue.Queue()
         self.err = []
+        self.err_cond = threading.Condition()
+        self.err_done = False
         self.keep_sensor = keep_sensor
         threading.Thread(target=self._read_out, daemon=True).start()
         threading.Thread(target=self._read_err, daemon=True).start()
@@ -99,7 +102,37 @@ class Daemon:
 
     def _read_err(self):
         for line in self.proc.stderr:
-            self.err.append(line)
+            with self.err_cond:
+                self.err.append(line)
+                self.err_cond.notify_all()
+        with self.err_cond:
+            self.err_done = True  # the end: nothing more will come
+            self.err_cond.notify_all()
+
+    def wait_stderr(self, pattern, timeout=TIMEOUT):
+        """Wait until a stderr line matches the regex @pattern (a log line: an event, not a
+        sleep); return it."""
+        end = time.monotonic() + timeout
+        i = 0
+        with self.err_cond:
+            while True:
+                while i < len(self.err):
+                    line = self.err[i]
+                    i += 1
+                    if re.search(pattern, line):
+                        return line
+                if self.err_done:
+                    raise AssertionError(f"mi32 exited before logging {pattern!r}")
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"mi32 never logged {pattern!r}; stderr: "
+                                         f"{''.join(self.err)[-2000:]}")
+                self.err_cond.wait(left)
+
+    def wait_bluetoothd(self):
+        """The GATT commands answer "bluetoothd is not running" until the daemon has read
+        bluetoothd's object tree: tests wait for that first."""
+        return self.wait_stderr(r"bluez: bluetoothd is on the bus")
 
     def send(self, line):
         self.proc.stdin.write(line + "\n")

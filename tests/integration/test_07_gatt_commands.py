@@ -104,6 +104,7 @@ def node(mi32_bin, demo, fake, tmp_path):
                          "--gatt-timeout", "3"))
     try:
         wait_replayed(d, ADVERTS)
+        d.wait_bluetoothd()
         yield d
     finally:
         d.kill()

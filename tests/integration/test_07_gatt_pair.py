@@ -35,6 +35,7 @@ def node(mi32_bin, demo, fake, tmp_path):
                          "--option5", "0"))
     try:
         wait_replayed(d, ADVERTS)
+        d.wait_bluetoothd()
         yield d
     finally:
         d.kill()

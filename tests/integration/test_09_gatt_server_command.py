@@ -44,6 +44,7 @@ def node(mi32_bin, demo, fake, tmp_path):
                          "--mi32cfg", cfg, "--dbus-address", fake.address))
     try:
         wait_replayed(d, ADVERTS)
+        d.wait_bluetoothd()
         # bluetoothd's tree loads after the start: 231 answers Pending once it is in
         end = time.monotonic() + TIMEOUT
         while d.cmd("MI32Server 231") != {"MI32Server": "Pending"}:

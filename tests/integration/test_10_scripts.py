@@ -160,6 +160,7 @@ def test_bthome_broadcaster_example(mi32_bin, demo, tmp_path):
                          "--script", src))
     try:
         wait_replayed(d, ADVERTS)
+        d.wait_bluetoothd()
         st = d.cmd("Status 8")["StatusSNS"]
         key = sorted(k for k, v in st.items()
                      if isinstance(v, dict) and "Temperature" in v and "Humidity" in v)[0]
