@@ -276,6 +276,7 @@ int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const ch
 {
 	struct script_limits lim = h->o.lim;
 	char err[SCRIPT_ERR_LEN], *expr = NULL;
+	struct script *target = NULL;
 	lua_State *L;
 	int top, n, r;
 
@@ -284,7 +285,24 @@ int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const ch
 		snprintf(h->why, sizeof(h->why), "Script cannot run from a script");
 		return -EINVAL;
 	}
-	if (!h->console) {
+	/* "@name <lua>": in that script's own state (its globals, as Berry's console shares
+	 * the one VM) */
+	if (code[0] == '@') {
+		size_t len = strcspn(code + 1, " \t");
+
+		for (size_t i = 0; i < h->n && !target; i++)
+			if (strlen(script_name(h->v[i].s)) == len &&
+			    !strncmp(script_name(h->v[i].s), code + 1, len))
+				target = h->v[i].s;
+		if (!target) {
+			snprintf(h->why, sizeof(h->why), "no script named '%.*s'", (int)(len > 64 ? 64 : len),
+				 code + 1);
+			return -ENOENT;
+		}
+		code += 1 + len;
+		code += strspn(code, " \t");
+	}
+	if (!target && !h->console) {
 		lim.max_errors = 0; /* a console is for trying things: never stopped */
 		h->console = add(h, CONSOLE_NAME, NULL, h->o.dir, &lim);
 		if (!h->console) {
@@ -292,24 +310,26 @@ int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const ch
 			return -ENOMEM;
 		}
 	}
-	L = script_lua(h->console);
+	if (!target)
+		target = h->console;
+	L = script_lua(target);
 	top = lua_gettop(L);
 	/* an expression gives its value, as in lua.c's REPL */
 	if (asprintf(&expr, "return %s;", code) < 0) {
 		snprintf(h->why, sizeof(h->why), "out of memory");
 		return -ENOMEM;
 	}
-	r = script_load_string(h->console, expr, "=Script", err, sizeof(err));
+	r = script_load_string(target, expr, "=Script", err, sizeof(err));
 	free(expr);
-	if (r < 0 && script_load_string(h->console, code, "=Script", err, sizeof(err)) < 0) {
+	if (r < 0 && script_load_string(target, code, "=Script", err, sizeof(err)) < 0) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return -EINVAL;
 	}
 	h->in_eval = true;
-	r = script_call(h->console, 0, LUA_MULTRET, "Script");
+	r = script_call(target, 0, LUA_MULTRET, "Script");
 	h->in_eval = false;
 	if (r < 0) {
-		snprintf(h->why, sizeof(h->why), "%s", script_stats(h->console)->last_error);
+		snprintf(h->why, sizeof(h->why), "%s", script_stats(target)->last_error);
 		return -EINVAL;
 	}
 	n = lua_gettop(L) - top;

@@ -175,3 +175,45 @@ def test_bthome_broadcaster_example(mi32_bin, demo, tmp_path):
     finally:
         d.kill()
         fake.close()
+
+
+def test_mi32_commands_example(mi32_bin, demo, tmp_path):
+    """examples/scripts/mi32_commands.lua (the seed's removed MI32 commands) against the fake
+    bluetoothd playing the demo fleet's GATT devices, called in the script's own state with
+    `Script @mi32_commands.lua …`: the LYWSD03's notification (op 13) lands in the store
+    through MI32.set_*, a LYWSD02's battery (op 11), and MI32Unit writes its unit (op 12)."""
+    from test_02_daemon_helpers import Daemon, base_args, wait_replayed
+    from test_07_gatt_commands import (ADVERTS, LYWSD02, LYWSD03, FakeBluez, mi, sensor)
+
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
+                       "mi32_commands.lua")
+    fake = FakeBluez(tmp_path)
+    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
+                         "--mi32cfg", demo["mi32cfg"], "--dbus-address", fake.address,
+                         "--gatt-timeout", "3", "--script", src))
+    try:
+        wait_replayed(d, ADVERTS)
+        fake.fleet()
+        s = "@mi32_commands.lua "
+        assert d.cmd("Script " + s + "MI32Bat(99)") == {"Script": "out of bounds"}
+        assert d.cmd("Script " + s + "MI32Bat(%d)" % LYWSD03) == {"Script": "Done"}
+        end = time.monotonic() + 20
+        while sensor(d, LYWSD03).get("Battery") != 70:
+            assert time.monotonic() < end, sensor(d, LYWSD03)
+            time.sleep(0.1)
+        v = sensor(d, LYWSD03)
+        assert v["Temperature"] == 21.5 and v["Humidity"] == 48
+        assert d.cmd("Script " + s + "MI32Bat(%d)" % LYWSD02) == {"Script": "Done"}
+        while sensor(d, LYWSD02).get("Battery") != 57:
+            assert time.monotonic() < end, sensor(d, LYWSD02)
+            time.sleep(0.1)
+        assert d.cmd("Script " + s + "MI32Unit(%d, 1)" % LYWSD02) == {"Script": "Done"}
+        # the seed asks for a write with response: "request"
+        while fake.ctl.Written("E7:2E:00:11:22:03", mi("BE")) != "01/request":
+            assert time.monotonic() < end, fake.ctl.Written("E7:2E:00:11:22:03", mi("BE"))
+            time.sleep(0.1)
+        r = d.cmd("Script @nope.lua 1")
+        assert r["Script"] == "Error" and r["Reason"] == "no script named 'nope.lua'"
+    finally:
+        d.kill()
+        fake.close()

@@ -168,6 +168,13 @@ static void reload(void **state)
 		assert_string_equal(lua_tostring(L, -1), "a script cannot reload itself");
 		lua_settop(L, 0);
 	}
+	/* Script @name: in that script's own state, its globals */
+	assert_int_equal(commands_exec(&c, "Script @r.lua type(again)", out, sizeof(out)), 0);
+	assert_string_equal(out, "{\"Script\":\"function\"}");
+	assert_int_equal(commands_exec(&c, "Script type(again)", out, sizeof(out)), 0);
+	assert_string_equal(out, "{\"Script\":\"nil\"}"); /* the console has no such global */
+	assert_int_equal(commands_exec(&c, "Script @x.lua 1", out, sizeof(out)), -ENOENT);
+	assert_string_equal(out, "{\"Script\":\"Error\",\"Reason\":\"no script named 'x.lua'\"}");
 	assert_int_equal(commands_exec(&c, "ScriptReload nope.lua", out, sizeof(out)), -ENOENT);
 	assert_int_equal(commands_exec(&c, "Script 1", out, sizeof(out)), 0);
 	assert_int_equal(commands_exec(&c, "ScriptReload console", out, sizeof(out)), -ENOENT);
