@@ -40,14 +40,14 @@ static const char prog[] =
 	"return function(data)\n"
 	"  local n = data:byte(1) or 0\n"
 	"  local b = bytes():fromstring(data:sub(2, 1 + n))\n"
-	"  local fixed = bytes(-(n % 32))\n"
+	"  local fixed = bytes(-(n % 32 + 1)) -- bytes(-0) is bytes(0): empty, not fixed\n"
 	"  local i = 2 + n\n"
 	"  while i + 3 <= #data do\n"
 	"    local op, x, y, l = data:byte(i, i + 3)\n"
 	"    local s = data:sub(i + 4, i + 3 + l % 16)\n"
 	"    i = i + 4 + l % 16\n"
 	"    pcall(step, op % 2 == 0 and b or fixed, op // 2, x - 128, y - 128, s)\n"
-	"    assert(#fixed == n % 32, 'a fixed buffer changed size')\n"
+	"    assert(#fixed == n % 32 + 1, 'a fixed buffer changed size')\n"
 	"  end\n"
 	"end\n";
 
