@@ -270,7 +270,7 @@ int activate_commands_run(void *ctx, const struct cmd_req *req, struct jw *w, co
 	if ((r = parse(c, req->payload, o.mac, &o.legacy, &o.pid, why)) < 0)
 		return r;
 	if (!c->gatt) {
-		*why = "GATT is off (gatt = no in the config): activation talks to bluetoothd";
+		*why = COMMANDS_GATT_OFF ": activation talks to bluetoothd";
 		return -EOPNOTSUPP;
 	}
 	for (p = c->activate_pending; p; p = p->next)

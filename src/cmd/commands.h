@@ -26,6 +26,10 @@ enum commands_change {
 };
 
 /* What the handlers work on; the daemon owns it. */
+/* Why a GATT command cannot run without the engine: both ways the daemon leaves it off */
+#define COMMANDS_GATT_OFF "GATT is off (gatt = no in the config, or a replay without " \
+			  "--dbus-address)"
+
 struct commands_ctx {
 	struct store *store;
 	const char *mi32cfg_path;
@@ -40,7 +44,7 @@ struct commands_ctx {
 	uint64_t (*now_us)(void *host);
 	void (*changed)(void *host, enum commands_change what, int arg);
 	void *host;
-	/* GATT commands (gatt_commands.c): NULL gatt = GATT is off. A deferred result goes
+	/* GATT commands (gatt_commands.c): NULL gatt = GATT is off (COMMANDS_GATT_OFF). A deferred result goes
 	 * to @result as a RESULT message (MQTT stat/<topic>/RESULT, the consoles). */
 	struct gatt *gatt;
 	void (*result)(void *host, const char *json);

@@ -281,7 +281,7 @@ static const struct profile *target(struct commands_ctx *c, const struct cmd_req
 	char *end;
 
 	if (!c->gatt) {
-		*why = "GATT is off (gatt = no in the config)";
+		*why = COMMANDS_GATT_OFF;
 		return NULL;
 	}
 	if (isdigit((unsigned char)*p)) {
@@ -490,7 +490,7 @@ int gatt_commands_op(void *ctx, const struct cmd_req *req, struct jw *w, const c
 	long op;
 
 	if (!c->gatt) {
-		*why = "GATT is off (gatt = no in the config)";
+		*why = COMMANDS_GATT_OFF;
 		return -EINVAL;
 	}
 	snprintf(buf, sizeof(buf), "%s", req->payload);

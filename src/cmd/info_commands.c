@@ -18,7 +18,7 @@ int info_commands_info(void *ctx, const struct cmd_req *req, struct jw *w, const
 	struct gatt_ctx g;
 
 	if (!c->gatt) {
-		*why = "GATT is off (gatt = no in the config)";
+		*why = COMMANDS_GATT_OFF;
 		return -EINVAL;
 	}
 	gatt_ctx_init(&g, (const uint8_t[6]){ 0 }, 0, NULL, NULL, 0);

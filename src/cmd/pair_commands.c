@@ -97,7 +97,7 @@ int pair_commands_pair(void *ctx, const struct cmd_req *req, struct jw *w, const
 	int n = 0, r;
 
 	if (!c->gatt) {
-		*why = "GATT is off (gatt = no in the config)";
+		*why = COMMANDS_GATT_OFF;
 		return -EINVAL;
 	}
 	snprintf(buf, sizeof(buf), "%s", req->payload);

@@ -98,7 +98,7 @@ int server_commands_op(void *ctx, const struct cmd_req *req, struct jw *w, const
 	long op;
 
 	if (!c->gatt) {
-		*why = "GATT is off (gatt = no in the config)";
+		*why = COMMANDS_GATT_OFF;
 		return -EINVAL;
 	}
 	*why = USAGE;
