@@ -11,7 +11,6 @@ import subprocess
 import time
 
 import dbus
-import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 import rs
@@ -35,15 +34,6 @@ def forget():
     bus.close()
 
 
-@pytest.fixture(autouse=True)
-def forgotten(env):  # after env: bluetoothd is up
-    """hci0 forgets the peer before and after: this file runs first in a full run, and the
-    next tests' peers on hci1 serve other services (bluetoothd keeps a device's)"""
-    forget()
-    yield
-    forget()
-
-
 def mi_peer(env, kind="standard", opts="-"):
     env.procs.append(rs.Proc("dbus-monitor", ["dbus-monitor", "--system", "sender=org.bluez"],
                              env.logdir))
@@ -52,6 +42,7 @@ def mi_peer(env, kind="standard", opts="-"):
     env.procs.append(p)
     p.wait_for(r"^ready$", 60, stream="out")
     tell(p, "device %s %s" % (kind, opts))
+    forget()
     return p
 
 
