@@ -80,7 +80,8 @@ struct sink_homekit {
 /* Where the outputs and the commands reach the bridge. @get NULL: the bridge is off. */
 struct sink_homekit_src {
 	bool (*get)(void *data, struct sink_homekit *out);
-	/* the setup code "XXX-XX-XXX" and QR payload "X-HM://…": for authenticated eyes only */
+	/* the setup code (three, two and three digits, as 518-08-582) and the QR payload
+	 * ("X-HM://", 9 base-36 digits, the setup id): for authenticated eyes only */
 	bool (*setup)(void *data, char code[11], char payload[21]);
 	/* HomeKitReset: un-pair every controller. 0, or -errno with @err set */
 	int (*reset)(void *data, char *err, size_t errlen);

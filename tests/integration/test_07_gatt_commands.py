@@ -4,6 +4,7 @@
 deferred RESULT on the console and on MQTT stat/<topic>/RESULT, the values in the store
 (Status 8), what was written to the devices, and the errors: a device that does not answer,
 a type without the command, bad arguments, bluetoothd absent."""
+import contextlib
 import json
 import os
 import shutil
@@ -95,19 +96,28 @@ def fake(tmp_path):
     f.close()
 
 
-@pytest.fixture
-def node(mi32_bin, demo, fake, tmp_path):
+@contextlib.contextmanager
+def gatt_daemon(mi32_bin, demo, tmp_path, fake, *extra):
+    """`mi32 run` replaying the demo fleet (its mi32cfg copied to @tmp_path) with GATT through
+    the fake bluetoothd @fake, yielded once the replay is done and the daemon has read
+    bluetoothd's tree (before that the GATT commands answer "not running")."""
     cfg = tmp_path / "mi32cfg"
     shutil.copy(demo["mi32cfg"], cfg)
     d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
-                         "--mi32cfg", cfg, "--topic", "gatt1", "--dbus-address", fake.address,
-                         "--gatt-timeout", "3"))
+                         "--mi32cfg", cfg, "--dbus-address", fake.address, *extra))
     try:
         wait_replayed(d, ADVERTS)
         d.wait_bluetoothd()
         yield d
     finally:
         d.kill()
+
+
+@pytest.fixture
+def node(mi32_bin, demo, fake, tmp_path):
+    with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--topic", "gatt1",
+                     "--gatt-timeout", "3") as d:
+        yield d
 
 
 def deferred(d, name, slot):

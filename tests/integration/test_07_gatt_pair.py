@@ -5,13 +5,12 @@ entry of the running list and of the mi32cfg file (MSB first, as Tasmota's IRK g
 writes it), generic tracking is switched on, and the errors: a wrong PIN, a peer that gives
 no IRK, bad arguments. The IRK is never in a RESULT."""
 import json
-import shutil
 import time
 
 import pytest
 
-from test_02_daemon_helpers import TIMEOUT, Daemon, base_args, wait_replayed
-from test_07_gatt_commands import ADVERTS, FakeBluez
+from test_02_daemon_helpers import TIMEOUT
+from test_07_gatt_commands import FakeBluez, gatt_daemon
 
 PHONE = "5C:F3:70:11:22:33"
 IRK_LSB = "F0E1D2C3B4A5968778695A4B3C2D1E0F"
@@ -27,18 +26,9 @@ def fake(tmp_path):
 
 @pytest.fixture
 def node(mi32_bin, demo, fake, tmp_path):
-    cfg = tmp_path / "mi32cfg"
-    shutil.copy(demo["mi32cfg"], cfg)
-    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
-                         "--mi32cfg", cfg, "--dbus-address", fake.address,
-                         "--bond-dir", tmp_path / "bonds", "--gatt-timeout", "3",
-                         "--option5", "0"))
-    try:
-        wait_replayed(d, ADVERTS)
-        d.wait_bluetoothd()
+    with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--bond-dir", tmp_path / "bonds",
+                     "--gatt-timeout", "3", "--option5", "0") as d:
         yield d
-    finally:
-        d.kill()
 
 
 def paired(d):

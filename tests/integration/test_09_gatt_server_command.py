@@ -4,15 +4,13 @@ dbus-daemon: the seed's Nordic UART server built from the console (211, 202, 201
 bluetoothd was given to advertise, a phone writing RX (222 as a RESULT), the answer on TX
 notified to it, the name (233), stop, and the errors of bad arguments."""
 import os
-import shutil
 import subprocess
-import time
 
 import pytest
 
 from conftest import ROOT
-from test_02_daemon_helpers import TIMEOUT, Daemon, base_args, wait_replayed
-from test_07_gatt_commands import ADVERTS, FakeBluez
+from test_02_daemon_helpers import TIMEOUT
+from test_07_gatt_commands import FakeBluez, gatt_daemon
 
 FAKE = os.path.join(ROOT, "tests", "gatt", "fake_bluez_server.py")
 NUS = "6E400001-B5A3-F393-E0A9-E50E24DCCA9E"
@@ -38,22 +36,11 @@ def fake(tmp_path):
 
 @pytest.fixture
 def node(mi32_bin, demo, fake, tmp_path):
-    cfg = tmp_path / "mi32cfg"
-    shutil.copy(demo["mi32cfg"], cfg)
-    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
-                         "--mi32cfg", cfg, "--dbus-address", fake.address))
-    try:
-        wait_replayed(d, ADVERTS)
-        d.wait_bluetoothd()
-        # bluetoothd's tree loads after the start: 231 answers Pending once it is in
-        end = time.monotonic() + TIMEOUT
-        while d.cmd("MI32Server 231") != {"MI32Server": "Pending"}:
-            assert time.monotonic() < end, "the fake bluetoothd never showed up"
-            time.sleep(0.1)
+    with gatt_daemon(mi32_bin, demo, tmp_path, fake) as d:
+        # bluetoothd's tree is in (gatt_daemon waited for it): 231 answers Pending
+        assert d.cmd("MI32Server 231") == {"MI32Server": "Pending"}
         assert event(d, 231)["Data"] == "00000001AA00"
         yield d
-    finally:
-        d.kill()
 
 
 def event(d, op):

@@ -148,32 +148,26 @@ def test_bthome_broadcaster_example(mi32_bin, demo, tmp_path):
     """examples/scripts/bthome_broadcaster.lua against the fake bluetoothd: the first
     thermometer of the demo fleet's reading goes out as a BTHome v2 broadcast (op 201
     without characteristics), the value being the one mi32 decoded."""
-    from test_02_daemon_helpers import Daemon, base_args, wait_replayed
-    from test_07_gatt_commands import ADVERTS
+    from test_07_gatt_commands import gatt_daemon
     from test_09_gatt_server_command import FakeServerBluez
 
     src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
                        "bthome_broadcaster.lua")
     fake = FakeServerBluez(tmp_path)
-    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
-                         "--mi32cfg", demo["mi32cfg"], "--dbus-address", fake.address,
-                         "--script", src))
     try:
-        wait_replayed(d, ADVERTS)
-        d.wait_bluetoothd()
-        st = d.cmd("Status 8")["StatusSNS"]
-        key = sorted(k for k, v in st.items()
-                     if isinstance(v, dict) and "Temperature" in v and "Humidity" in v)[0]
-        t, h = st[key]["Temperature"], st[key]["Humidity"]
-        sd = (bytes.fromhex("D2FC4002") + round(t * 100).to_bytes(2, "little", signed=True)
-              + b"\x03" + round(h * 100).to_bytes(2, "little"))
-        want = "broadcast " + (bytes([len(sd) + 1, 0x16]) + sd).hex() + " -"
-        end = time.monotonic() + 20
-        while fake.ctl.Advertised() != want:
-            assert time.monotonic() < end, f"advertised {fake.ctl.Advertised()!r}, not {want!r}"
-            time.sleep(0.1)
+        with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--script", src) as d:
+            st = d.cmd("Status 8")["StatusSNS"]
+            key = sorted(k for k, v in st.items()
+                         if isinstance(v, dict) and "Temperature" in v and "Humidity" in v)[0]
+            t, h = st[key]["Temperature"], st[key]["Humidity"]
+            sd = (bytes.fromhex("D2FC4002") + round(t * 100).to_bytes(2, "little", signed=True)
+                  + b"\x03" + round(h * 100).to_bytes(2, "little"))
+            want = "broadcast " + (bytes([len(sd) + 1, 0x16]) + sd).hex() + " -"
+            end = time.monotonic() + 20
+            while fake.ctl.Advertised() != want:
+                assert time.monotonic() < end, f"advertised {fake.ctl.Advertised()!r}, not {want!r}"
+                time.sleep(0.1)
     finally:
-        d.kill()
         fake.close()
 
 
@@ -182,38 +176,34 @@ def test_mi32_commands_example(mi32_bin, demo, tmp_path):
     bluetoothd playing the demo fleet's GATT devices, called in the script's own state with
     `Script @mi32_commands.lua …`: the LYWSD03's notification (op 13) lands in the store
     through MI32.set_*, a LYWSD02's battery (op 11), and MI32Unit writes its unit (op 12)."""
-    from test_02_daemon_helpers import Daemon, base_args, wait_replayed
-    from test_07_gatt_commands import (ADVERTS, LYWSD02, LYWSD03, FakeBluez, mi, sensor)
+    from test_07_gatt_commands import LYWSD02, LYWSD03, FakeBluez, gatt_daemon, mi, sensor
 
     src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
                        "mi32_commands.lua")
     fake = FakeBluez(tmp_path)
-    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
-                         "--mi32cfg", demo["mi32cfg"], "--dbus-address", fake.address,
-                         "--gatt-timeout", "3", "--script", src))
     try:
-        wait_replayed(d, ADVERTS)
-        fake.fleet()
-        s = "@mi32_commands.lua "
-        assert d.cmd("Script " + s + "MI32Bat(99)") == {"Script": "out of bounds"}
-        assert d.cmd("Script " + s + "MI32Bat(%d)" % LYWSD03) == {"Script": "Done"}
-        end = time.monotonic() + 20
-        while sensor(d, LYWSD03).get("Battery") != 70:
-            assert time.monotonic() < end, sensor(d, LYWSD03)
-            time.sleep(0.1)
-        v = sensor(d, LYWSD03)
-        assert v["Temperature"] == 21.5 and v["Humidity"] == 48
-        assert d.cmd("Script " + s + "MI32Bat(%d)" % LYWSD02) == {"Script": "Done"}
-        while sensor(d, LYWSD02).get("Battery") != 57:
-            assert time.monotonic() < end, sensor(d, LYWSD02)
-            time.sleep(0.1)
-        assert d.cmd("Script " + s + "MI32Unit(%d, 1)" % LYWSD02) == {"Script": "Done"}
-        # the seed asks for a write with response: "request"
-        while fake.ctl.Written("E7:2E:00:11:22:03", mi("BE")) != "01/request":
-            assert time.monotonic() < end, fake.ctl.Written("E7:2E:00:11:22:03", mi("BE"))
-            time.sleep(0.1)
-        r = d.cmd("Script @nope.lua 1")
-        assert r["Script"] == "Error" and r["Reason"] == "no script named 'nope.lua'"
+        with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--gatt-timeout", "3",
+                         "--script", src) as d:
+            fake.fleet()
+            s = "@mi32_commands.lua "
+            assert d.cmd("Script " + s + "MI32Bat(99)") == {"Script": "out of bounds"}
+            assert d.cmd("Script " + s + "MI32Bat(%d)" % LYWSD03) == {"Script": "Done"}
+            end = time.monotonic() + 20
+            while sensor(d, LYWSD03).get("Battery") != 70:
+                assert time.monotonic() < end, sensor(d, LYWSD03)
+                time.sleep(0.1)
+            v = sensor(d, LYWSD03)
+            assert v["Temperature"] == 21.5 and v["Humidity"] == 48
+            assert d.cmd("Script " + s + "MI32Bat(%d)" % LYWSD02) == {"Script": "Done"}
+            while sensor(d, LYWSD02).get("Battery") != 57:
+                assert time.monotonic() < end, sensor(d, LYWSD02)
+                time.sleep(0.1)
+            assert d.cmd("Script " + s + "MI32Unit(%d, 1)" % LYWSD02) == {"Script": "Done"}
+            # the seed asks for a write with response: "request"
+            while fake.ctl.Written("E7:2E:00:11:22:03", mi("BE")) != "01/request":
+                assert time.monotonic() < end, fake.ctl.Written("E7:2E:00:11:22:03", mi("BE"))
+                time.sleep(0.1)
+            r = d.cmd("Script @nope.lua 1")
+            assert r["Script"] == "Error" and r["Reason"] == "no script named 'nope.lua'"
     finally:
-        d.kill()
         fake.close()
