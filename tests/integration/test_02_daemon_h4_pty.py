@@ -29,6 +29,13 @@ class Controller(threading.Thread):
     def send_event(self, ev):
         os.write(self.fd, b"\x04" + ev)
 
+    def finish(self):
+        """Stop and wait for the thread without a time limit: its loop wakes every 0.1 s.
+        Closing the pty while it still ran let a later test's pipe take the same fd number
+        and the thread read that test's 'State' command (CI, 2026-12-03)."""
+        self.stop = True
+        self.join()
+
     def run(self):
         buf = b""
         while not self.stop:
@@ -117,8 +124,7 @@ def test_h4_controller_on_a_pty(mi32_bin, tmp_path):
             d.proc.wait(10)
         finally:
             d.kill()
-            ctl.stop = True
-            ctl.join(2)
+            ctl.finish()
             os.close(master)
             os.close(slave)
     assert d.proc.returncode == 0

@@ -64,8 +64,7 @@ def check(mi32_bin, tmp_path, watchdog):
         if watchdog:
             note.wait_for(lambda m: m == "WATCHDOG=1", 15, "a watchdog ping")
         # the controller goes away: the status says so, and the daemon keeps running
-        ctl.stop = True
-        ctl.join(2)
+        ctl.finish()
         os.close(master)
         master = -1
         note.wait_for(lambda m: m.startswith("STATUS=radio down on H4 UART: "), 15,
@@ -77,7 +76,7 @@ def check(mi32_bin, tmp_path, watchdog):
     finally:
         proc.terminate()
         proc.wait(10)
-        ctl.stop = True
+        ctl.finish()
         if master >= 0:
             os.close(master)
         os.close(slave)
