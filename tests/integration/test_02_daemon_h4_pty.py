@@ -24,6 +24,7 @@ class Controller(threading.Thread):
     def __init__(self, fd):
         super().__init__(daemon=True)
         self.fd, self.ops, self.stop = fd, [], False
+        os.set_blocking(fd, False)  # no call in run() may outlast a stop request
         self.scanning = threading.Event()
 
     def send_event(self, ev):
@@ -44,6 +45,8 @@ class Controller(threading.Thread):
                 continue
             try:
                 buf += os.read(self.fd, 4096)
+            except BlockingIOError:
+                continue
             except OSError:
                 return
             while len(buf) >= 4:
