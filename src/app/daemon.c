@@ -286,8 +286,9 @@ static void process_adv(struct daemon *d, const struct adv *adv, bool own)
 			d->cmd.start_us = t;
 		d->now_us = t;
 	}
-	store_handle_adv(d->store, adv, t);
-	if (d->script_env.ble_listeners)
+	/* the daemon's watch and block lists (MI32Watch, MI32Block) hold for scripts too, as
+	 * the seed's lists did for Berry; a script's own BLE.adv_watch narrows further */
+	if (store_handle_adv(d->store, adv, t) != -EACCES && d->script_env.ble_listeners)
 		lib_ble_adv(&d->script_env, adv);
 	/* publish at once: a button press is on its way before the next advert is read */
 	flush_triggered(d);

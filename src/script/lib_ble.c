@@ -327,7 +327,13 @@ static int l_set_mac(lua_State *L)
 {
 	struct ble *b = ble_of(L);
 
+	lua_Integer pin = luaL_optinteger(L, 3, -1);
+
+	/* the PIN answers bluetoothd's passkey request when BLE.run(8) pairs */
+	if (pin < -1 || pin > 999999)
+		return luaL_error(L, "BLE.set_MAC: the PIN is 6 digits (0..999999), or -1 for none");
 	mac_arg(L, 1, b->ctx.mac, &b->ctx.addr_type);
+	b->ctx.pin = (int32_t)pin;
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -390,7 +396,9 @@ static int l_run(lua_State *L)
 		memcpy(ctx.buf, p, n);
 	if (n == 0 || ctx.buf[0] > n - 1) /* a length past the buffer: what is there */
 		ctx.buf[0] = n ? (uint8_t)(n - 1) : 0;
-	r = gatt_run(b->env->gatt, &ctx, on_result, b);
+	/* op 8 is mi32's: pair and bond, learn the IRK (MI32Pair); NimBLE paired by itself */
+	r = op == GATT_OP_PAIR ? gatt_pair(b->env->gatt, &ctx, on_result, b)
+			       : gatt_run(b->env->gatt, &ctx, on_result, b);
 	if (r < 0)
 		return luaL_error(L, "BLE.run(%I): %s", (LUAI_UACINT)op,
 				  r == -EINVAL ? "bad op, UUID or buffer" : strerror(-r));

@@ -207,3 +207,50 @@ def test_mi32_commands_example(mi32_bin, demo, tmp_path):
             assert r["Script"] == "Error" and r["Reason"] == "no script named 'nope.lua'"
     finally:
         fake.close()
+
+
+def test_daemon_lists_apply_to_scripts(mi32_bin, demo, tmp_path):
+    """--watch / MI32Watch (issue 12 #4) narrow what a script's adv_cb sees as well as the
+    store; the script's own BLE.adv_block narrows it further, for that script only."""
+    from test_02_daemon_helpers import Daemon, base_args, wait_replayed
+
+    flora, mjht = "C47C8D6A1B01", "582D34359302"
+    script = tmp_path / "count.lua"
+    script.write_text("seen = {}\n"
+                      "local buf = bytes(-64)\n"
+                      "BLE.adv_cb(function() local m = buf:slice(0, 5):tohex()\n"
+                      "  seen[m] = (seen[m] or 0) + 1 end, buf)\n"
+                      "BLE.adv_block(bytes('%s'))\n"
+                      "function macs() local t = {} for m in pairs(seen) do t[#t + 1] = m end\n"
+                      "  table.sort(t) return table.concat(t, ' ') end\n" % mjht)
+    d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
+                         "--mi32cfg", tmp_path / "absent.mi32cfg", "--watch",
+                         f"{flora},{mjht}", "--script", script))
+    try:
+        st = wait_replayed(d, 1890)
+        assert st["MI32"]["Filtered"] > 0
+        # adv_cb calls are queued and run from the loop: the console line runs after them
+        assert d.cmd("Script @count.lua macs()") == {"Script": flora}
+    finally:
+        d.kill()
+
+
+def test_docs_list_every_example_as_shipped():
+    """docs/scripting.md shows each examples/scripts/*.lua in full next to the seed's Berry
+    (issue 13: side by side): a listing there is the file, byte for byte, so the page cannot
+    drift from what ships; an example without its listing fails too."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    doc = open(os.path.join(root, "docs", "scripting.md")).read()
+    blocks = {}
+    for block in doc.split("```lua\n")[1:]:
+        body = block.split("\n```")[0]
+        first = body.split("\n", 1)[0]
+        if first.startswith("-- ") and ".lua " in first:
+            blocks[first[3:first.index(".lua ") + 4]] = body + "\n"
+    ex = os.path.join(root, "examples", "scripts")
+    names = sorted(n for n in os.listdir(ex) if n.endswith(".lua"))
+    assert names, "no examples"
+    for n in names:
+        assert n in blocks, f"docs/scripting.md has no listing of {n}"
+        assert blocks[n] == open(os.path.join(ex, n)).read(), \
+            f"the listing of {n} in docs/scripting.md differs from the file"

@@ -22,6 +22,7 @@
 #include "script/script.h"
 #include "util/clock.h"
 #include "../gatt/fakebus.h"
+#include "../util/tmpdir.h"
 #include "run_lua.h"
 
 #define PEER "A4:C1:38:00:00:01"
@@ -32,6 +33,7 @@ struct t {
 	sd_event *ev;
 	struct gatt *g;
 	struct script_env env;
+	char bonds[64]; /* bluetoothd's bond store, as the fake writes it (pairing) */
 };
 
 /* Whether the Lua expression @cond is true in @s (a plain pcall: a false one is not one of
@@ -81,6 +83,8 @@ static int setup_gatt(void **state)
 
 	setup(state);
 	t = *state;
+	assert_int_equal(tmpdir_make(t->bonds, "ble-bonds"), 0);
+	o.bond_dir = t->bonds;
 	assert_int_equal(fakebus_start(&t->fb), 0);
 	o.bus_address = t->fb.address;
 	assert_int_equal(gatt_new(t->ev, &o, &t->g), 0);
@@ -103,6 +107,8 @@ static int teardown(void **state)
 	sd_event_unref(t->ev);
 	if (t->fb.daemon_pid)
 		fakebus_stop(&t->fb);
+	if (t->bonds[0])
+		tmpdir_remove(t->bonds);
 	free(t);
 	return 0;
 }
@@ -234,12 +240,43 @@ static void freed_while_pending(void **state)
 	script_free(s);
 }
 
+/* BLE.set_MAC's PIN answers the passkey request of BLE.run(8), mi32's pairing op: the
+ * result carries the identity address, its type and the IRK (MI32Pair's layout). */
+static void pair(void **state)
+{
+	struct t *t = *state;
+	struct script *s = script_with_lib("ble", &t->env);
+
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetPairing", "ssss", PEER, "passkey 123456",
+				     "F0E1D2C3B4A5968778695A4B3C2D1E0F", t->bonds), 0);
+	assert_int_equal(run(s, "assert(not pcall(BLE.set_MAC, bytes('A4C138000001'), 0, 1000000))\n"
+				"res = {} cbuf = bytes(-64)\n"
+				"BLE.conn_cb(function(err, op) res[#res + 1] = { err = err, op = op,\n"
+				"  data = cbuf:slice(1, cbuf[0]):tohex() } end, cbuf)\n"
+				"BLE.set_MAC(bytes('A4C138000001'), 0, 654321)\n"
+				"BLE.run(8)\n"),
+			 0);
+	assert_true(run_until(t, s, "#res == 1"));
+	assert_int_equal(run(s, "assert(res[1].err == 10 and res[1].op == 8, res[1].err)\n"
+				"BLE.set_MAC(bytes('A4C138000001'), 0, 123456)\n"
+				"BLE.run(8)\n"),
+			 0);
+	assert_true(run_until(t, s, "#res == 2"));
+	assert_int_equal(run(s, "local r = res[2]\n"
+				"assert(r.err == 0 and r.op == 8, r.err)\n"
+				"assert(r.data == 'A4C13800000101' .. '0F1E2D3C4B5A69788796A5B4C3D2E1F0',"
+				" r.data)\n"),
+			 0);
+	script_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(adverts, setup, teardown),
 		cmocka_unit_test_setup_teardown(gatt_ops, setup_gatt, teardown),
 		cmocka_unit_test_setup_teardown(freed_while_pending, setup_gatt, teardown),
+		cmocka_unit_test_setup_teardown(pair, setup_gatt, teardown),
 	};
 	return cmocka_run_group_tests_name("script_ble", tests, NULL, NULL);
 }
