@@ -10,7 +10,6 @@ import os
 import subprocess
 import time
 
-import dbus
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 import rs
@@ -21,19 +20,6 @@ PID = 0x055B
 TIMEOUT = 120  # a discovery, a connection and ~30 GATT exchanges; seconds in the VM
 
 
-def forget():
-    """Remove hci0's record of the peer: earlier tests' peers had other services there."""
-    bus = dbus.SystemBus()
-    root = dbus.Interface(bus.get_object("org.bluez", "/"),
-                          "org.freedesktop.DBus.ObjectManager")
-    for path, ifaces in root.GetManagedObjects().items():
-        d = ifaces.get("org.bluez.Device1")
-        if d and str(path).startswith("/org/bluez/hci0/") and str(d["Address"]) == PEER:
-            dbus.Interface(bus.get_object("org.bluez", "/org/bluez/hci0"),
-                           "org.bluez.Adapter1").RemoveDevice(path)
-    bus.close()
-
-
 def mi_peer(env, kind="standard", opts="-"):
     env.procs.append(rs.Proc("dbus-monitor", ["dbus-monitor", "--system", "sender=org.bluez"],
                              env.logdir))
@@ -42,7 +28,7 @@ def mi_peer(env, kind="standard", opts="-"):
     env.procs.append(p)
     p.wait_for(r"^ready$", 60, stream="out")
     tell(p, "device %s %s" % (kind, opts))
-    forget()
+    rs.forget("hci0", PEER)  # earlier tests' peers had other services there
     return p
 
 

@@ -12,8 +12,6 @@ import os
 import re
 import subprocess
 
-import dbus
-
 import rs
 from test_8_gatt import CENTRAL, GATT_TIMEOUT, HELPER, PEER, advertising_again
 
@@ -37,22 +35,7 @@ def set_privacy(mode, irk):
     rs.wait_until("hci1 powered", lambda: rs.powered(1), 20)
 
 
-def forget(adapter, mac):
-    """Remove the device with address @mac (and its bond) from bluetoothd's adapter, under
-    whichever path (a device first seen by its RPA keeps that path)."""
-    bus = dbus.SystemBus()
-    objs = dbus.Interface(bus.get_object("org.bluez", "/"),
-                          "org.freedesktop.DBus.ObjectManager").GetManagedObjects()
-    ad = dbus.Interface(bus.get_object("org.bluez", "/org/bluez/" + adapter),
-                        "org.bluez.Adapter1")
-    for path, ifaces in objs.items():
-        dev = ifaces.get("org.bluez.Device1")
-        if dev and str(dev.get("Adapter")) == "/org/bluez/" + adapter and \
-                str(dev.get("Address")).upper() == mac:
-            try:
-                ad.RemoveDevice(path)
-            except dbus.DBusException:
-                pass
+forget = rs.forget
 
 
 def hci1_rpa(env):
