@@ -464,6 +464,8 @@ static int on_objects(sd_bus_message *m, void *data, sd_bus_error *e)
 	if (sd_bus_message_is_method_error(m, NULL)) {
 		log_notice("bluez: GetManagedObjects failed: %s",
 			   sd_bus_message_get_error(m)->message);
+		if (b->ev.absent)
+			b->ev.absent(b->data);
 		return 0;
 	}
 	drop_all(b);
@@ -478,6 +480,8 @@ static int on_objects(sd_bus_message *m, void *data, sd_bus_error *e)
 	if (r < 0) {
 		log_warn("bluez: bluetoothd's object list was not understood: %s", strerror(-r));
 		drop_all(b);
+		if (b->ev.absent)
+			b->ev.absent(b->data);
 		return 0;
 	}
 	b->loaded = true;
@@ -517,6 +521,8 @@ static void set_owner(struct bluez *b, const char *owner)
 	}
 	if (owner[0])
 		load(b);
+	else if (!was && b->ev.absent)
+		b->ev.absent(b->data); /* it left before its tree was loaded */
 }
 
 static int on_owner_changed(sd_bus_message *m, void *data, sd_bus_error *e)
@@ -538,6 +544,8 @@ static int on_name_owner(sd_bus_message *m, void *data, sd_bus_error *e)
 	b->load_slot = sd_bus_slot_unref(b->load_slot);
 	if (sd_bus_message_is_method_error(m, NULL)) {
 		log_info("bluez: bluetoothd is not on the bus (GATT commands wait for it)");
+		if (b->ev.absent)
+			b->ev.absent(b->data);
 		return 0;
 	}
 	if (sd_bus_message_read(m, "s", &owner) >= 0)
@@ -606,6 +614,11 @@ void bluez_free(struct bluez *b)
 bool bluez_present(const struct bluez *b)
 {
 	return b && b->loaded;
+}
+
+bool bluez_loading(const struct bluez *b)
+{
+	return b && !b->loaded && b->load_slot;
 }
 
 unsigned int bluez_generation(const struct bluez *b)

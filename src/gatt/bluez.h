@@ -73,6 +73,9 @@ struct bluez_events {
 	void (*value)(void *data, const struct bluez_obj *chr, const uint8_t *v, size_t len);
 	/* an object is about to be removed */
 	void (*removed)(void *data, const struct bluez_obj *obj);
+	/* the tree will not load: org.bluez has no owner, or its GetManagedObjects failed
+	 * (after bluez_loading() said true) */
+	void (*absent)(void *data);
 };
 
 /* Follow org.bluez on @bus (attached to an sd-event loop by the caller). Returns 0 or
@@ -82,6 +85,9 @@ void bluez_free(struct bluez *b); /* NULL is a no-op */
 
 /* bluetoothd owns org.bluez and its tree is loaded */
 bool bluez_present(const struct bluez *b);
+/* Not present yet, but on its way: the owner lookup or the tree's GetManagedObjects is in
+ * flight (just after bluez_new(), or while bluetoothd comes back) */
+bool bluez_loading(const struct bluez *b);
 /* How many times bluetoothd appeared since start (a restart counts once more). */
 unsigned int bluez_generation(const struct bluez *b);
 

@@ -364,6 +364,12 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *data)
 		start_next(c);
 		return 0;
 	}
+	if (c->state == CONN_WAIT_BLUEZ) {
+		log_notice("gatt: %s: bluetoothd's object tree did not load within %llu ms", mac,
+			   (unsigned long long)(c->g->connect_timeout_us / 1000));
+		gatt__finish(c, GATT_ERR_CONNECT);
+		return 0;
+	}
 	if (c->state == CONN_WAIT_NOTIFY) {
 		log_info("gatt: %s: no notification within %llu ms", mac,
 			 (unsigned long long)(c->g->notify_timeout_us / 1000));
@@ -439,6 +445,22 @@ static void begin(struct conn *c)
 		gatt__finish(c, GATT_OK); /* disconnects if connected */
 		return;
 	}
+	if (!bluez_present(c->g->bz)) {
+		char mac[HEX_MAC_LEN];
+
+		hex_mac(c->mac, mac);
+		if (!bluez_loading(c->g->bz)) {
+			log_notice("gatt: %s: bluetoothd is not on the bus", mac);
+			gatt__finish(c, GATT_ERR_CONNECT);
+			return;
+		}
+		/* a command that came right after start (or during a restart of bluetoothd):
+		 * on_presence() goes on, within the connect time-out */
+		log_info("gatt: %s: waiting for bluetoothd's object tree", mac);
+		c->state = CONN_WAIT_BLUEZ;
+		gatt__start_timer(c, c->g->connect_timeout_us);
+		return;
+	}
 	connect_dev(c);
 }
 
@@ -509,15 +531,16 @@ static void on_device(void *data, const struct bluez_obj *d)
 	}
 	if (c->state == CONN_CONNECTING && !d->connected && !c->call) {
 		/* the link we waited on was the last op's, going down: bluetoothd 5.66 answers
-		 * Disconnect before it says Connected false. Its subscriptions went down with
-		 * it (a peer that dropped the link while the next op was queued); when their
-		 * owner cancels on hearing it, the op does not bring the link up again. */
+		 * Disconnect before it says Connected false; the op connects again. Unless
+		 * the link carried subscriptions: then the peer dropped a link in use while
+		 * this op was queued on it, and the op hears that (as one in flight would),
+		 * after the subscriptions' op 5, instead of connecting to a peer that went
+		 * away and ending later with "could not connect". */
 		if (c->subs) {
 			subs_end(c, true, down_reason(c, d));
-			if (!c->queue->cb) {
-				gatt__finish(c, GATT_ERR_DISCONNECTED);
-				return;
-			}
+			c->state = CONN_CLOSING; /* no Disconnect of ours: the link is down */
+			gatt__finish(c, GATT_ERR_DISCONNECTED);
+			return;
 		}
 		call_connect(c);
 		return;
@@ -582,8 +605,18 @@ static void on_presence(void *data, bool present)
 	struct gatt *g = data;
 
 	gatt__server_presence(g, present);
-	if (present)
+	if (present) {
+		/* the jobs that came before the tree */
+		for (struct conn *c = g->conns, *next; c; c = next) {
+			next = c->next;
+			if (c->state == CONN_WAIT_BLUEZ) {
+				c->state = CONN_IDLE;
+				gatt__stop_timer(c);
+				begin(c);
+			}
+		}
 		return;
+	}
 	/* bluetoothd left: every link is gone with it */
 	for (struct conn *c = g->conns, *next; c; c = next) {
 		next = c->next;
@@ -597,6 +630,23 @@ static void on_presence(void *data, bool present)
 			gatt__finish(c, err);
 		} else {
 			start_next(c);
+		}
+	}
+}
+
+/* The tree will not load (bluetoothd is not on the bus): the jobs waiting for it end */
+static void on_absent(void *data)
+{
+	struct gatt *g = data;
+
+	for (struct conn *c = g->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->state == CONN_WAIT_BLUEZ) {
+			char mac[HEX_MAC_LEN];
+
+			hex_mac(c->mac, mac);
+			log_notice("gatt: %s: bluetoothd is not on the bus", mac);
+			gatt__finish(c, GATT_ERR_CONNECT);
 		}
 	}
 }
@@ -621,6 +671,7 @@ static int bus_open(struct gatt *g)
 {
 	static const struct bluez_events ev = {
 		.presence = on_presence, .device = on_device, .value = on_value,
+		.absent = on_absent,
 	};
 	sd_bus *bus = NULL;
 	int r;
@@ -653,6 +704,38 @@ static int bus_open(struct gatt *g)
 	return 0;
 }
 
+/* Going away (the daemon's SIGTERM, a tool's Ctrl-C) in the middle of an op or with
+ * subscriptions: bluetoothd would keep the links we asked for up after us, and a queued
+ * Disconnect (an activation's last word) would never run. Each goes now, without waiting
+ * for replies; the bus is flushed before it closes. A Connect still pending is cancelled
+ * the same way. Once only: nothing is queued after it. */
+static void disconnect_all(struct gatt *g)
+{
+	if (g->exiting || !g->bus || !g->bz)
+		return;
+	g->exiting = true;
+	for (struct conn *c = g->conns; c; c = c->next) {
+		const struct bluez_obj *d = device(c);
+		char mac[HEX_MAC_LEN];
+
+		if (!d || (!d->connected && c->state != CONN_CONNECTING))
+			continue;
+		hex_mac(c->mac, mac);
+		log_info("gatt: %s: disconnecting on the way out", mac);
+		sd_bus_call_method_async(g->bus, NULL, BLUEZ_SERVICE, d->path, "org.bluez.Device1",
+					 "Disconnect", NULL, NULL, "");
+	}
+}
+
+/* The loop is exiting (the daemon's SIGTERM): sd-bus closes its connection in its own exit
+ * source, before the daemon frees anything, so the links go down here, first */
+static int on_loop_exit(sd_event_source *s, void *data)
+{
+	(void)s;
+	disconnect_all(data);
+	return 0;
+}
+
 int gatt_new(sd_event *ev, const struct gatt_opts *o, struct gatt **out)
 {
 	struct gatt *g = calloc(1, sizeof(*g));
@@ -682,6 +765,9 @@ int gatt_new(sd_event *ev, const struct gatt_opts *o, struct gatt **out)
 			log_debug("gatt: no management socket (%s): a peer's disconnect reason is "
 				  "not known", strerror(-r));
 	}
+	if (sd_event_add_exit(ev, &g->exit_src, on_loop_exit, g) < 0 ||
+	    sd_event_source_set_priority(g->exit_src, SD_EVENT_PRIORITY_IMPORTANT) < 0)
+		log_warn("gatt: no exit hook: links in use may stay up after a stop");
 	r = bus_open(g);
 	if (r < 0)
 		log_info("gatt: no D-Bus %s (%s): GATT commands will try again",
@@ -694,6 +780,8 @@ void gatt_free(struct gatt *g)
 {
 	if (!g)
 		return;
+	disconnect_all(g);
+	sd_event_source_disable_unref(g->exit_src);
 	while (g->conns)
 		conn_free(g->conns);
 	gatt__server_free(g->server);
@@ -755,7 +843,11 @@ static struct job *new_job(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn c
 {
 	struct job *j;
 
-	*err = bus_open(g) < 0 ? -ENOTCONN : !bluez_present(g->bz) ? -EHOSTDOWN : 0;
+	/* while its tree loads, the job waits (begin()); only a bluetoothd known to be
+	 * absent is an error now */
+	*err = g->exiting || bus_open(g) < 0			     ? -ENOTCONN
+	       : !bluez_present(g->bz) && !bluez_loading(g->bz) ? -EHOSTDOWN
+								     : 0;
 	if (*err)
 		return NULL;
 	j = calloc(1, sizeof(*j));

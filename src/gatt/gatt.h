@@ -127,13 +127,17 @@ struct gatt_opts {
 /* A client on @ev. The bus is opened now, or at the first operation if it is absent now.
  * Returns 0 or -ENOMEM. @opts' strings are copied. */
 int gatt_new(sd_event *ev, const struct gatt_opts *opts, struct gatt **out);
-void gatt_free(struct gatt *g); /* NULL is a no-op; pending callbacks are not called */
+/* NULL is a no-op; pending callbacks are not called. The links in use (an op running,
+ * subscriptions, a queued Disconnect) are disconnected first. */
+void gatt_free(struct gatt *g);
 
 /* Queue the operation of @ctx (copied). Its result reaches @cb once; for op 3 the
  * notifications (op 103) and the peer's disconnect (op 5) follow on @cb until op 4 or a
  * disconnect ends the subscription. Returns 0 (queued), -EINVAL (bad op or UUID),
- * -ENOTCONN (no D-Bus), -EHOSTDOWN (bluetoothd is not running) or -ENOMEM; on error @cb is
- * never called. */
+ * -ENOTCONN (no D-Bus), -EHOSTDOWN (bluetoothd is known not to be on the bus) or -ENOMEM;
+ * on error @cb is never called. An op queued while bluetoothd's tree is still loading (just
+ * after gatt_new(), or while bluetoothd restarts) waits for it, within the connect time-out,
+ * and ends with error 1 when it does not come. */
 int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);
 
 /* Ops >= 200 (the server and broadcaster; mi32 keeps one per gatt): the same call, the

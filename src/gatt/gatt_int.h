@@ -18,6 +18,7 @@
 
 enum conn_state {
 	CONN_IDLE,
+	CONN_WAIT_BLUEZ,    /* queued before bluetoothd's tree was loaded: waiting for it */
 	CONN_CONNECTING,    /* waiting for Connected + ServicesResolved */
 	CONN_CALLING,       /* a method call of the current op is in flight */
 	CONN_WAIT_NOTIFY,   /* op 13: waiting for the first notification */
@@ -80,6 +81,8 @@ struct gatt {
 	char *adapter;
 	uint64_t connect_timeout_us, notify_timeout_us;
 	struct conn *conns;
+	sd_event_source *exit_src;    /* the loop's exit: the links in use go down first */
+	bool exiting;                 /* they went: no new op */
 	struct gatt_server *server;   /* gatt_server.c's; NULL until the first op >= 200 */
 	/* gatt_pair.c's */
 	sd_bus_slot *agent;           /* our org.bluez.Agent1 object, on g->bus */

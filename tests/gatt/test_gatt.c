@@ -292,11 +292,9 @@ static void connect_by_discovery(void **state)
 	assert_int_equal(calls(t, "StopDiscovery"), 2);
 }
 
-/* ---- 3 subscribe, 103 notifications, 4 unsubscribe --------------------------------- */
-
-static void subscribe_ops(void **state)
+/* A peer with its two T/H characteristics subscribed (the link stays up) */
+static void subscribed(struct t *t)
 {
-	struct t *t = *state;
 	struct gatt_ctx c;
 
 	add_peer(t, "ok");
@@ -304,6 +302,16 @@ static void subscribe_ops(void **state)
 	assert_int_equal(run(t, &c), 0);
 	assert_true(run_until_n(t, 1));
 	assert_int_equal(t->res[0].error, GATT_OK);
+}
+
+/* ---- 3 subscribe, 103 notifications, 4 unsubscribe --------------------------------- */
+
+static void subscribe_ops(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	subscribed(t);
 	assert_int_equal(t->res[0].op, 3);
 	/* both characteristics with that UUID, value handles high byte first */
 	assert_int_equal(t->res[0].buf[0], 4);
@@ -444,6 +452,31 @@ static void drop_while_queued(void **state)
 	assert_int_equal(calls(t, "ReadValue"), 0);
 }
 
+/* The same drop, with an owner that does not give up (a script, a command): the queued
+ * read hears that the link it was queued on went down, after the subscription's op 5. It
+ * used to connect again to the peer that had gone (here refusing) and end, connect time-out
+ * later, with "could not connect". */
+static void drop_while_queued_tells_the_op(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	subscribed(t);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetMode", "ss", PEER, "refuse"), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "PeerDisconnect", "s", PEER), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 4));
+	/* op 5 for each of the two characteristics subscribed, then the read */
+	assert_int_equal(t->res[1].op, GATT_OP_DISCONNECT);
+	assert_int_equal(t->res[1].error, GATT_ERR_DISCONNECTED);
+	assert_int_equal(t->res[2].op, GATT_OP_DISCONNECT);
+	assert_int_equal(t->res[3].op, GATT_OP_READ);
+	assert_int_equal(t->res[3].error, GATT_ERR_DISCONNECTED);
+	assert_int_equal(calls(t, "Connect " PEER), 0);
+	assert_int_equal(calls(t, "ReadValue"), 0);
+}
+
 /* ---- 6 list services, 7 list characteristics ---------------------------------------- */
 
 static void list_ops(void **state)
@@ -554,10 +587,7 @@ static void bluetoothd_restart(void **state)
 	struct t *t = *state;
 	struct gatt_ctx c;
 
-	add_peer(t, "ok");
-	ctx(&c, SVC_MI, CHR_TH, GATT_OP_SUBSCRIBE);
-	assert_int_equal(run(t, &c), 0);
-	assert_true(run_until_n(t, 1));
+	subscribed(t);
 	fakebus_stop_fake(&t->fb);
 	assert_true(run_until_ready(t, false));
 	/* the subscriptions end with op 5 */
@@ -572,6 +602,88 @@ static void bluetoothd_restart(void **state)
 	assert_true(run_until_n(t, 4));
 	assert_int_equal(t->res[3].error, 0);
 	assert_int_equal(t->res[3].buf[1], 0x39);
+}
+
+/* A command right after start, before bluetoothd's tree is loaded: it waits for the tree
+ * (it used to answer -EHOSTDOWN, "bluetoothd is not running", on a loaded machine) */
+static void op_before_the_tree_waits(void **state)
+{
+	struct t *t = *state;
+	struct gatt_opts o = { .bus_address = t->fb.address, .connect_timeout_ms = 3000 };
+	struct gatt *g;
+	struct gatt_ctx c;
+
+	add_peer(t, "ok");
+	assert_int_equal(gatt_new(t->ev, &o, &g), 0);
+	assert_false(gatt_ready(g));
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(gatt_run(g, &c, on_result, t), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].buf[1], 0x39);
+	gatt_free(g);
+}
+
+/* bluetoothd not on the bus: an op queued while that was not known yet ends with error 1
+ * as soon as it is; once known, gatt_run() says -EHOSTDOWN at once */
+static void op_without_bluetoothd(void **state)
+{
+	struct t *t = *state;
+	struct gatt_opts o = { .bus_address = t->fb.address, .connect_timeout_ms = 20000 };
+	struct gatt *g;
+	struct gatt_ctx c;
+	uint64_t start;
+
+	fakebus_stop_fake(&t->fb);
+	assert_true(run_until_ready(t, false));
+	assert_int_equal(gatt_new(t->ev, &o, &g), 0);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(gatt_run(g, &c, on_result, t), 0);
+	start = clock_mono_us();
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_ERR_CONNECT);
+	assert_true(clock_mono_us() - start < 10000000ull); /* not the 20 s time-out */
+	assert_int_equal(gatt_run(g, &c, on_result, t), -EHOSTDOWN);
+	gatt_free(g);
+	assert_int_equal(fakebus_start_fake(&t->fb), 0);
+}
+
+/* Shutting down (SIGTERM) mid-op or with subscriptions: the link goes down with us */
+static void free_disconnects(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+	subscribed(t);
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ);
+	assert_int_equal(run(t, &c), 0); /* queued, not run */
+	gatt_free(t->g);
+	t->g = NULL;
+	while (calls(t, "Disconnect " PEER) < 1 && clock_mono_us() < end)
+		;
+	assert_int_equal(calls(t, "Disconnect " PEER), 1);
+	assert_int_equal(t->n, 1); /* no callback from a freed engine */
+}
+
+/* The daemon's SIGTERM: its loop exits (sd-bus closes the connection in its own exit
+ * source) and only then does it free the engine: the link must go down before the bus
+ * does, and nothing queued after that opens the bus again */
+static void loop_exit_disconnects(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+	subscribed(t);
+	assert_int_equal(sd_event_exit(t->ev, 0), 0);
+	while (sd_event_get_state(t->ev) != SD_EVENT_FINISHED && clock_mono_us() < end)
+		sd_event_run(t->ev, 100000);
+	ctx(&c, "", "", GATT_OP_DISCONNECT); /* an activation freed after the loop */
+	assert_int_equal(run(t, &c), -ENOTCONN);
+	while (calls(t, "Disconnect " PEER) < 1 && clock_mono_us() < end)
+		;
+	assert_int_equal(calls(t, "Disconnect " PEER), 1);
 }
 
 static void bad_arguments(void **state)
@@ -645,6 +757,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(queue_order, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(reconnect_retried, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(drop_while_queued_tells_the_op, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(op_before_the_tree_waits, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(op_without_bluetoothd, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(free_disconnects, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(loop_exit_disconnects, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bad_arguments, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(cancel, setup, fixture_teardown),
 		cmocka_unit_test(no_bus),
