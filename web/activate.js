@@ -25,7 +25,8 @@
   function result(o) {
     const s = o.MI32Activate;
     if (!o.MAC || s === 'Pending') return;
-    if (s === 'Progress') return step(o.MAC, 'kmsg', o.Step);
+    /* "press the button on the sensor": the one step that waits for the user */
+    if (s === 'Progress') return step(o.MAC, o.Button ? 'warn press' : 'kmsg', o.Step);
     const why = o.Reason || o.Check || '';
     step(o.MAC, s === 'Error' || s === 'WrongKey' ? 'bad' : s === 'NoAdvert' ? 'warn' : 'ok',
          (WORDS[s] || s) + (why ? ': ' + why : ''));

@@ -21,6 +21,7 @@
 #include "util/log.h"
 
 #define DEFAULT_STEP_MS 10000 /* the scooter client waits 10 s per notification (notes §10.1) */
+#define DEFAULT_PRESS_MS 60000 /* time enough to find the sensor and its button */
 
 static const char *const doing[] = {
 	[ST_CHARS] = "connecting",
@@ -54,9 +55,10 @@ const char *activation__doing(const struct activation *a)
 
 static void on_gatt(const struct gatt_result *r, void *user_data);
 
-static void stop_timer(struct activation *a)
+void activation__stop_timers(struct activation *a)
 {
 	a->timer = sd_event_source_disable_unref(a->timer);
+	a->retry = sd_event_source_disable_unref(a->retry);
 }
 
 static void report(struct activation *a)
@@ -64,7 +66,7 @@ static void report(struct activation *a)
 	struct activation_result r = a->res;
 
 	a->state = ST_DONE;
-	stop_timer(a);
+	activation__stop_timers(a);
 	OPENSSL_cleanse(&a->res, sizeof(a->res));
 	OPENSSL_cleanse(&a->keys, sizeof(a->keys));
 	OPENSSL_cleanse(&a->login, sizeof(a->login));
@@ -98,7 +100,7 @@ static void close_link(struct activation *a)
 	a->state = ST_CLOSING;
 	a->n_io = 0;
 	a->x.active = false;
-	stop_timer(a);
+	activation__stop_timers(a);
 	activation__progress(a, ACTIVATION_STEP_CLOSE, "disconnecting");
 	gatt_cancel(a->g, a);
 	gatt_ctx_init(&ctx, a->o.mac, a->o.addr_type, NULL, NULL, GATT_OP_DISCONNECT);
@@ -158,7 +160,7 @@ static int on_step_timer(sd_event_source *s, uint64_t usec, void *data)
 /* (Re)arm the step timer: every answer from the device restarts it */
 void activation__arm(struct activation *a)
 {
-	stop_timer(a);
+	a->timer = sd_event_source_disable_unref(a->timer);
 	if (sd_event_add_time_relative(a->ev, &a->timer, CLOCK_MONOTONIC,
 				       a->o.step_timeout_ms * 1000ull, 10000, on_step_timer,
 				       a) < 0)
@@ -485,6 +487,8 @@ int activation_start(sd_event *ev, struct gatt *g, const struct activation_opts 
 	a->o = *o;
 	if (!a->o.step_timeout_ms)
 		a->o.step_timeout_ms = DEFAULT_STEP_MS;
+	if (!a->o.press_timeout_ms)
+		a->o.press_timeout_ms = DEFAULT_PRESS_MS;
 	a->progress = progress_cb;
 	a->done = done;
 	a->user_data = user_data;
@@ -525,7 +529,7 @@ void activation_free(struct activation *a)
 			gatt_run(a->g, &ctx, NULL, NULL);
 		}
 	}
-	stop_timer(a);
+	activation__stop_timers(a);
 	miauth_keypair_free(a->kp);
 	sd_event_unref(a->ev);
 	OPENSSL_cleanse(a, sizeof(*a)); /* the keys and the token */

@@ -9,6 +9,11 @@
  * Activation replaces the device's binding: Mi Home no longer knows it afterwards. The caller
  * says so before it starts (activation_warning).
  *
+ * A device that wants its button pressed before it registers (front binding, or "press the
+ * button" pairing mode) answers our transfers with ACK BUSY: the progress asks the user to
+ * press it (ACTIVATION_STEP_PRESS), the transfer is announced again every second, and after
+ * press_timeout_ms without READY the activation ends with ACTIVATION_ERR_BUTTON.
+ *
  * Asynchronous, on the daemon's sd-event loop; one activation per object. Every way it ends
  * closes the connection first, then calls done once. */
 #ifndef MI32_ACTIVATION_H
@@ -38,6 +43,7 @@ enum activation_err {
 	ACTIVATION_ERR_REG_FAILED,    /* the device answered REG_FAILED */
 	ACTIVATION_ERR_LOGIN_FAILED,  /* the check with the new token failed */
 	ACTIVATION_ERR_IO,            /* a write or read was refused */
+	ACTIVATION_ERR_BUTTON,        /* the device kept asking for its button to be pressed */
 	ACTIVATION_ERR_INTERNAL,      /* no memory, or libcrypto failed */
 };
 
@@ -49,6 +55,8 @@ enum activation_step {
 	ACTIVATION_STEP_REGISTER,     /* the sealed DID and REG_VERIFY_SUCC (legacy: key read) */
 	ACTIVATION_STEP_LOGIN,        /* the token login that checks the registration */
 	ACTIVATION_STEP_CLOSE,
+	ACTIVATION_STEP_PRESS,        /* any time: the device is busy until the user presses its
+				       * button; the sentence says so, and how long we wait */
 };
 
 /* Where a product id stands (the README's support table) */
@@ -73,6 +81,8 @@ struct activation_opts {
 				       * 0x0002 when the device has it) */
 	bool legacy;                  /* RC4 legacy auth (also for product ids known as legacy) */
 	unsigned int step_timeout_ms; /* per step; 0: 10 s */
+	unsigned int press_timeout_ms; /* how long a device that answers BUSY (it wants its
+					* button pressed) is asked again; 0: 60 s */
 };
 
 struct activation_result {

@@ -74,6 +74,9 @@ struct activation {
 	sd_event *ev;
 	struct gatt *g;
 	struct activation_opts o;
+	sd_event_source *retry; /* the next announcement to a device that answered BUSY */
+	uint64_t press_until;   /* CLOCK_MONOTONIC µs: the end of the wait for its button; 0
+				 * while the device never answered BUSY */
 	activation_progress_fn progress;
 	activation_done_fn done;
 	void *user_data;
@@ -106,6 +109,8 @@ void activation__succeed(struct activation *a);
 /* Enter @s and (re)start the step timer; arm alone restarts it (the device answered) */
 void activation__enter(struct activation *a, enum state s);
 void activation__arm(struct activation *a);
+void activation__stop_timers(struct activation *a);
+/* (Re)arm the step timer; stop both timers (the step's and the BUSY retry's) */
 /* Queue one of our operations on the Mi Service: a read, write or subscribe of @chr */
 void activation__io_put(struct activation *a, int op, uint16_t chr, const uint8_t *data,
 			size_t len, bool response);

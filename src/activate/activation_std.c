@@ -14,6 +14,7 @@
 #include "activate/miauth.h"
 #include "activate/rxfer.h"
 #include "gatt/gatt.h"
+#include "util/clock.h"
 
 /* Control-point opcodes (32-bit LE on 0x0010; notes §3.1) */
 #define OP_REG_SUCCESS        0x11
@@ -31,6 +32,7 @@
 #define OP_ERR_INVALID_OOB    0xE3
 
 #define RESENDS_MAX 8 /* ACK LOST answered this often per transfer, then we give up */
+#define BUSY_RETRY_MS 1000 /* a device waiting for its button is asked again this often */
 
 static void write_auth(struct activation *a, const uint8_t *frame, size_t len)
 {
@@ -84,6 +86,56 @@ static const char *ack_name(uint8_t code)
 	return code < sizeof(n) / sizeof(n[0]) ? n[code] : "unknown";
 }
 
+/* Announce the transfer again: the device answered BUSY to the last announcement */
+static int on_busy_retry(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct activation *a = data;
+	uint8_t f[RXFER_FRAME_MAX];
+
+	(void)s;
+	(void)usec;
+	a->retry = sd_event_source_disable_unref(a->retry);
+	if (a->state < ST_CLOSING && a->x.active && a->x.tx && !a->x.ready) {
+		activation__arm(a); /* the step's time counts from this question */
+		write_auth(a, f, rxfer_cmd(f, a->x.type, rxfer_frames(a->x.len)));
+	}
+	return 0;
+}
+
+/* ACK BUSY to our announcement: a device that registers only after its button is pressed
+ * (front binding, or a "press the button" pairing mode; notes §1, §2, §6.1). The first one
+ * asks the user; each is answered by announcing again a second later, until READY or the
+ * press time-out. */
+static void on_busy(struct activation *a)
+{
+	uint64_t now = clock_mono_us();
+
+	if (!a->press_until) {
+		char what[160];
+
+		a->press_until = now + a->o.press_timeout_ms * 1000ull;
+		snprintf(what, sizeof(what),
+			 "press the button on the sensor (hold its pair button until it blinks): "
+			 "waiting up to %u s",
+			 (a->o.press_timeout_ms + 999) / 1000);
+		activation__progress(a, ACTIVATION_STEP_PRESS, what);
+	} else if (now >= a->press_until) {
+		activation__fail(
+			a, ACTIVATION_ERR_BUTTON,
+			"the device still waited for its button after %u s (it answered BUSY while we "
+			"were %s): press or hold its pair button until it blinks, then try again",
+			(a->o.press_timeout_ms + 999) / 1000, activation__doing(a));
+		return;
+	}
+	/* no step time-out while we wait to ask again: the retry starts the next */
+	a->timer = sd_event_source_disable_unref(a->timer);
+	a->retry = sd_event_source_disable_unref(a->retry);
+	if (sd_event_add_time_relative(a->ev, &a->retry, CLOCK_MONOTONIC,
+				       BUSY_RETRY_MS * 1000ull, 10000, on_busy_retry, a) < 0)
+		activation__fail(a, ACTIVATION_ERR_INTERNAL,
+				 "no timer to ask the busy device again");
+}
+
 static void on_tx_frame(struct activation *a, const struct rxfer_frame *f)
 {
 	struct xfer *x = &a->x;
@@ -94,6 +146,10 @@ static void on_tx_frame(struct activation *a, const struct rxfer_frame *f)
 			"the device sent a %s frame while we were %s: it does not follow the "
 			"standard-auth protocol",
 			f->kind == RXFER_KIND_CMD ? "command" : "data", activation__doing(a));
+		return;
+	}
+	if (f->code == RXFER_ACK_BUSY && !x->ready) {
+		on_busy(a);
 		return;
 	}
 	if (f->code == RXFER_ACK_READY && !x->ready) {

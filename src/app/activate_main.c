@@ -10,6 +10,9 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <signal.h>
+#include <sys/signalfd.h>
+
 #include <openssl/crypto.h>
 
 #include "activate/activation.h"
@@ -23,17 +26,20 @@
 
 static const char usage[] =
 	"usage: mi32 activate [--legacy] [--pid N] [--hci hciN] [--timeout S] "
-	"[--dbus-address ADDR] <MAC>\n"
+	"[--press-timeout S] [--dbus-address ADDR] <MAC>\n"
 	"Registers a Xiaomi BLE sensor with this machine and prints its bind key and token.\n"
 	"  --legacy        RC4 legacy auth (YLKG07/08 dimmers, YLYK01 remotes): 12-byte key\n"
 	"  --pid N         the MiBeacon product id (decimal or 0x...), if the device does not\n"
 	"                  tell it (legacy auth needs it)\n"
 	"  --hci hciN      the adapter (default: the first powered one)\n"
 	"  --timeout S     seconds to wait for each step (default 10)\n"
+	"  --press-timeout S  seconds to wait for the sensor's button, when the sensor asks\n"
+	"                  for it (default 60)\n"
 	"  --dbus-address  bluetoothd's bus (default: the system bus)\n";
 
 struct run {
 	bool done;
+	int signal; /* the SIGINT or SIGTERM that stopped us, or 0 */
 	struct activation_result res;
 	struct activation *a;
 };
@@ -51,6 +57,17 @@ static void on_done(const struct activation_result *r, void *user_data)
 
 	run->res = *r;
 	run->done = true;
+}
+
+/* Ctrl-C or SIGTERM midway: stop the loop; the way out closes the link (activation_free,
+ * gatt_free) instead of leaving it up in bluetoothd */
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *user_data)
+{
+	struct run *run = user_data;
+
+	(void)s;
+	run->signal = (int)si->ssi_signo;
+	return 0;
 }
 
 static void print_result(const struct activation_result *r, const uint8_t mac[6])
@@ -91,6 +108,7 @@ int activate_main(int argc, char **argv)
 	sd_event *ev = NULL;
 	struct gatt *g = NULL;
 	uint64_t end;
+	sigset_t mask;
 	int r, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -121,6 +139,15 @@ int activate_main(int argc, char **argv)
 				return 2;
 			}
 			o.step_timeout_ms = (unsigned int)v * 1000;
+		} else if (!strcmp(a, "--press-timeout") && more) {
+			unsigned long v = strtoul(argv[++i], NULL, 10);
+
+			if (v == 0 || v > 600) {
+				fprintf(stderr,
+					"mi32 activate: --press-timeout takes 1..600 seconds\n");
+				return 2;
+			}
+			o.press_timeout_ms = (unsigned int)v * 1000;
 		} else if (!strcmp(a, "--dbus-address") && more) {
 			go.bus_address = argv[++i];
 		} else if (a[0] != '-' && !mac_arg) {
@@ -138,7 +165,13 @@ int activate_main(int argc, char **argv)
 	/* the library's notices would repeat the one sentence printed at the end */
 	log_set_level(LOG_WARNING);
 	fprintf(stderr, "mi32 activate: %s\n", activation_warning());
-	if (sd_event_new(&ev) < 0 || gatt_new(ev, &go, &g) < 0) {
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (sd_event_new(&ev) < 0 || gatt_new(ev, &go, &g) < 0 ||
+	    sd_event_add_signal(ev, NULL, SIGINT, on_signal, &run) < 0 ||
+	    sd_event_add_signal(ev, NULL, SIGTERM, on_signal, &run) < 0) {
 		fprintf(stderr, "mi32 activate: out of memory\n");
 		goto out;
 	}
@@ -155,9 +188,14 @@ int activate_main(int argc, char **argv)
 		fprintf(stderr, "mi32 activate: could not start: %s\n", strerror(-r));
 		goto out;
 	}
-	while (!run.done)
+	while (!run.done && !run.signal)
 		if (sd_event_run(ev, UINT64_MAX) < 0)
 			break;
+	if (run.signal) {
+		fprintf(stderr, "mi32 activate: stopped by %s: disconnecting, nothing was applied\n",
+			strsignal(run.signal));
+		goto out;
+	}
 	if (!run.done) {
 		fprintf(stderr, "mi32 activate: the event loop failed\n");
 		goto out;

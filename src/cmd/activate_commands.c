@@ -144,9 +144,22 @@ static void on_progress(enum activation_step step, const char *what, void *user_
 {
 	struct activate_cmd *p = user_data;
 
-	(void)step;
-	if (p->a) /* the first, from inside activation_start(), is in the Pending reply */
-		send_status(p, "Progress", "Step", what);
+	if (!p->a) /* the first, from inside activation_start(), is in the Pending reply */
+		return;
+	if (step == ACTIVATION_STEP_PRESS) {
+		/* the one step that needs the user: "Button" lets a page show it as such */
+		char buf[512];
+		struct jw w;
+
+		begin(&w, buf, sizeof(buf), "Progress", p->mac);
+		jw_key(&w, "Step");
+		jw_str(&w, what);
+		jw_key(&w, "Button");
+		jw_bool(&w, true);
+		emit(p, &w, buf);
+		return;
+	}
+	send_status(p, "Progress", "Step", what);
 }
 
 /* The key into the running list: the sensor's slot, or a new one when the sensor was not

@@ -7,7 +7,8 @@ the device's side of the protocol (mi_device.py: kinds and opts there):
   kind "standard": 0x0004 version, 0x0010 control point and 0x0019 rxfer (write without
     response + notify); opts "secure" serves 0x0016 instead of 0x0019, "pid=<n>" adds 0x0002.
   kind "legacy": 0x0001, 0x0004, 0x0010, 0x0014.
-MiResult(mac) tells what the device stored: "token=…;bindkey=…;did=…;state=…"; Connected(mac)
+MiResult(mac) tells what the device stored: "token=…;bindkey=…;did=…;state=…;busy=…";
+MiPress(mac) presses its button (opts "button"); Connected(mac)
 whether its link is up. Prints "ready" once it owns org.bluez."""
 import os
 import sys
@@ -72,6 +73,11 @@ class MiControl(fb.Control):
 
         fake.mi[mac] = Device(mac, kind, o, notify, lambda: fake.disconnect(fake.peers[mac]),
                               set_value)
+
+    @dbus.service.method(fb.CONTROL, in_signature="s", out_signature="")
+    def MiPress(self, mac):
+        """the user presses the device's button (opts "button")"""
+        self.fake.mi[mac.upper()].press()
 
     @dbus.service.method(fb.CONTROL, in_signature="s", out_signature="s")
     def MiResult(self, mac):

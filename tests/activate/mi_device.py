@@ -14,7 +14,9 @@ version 2, no DID), badkeys (derives other keys: the DID tag fails), refuse (ans
 REG_FAILED anyway), opcode=<hex> (answers 13 with that opcode), silent (ignores A2),
 lose=<sn> (drops frame sn of the app's public key once: ACK LOST), drop=<sn> (disconnects
 when frame sn of the app's public key arrives), badconfirm (wrong DEV_CONFIRMATION),
-loginfail (answers the login with 23), badpid (legacy: mixes with another product id)."""
+loginfail (answers the login with 23), badpid (legacy: mixes with another product id),
+button (wants its button pressed: answers ACK BUSY to every transfer the app announces until
+press() is called, as a device in front-binding mode before the user presses it)."""
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -101,6 +103,8 @@ class Device:
         self.did = None
         self.did_ok = False
         self.lost_once = False
+        self.pressed = False
+        self.busy = 0           # BUSY answers given
         self.priv = ec.generate_private_key(ec.SECP256R1())
         self.leg_token = None
         self.key12 = os.urandom(12)
@@ -174,9 +178,16 @@ class Device:
                 conf = bytes(32)
             self.send_tx(0x0c, conf)
 
+    def press(self):
+        """The user presses the device's button"""
+        self.pressed = True
+
     def on_auth(self, v):
         sn = int.from_bytes(v[0:2], "little")
-        if sn == 0 and v[2] == 0:
+        if sn == 0 and v[2] == 0 and "button" in self.opts and not self.pressed:
+            self.busy += 1
+            self.notify("0019", ack(2))
+        elif sn == 0 and v[2] == 0:
             self.rx = (v[3], int.from_bytes(v[4:6], "little"), {})
             self.notify("0019", ack(1))
         elif sn == 0 and v[2] == 1:
@@ -229,13 +240,14 @@ class Device:
                 self.set_value("0004", rc4(self.leg_token, version))
 
     def result(self):
-        """"token=…;bindkey=…;did=…;state=…": what the device stored (legacy: bindkey is
-        the 12-byte beacon key)"""
+        """"token=…;bindkey=…;did=…;state=…;busy=…": what the device stored (legacy:
+        bindkey is the 12-byte beacon key), and how often it answered BUSY"""
         token, bindkey = (self.keys[0].hex(), self.keys[1].hex()) if self.keys else ("", "")
         if self.kind == "legacy":
             bindkey = self.key12.hex()
         did = self.did[1:].decode("ascii", "replace") if self.did else ""
-        return "token=%s;bindkey=%s;did=%s;state=%s" % (token, bindkey, did, self.state)
+        return "token=%s;bindkey=%s;did=%s;state=%s;busy=%d" % (token, bindkey, did,
+                                                               self.state, self.busy)
 
     def written(self, uuid, v):
         if self.kind == "legacy":

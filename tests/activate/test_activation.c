@@ -115,23 +115,37 @@ static char *device_result(struct t *t)
 	return out;
 }
 
-static void activate(struct t *t, uint16_t pid, bool legacy, unsigned int step_ms)
+/* The user: presses the device's button once the activation asks for it (@press) */
+static void activate_pressing(struct t *t, uint16_t pid, bool legacy, unsigned int step_ms,
+			      unsigned int press_ms, bool press)
 {
-	struct activation_opts o = { .pid = pid, .legacy = legacy, .step_timeout_ms = step_ms };
+	struct activation_opts o = { .pid = pid, .legacy = legacy, .step_timeout_ms = step_ms,
+				     .press_timeout_ms = press_ms };
 	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+	bool pressed = false;
 
 	memcpy(o.mac, peer_mac, 6);
 	t->done = false;
 	t->steps[0] = '\0';
 	assert_int_equal(activation_start(t->ev, t->g, &o, on_progress, on_done, t, &t->a), 0);
 	assert_false(t->done); /* never from inside start */
-	while (!t->done && clock_mono_us() < end)
+	while (!t->done && clock_mono_us() < end) {
 		sd_event_run(t->ev, 100000);
+		if (press && !pressed && strstr(t->steps, "press the button on the sensor")) {
+			assert_int_equal(fakebus_ctl(&t->fb, NULL, "MiPress", "s", PEER), 0);
+			pressed = true;
+		}
+	}
 	assert_true(t->done);
 	if (t->res.error)
 		printf("     %s\n", t->res.message);
 	/* every ending closes the link */
 	assert_false(connected(t));
+}
+
+static void activate(struct t *t, uint16_t pid, bool legacy, unsigned int step_ms)
+{
+	activate_pressing(t, pid, legacy, step_ms, 0, false);
 }
 
 static void expect_fail(struct t *t, enum activation_err err, const char *words)
@@ -166,8 +180,8 @@ static void fresh_device(void **state)
 	assert_string_equal(t->res.did + 16, "m32");
 	hexstr(t->res.bind_key, 16, key);
 	hexstr(t->res.token, 12, token);
-	snprintf(want, sizeof(want), "token=%s;bindkey=%s;did=%s;state=loggedin", token, key,
-		 t->res.did);
+	snprintf(want, sizeof(want), "token=%s;bindkey=%s;did=%s;state=loggedin;busy=0", token,
+		 key, t->res.did);
 	dev = device_result(t);
 	assert_string_equal(dev, want); /* the device derived the same keys independently */
 	free(dev);
@@ -202,6 +216,45 @@ static void lost_frame_is_resent(void **state)
 	hexstr(t->res.bind_key, 16, key);
 	dev = device_result(t);
 	assert_non_null(strstr(dev, key));
+	free(dev);
+}
+
+/* A device that wants its button pressed answers BUSY: the user is asked (step 6, with the
+ * time we wait), and once pressed the registration goes on with the same keys on both sides */
+static void button_press_awaited(void **state)
+{
+	struct t *t = *state;
+	char key[33], *dev;
+
+	device(t, "standard", "button");
+	activate_pressing(t, 0, false, 0, 20000, true);
+	assert_int_equal(t->res.error, ACTIVATION_OK);
+	assert_non_null(strstr(t->steps, "2:exchanging keys;6:press the button on the sensor (hold "
+					 "its pair button until it blinks): waiting up to 20 s;3:"));
+	hexstr(t->res.bind_key, 16, key);
+	dev = device_result(t);
+	assert_non_null(strstr(dev, key));
+	assert_non_null(strstr(dev, "state=loggedin"));
+	assert_null(strstr(dev, "busy=0")); /* it did say BUSY */
+	free(dev);
+}
+
+/* Nobody presses it: asked again every second, then a clear error at the press time-out
+ * (not the step time-out: each BUSY is an answer) */
+static void button_never_pressed(void **state)
+{
+	struct t *t = *state;
+	char *dev, *busy;
+
+	device(t, "standard", "button");
+	activate_pressing(t, 0, false, 800, 2500, false);
+	expect_fail(t, ACTIVATION_ERR_BUTTON, "still waited for its button after 3 s");
+	assert_non_null(strstr(t->res.message, "while we were sending our public key"));
+	dev = device_result(t);
+	assert_non_null(strstr(dev, "state=fresh"));
+	busy = strstr(dev, "busy=");
+	assert_non_null(busy);
+	assert_true(atoi(busy + 5) >= 3); /* announced again, each second */
 	free(dev);
 }
 
@@ -394,11 +447,10 @@ static void legacy_on_a_standard_device(void **state)
 	expect_fail(t, ACTIVATION_ERR_NO_SERVICE, "no legacy auth characteristics");
 }
 
-static void free_midway_closes_the_link(void **state)
+/* An activation of a silent device, connected and waiting for the device info */
+static void start_silent(struct t *t, uint64_t end)
 {
-	struct t *t = *state;
 	struct activation_opts o = { .step_timeout_ms = 0 };
-	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
 
 	device(t, "standard", "silent");
 	memcpy(o.mac, peer_mac, 6);
@@ -408,10 +460,37 @@ static void free_midway_closes_the_link(void **state)
 		sd_event_run(t->ev, 100000);
 	while (!connected(t) && clock_mono_us() < end)
 		sd_event_run(t->ev, 100000);
+	assert_true(connected(t));
+}
+
+static void free_midway_closes_the_link(void **state)
+{
+	struct t *t = *state;
+	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+	start_silent(t, end);
 	activation_free(t->a);
 	t->a = NULL;
 	while (connected(t) && clock_mono_us() < end)
 		sd_event_run(t->ev, 100000);
+	assert_false(connected(t));
+	assert_false(t->done);
+}
+
+/* SIGTERM mid-activation: the daemon frees the activation, then the GATT engine, without
+ * running the loop in between; the activation's Disconnect must still reach bluetoothd */
+static void shutdown_midway_closes_the_link(void **state)
+{
+	struct t *t = *state;
+	uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+	start_silent(t, end);
+	activation_free(t->a);
+	t->a = NULL;
+	gatt_free(t->g);
+	t->g = NULL;
+	while (connected(t) && clock_mono_us() < end)
+		; /* the fake takes the Disconnect sent on the way out */
 	assert_false(connected(t));
 	assert_false(t->done);
 }
@@ -439,6 +518,8 @@ int main(void)
 		T(fresh_device),
 		T(registered_device_keeps_its_did),
 		T(lost_frame_is_resent),
+		T(button_press_awaited),
+		T(button_never_pressed),
 		T(legacy_beacon_key),
 		T(legacy_by_product_id),
 		T(connect_fails),
@@ -458,6 +539,7 @@ int main(void)
 		T(legacy_wrong_product_id),
 		T(legacy_on_a_standard_device),
 		T(free_midway_closes_the_link),
+		T(shutdown_midway_closes_the_link),
 		cmocka_unit_test(model_table),
 	};
 

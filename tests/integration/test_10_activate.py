@@ -196,3 +196,100 @@ def test_cli_failures(mi32_bin, fake):
     assert run_cli(mi32_bin, fake, "--pid", "0x10000", MAC).returncode == 2
     p = run_cli(mi32_bin, fake, "B4:C1:38:00:00:09")
     assert p.returncode == 1 and "could not connect to B4:C1:38:00:00:09" in p.stderr
+
+
+def test_button_asked_for_and_awaited(central, fake):
+    """A device that wants its button pressed answers BUSY: a Progress RESULT with "Button"
+    asks the user; once pressed, the activation goes on to Done with the device's key."""
+    sub, _ = central
+    fake.ctl.MiDevice(MAC, "standard", "button")
+    assert command(sub, "act", "MI32Activate", MAC)["MI32Activate"] == "Pending"
+    ask = results(sub, "act", lambda o: o.get("Button") is True)[-1]
+    assert ask["MI32Activate"] == "Progress" and ask["Step"].startswith(
+        "press the button on the sensor"), ask
+    assert "waiting up to 60 s" in ask["Step"]
+    fake.ctl.MiPress(MAC)
+    done = results(sub, "act", is_status("Done"))[-1]
+    dev = fake.result()
+    assert done["Key"] == dev["bindkey"] and int(dev["busy"]) >= 1
+
+
+def test_sigterm_mid_activation_disconnects(mi32_bin, broker, fake, tmp_path):
+    """The daemon stopped (SIGTERM) while an activation waits on the device: the link goes
+    down with it instead of staying up in bluetoothd."""
+    idle = tmp_path / "idle.btsnoop"
+    idle_capture(idle)
+    fake.ctl.MiDevice(MAC, "standard", "silent")
+    sub = Sub(broker, ["stat/#", "tele/+/LWT"])
+    p = start_node(mi32_bin, broker, tmp_path, "term", "--replay", str(idle), "--teleperiod",
+                   "0", "--dbus-address", fake.address, "--gatt-timeout", "3")
+    try:
+        wait_online(sub, "term")
+        assert command(sub, "term", "MI32Activate", MAC)["MI32Activate"] == "Pending"
+        # the device info is asked for on a connected link
+        results(sub, "term", lambda o: o.get("Step") == "reading the device info")
+        assert fake.ctl.Connected(MAC)
+        stop(p)
+        assert p.returncode == 0
+        assert not fake.ctl.Connected(MAC)
+    finally:
+        stop(p)
+        sub.close()
+
+
+def cli(mi32_bin, fake, *args):
+    return subprocess.Popen([mi32_bin, "activate", "--dbus-address", fake.address, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def read_until(stream, words):
+    """The lines of @stream up to the first with @words (or its end)"""
+    lines = []
+    for line in stream:
+        lines.append(line)
+        if words in line:
+            break
+    return lines
+
+
+def test_cli_button(mi32_bin, fake):
+    fake.ctl.MiDevice(MAC, "standard", "button")
+    p = cli(mi32_bin, fake, MAC)
+    try:
+        said = read_until(p.stderr, "press the button")
+        assert said[-1] == ("mi32 activate: press the button on the sensor (hold its pair "
+                            "button until it blinks): waiting up to 60 s\n"), said
+        fake.ctl.MiPress(MAC)
+        out, err = p.communicate(timeout=TIMEOUT)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    assert f"Bind key:   {fake.result()['bindkey']}\n" in out
+
+
+def test_cli_button_never_pressed(mi32_bin, fake):
+    """Nobody presses it: the press time-out, one sentence, exit 1"""
+    fake.ctl.MiDevice(MAC, "standard", "button")
+    r = run_cli(mi32_bin, fake, "--press-timeout", "2", MAC)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.rstrip().endswith(
+        "the device still waited for its button after 2 s (it answered BUSY while we were "
+        "sending our public key): press or hold its pair button until it blinks, then try "
+        "again"), r.stderr
+    assert fake.result()["state"] == "fresh" and not fake.ctl.Connected(MAC)
+    assert run_cli(mi32_bin, fake, "--press-timeout", "0", MAC).returncode == 2
+
+
+def test_cli_sigterm_disconnects(mi32_bin, fake):
+    fake.ctl.MiDevice(MAC, "standard", "silent")
+    p = cli(mi32_bin, fake, "--timeout", "60", MAC)
+    try:
+        read_until(p.stderr, "reading the device info")
+        assert fake.ctl.Connected(MAC)
+        p.terminate()
+        out, err = p.communicate(timeout=TIMEOUT)
+    finally:
+        p.kill()
+    assert p.returncode == 1 and out == ""
+    assert "stopped by Terminated: disconnecting, nothing was applied" in err, err
+    assert not fake.ctl.Connected(MAC)

@@ -9,7 +9,8 @@ key pair (tests/activate/mi_device.py, which the unit tests' fake bluetoothd run
 argv[1]: the central's address (hci0), disconnected for "drop=<sn>". Prints "ready", then
 "state token=…;bindkey=…;did=…;state=…" whenever what the device stored changes, and
 gatt_peer.py's event lines. Commands on stdin, "ok <command>" once taken: "device <kind>
-<opts|->" (a fresh device: mi_device.py's kinds and opts), "stop-adv" (withdraw the
+<opts|->" (a fresh device: mi_device.py's kinds and opts), "press" (the user presses the
+device's button: opts "button"), "stop-adv" (withdraw the
 connectable advertisement, so the test can send MiBeacon frames from hci1 itself), and
 gatt_peer.py's."""
 import os
@@ -79,6 +80,9 @@ def main():
             opts = parse_opts("" if args[1] == "-" else args[1])
             Peer.device = Device(PEER, args[0], opts, notify, drop, set_value)
             Peer.last = None
+            return True
+        if cmd == "press":
+            Peer.device.press()
             return True
         if cmd == "stop-adv":
             dbus.Interface(bus.get_object("org.bluez", gp.ADAPTER),
