@@ -39,18 +39,6 @@ const char *gatt_strerror(int error)
 	return "the device disconnected (HCI reason)";
 }
 
-void gatt_ctx_init(struct gatt_ctx *ctx, const uint8_t mac[6], uint8_t addr_type,
-		   const char *svc, const char *chr, int op)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	memcpy(ctx->mac, mac, 6);
-	ctx->addr_type = addr_type;
-	snprintf(ctx->svc, sizeof(ctx->svc), "%s", svc ? svc : "");
-	snprintf(ctx->chr, sizeof(ctx->chr), "%s", chr ? chr : "");
-	ctx->op = op;
-	ctx->pin = -1;
-	ctx->handle = -1;
-}
 
 #define CONNECT_RETRY_US 250000ull /* between Connects that failed at once */
 

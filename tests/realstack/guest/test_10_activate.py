@@ -3,8 +3,9 @@
 GATT server with the Mi Service 0xFE95 running the device's side of the protocol with its own
 key pair) is registered by mi32 on hci0 (MI32Activate on the console, and `mi32 activate`);
 both sides derive the same bind key, and the daemon decodes the MiBeacon v5 frames hci1 then
-sends encrypted with the key the device derived. Failures: the device refuses (REG_FAILED),
-a wrong DID tag (REG_FAILED), the device drops the link in the middle of a transfer."""
+sends encrypted with the key the device derived. A device that wants its button pressed
+(BUSY until the test presses it). Failures: the device refuses (REG_FAILED), a wrong DID tag
+(REG_FAILED), the device drops the link in the middle of a transfer."""
 import json
 import os
 import subprocess
@@ -89,6 +90,26 @@ def test_activate_then_the_adverts_decrypt(env):
     rs.wait_until("Temperature 21.5 in a SENSOR line",
                   lambda: m.sensors(start).get(PEER.replace(":", ""), {})
                   .get("Temperature") == 21.5, 20)
+
+
+def test_button_is_asked_for(env):
+    """A sensor that wants its button pressed answers BUSY over the real link: MI32Activate
+    says so (a Progress RESULT with "Button"), the test presses it, and the activation goes
+    on to the key the device derived."""
+    p = mi_peer(env, "standard", "button")
+    m = start_mi32(env, "055b")
+    advertising_again(env)
+    reply, start = m.command("MI32Activate " + PEER)
+    assert reply["MI32Activate"] == "Pending", reply
+    m.wait_for(r'^\{"MI32Activate":"Progress".*"Button":true', TIMEOUT, start=start,
+               stream="out")
+    ask = json.loads(m.lines[m.at - 1][1])
+    assert ask["Step"].startswith("press the button on the sensor"), ask
+    tell(p, "press")
+    done = result(m, "(Done|Error)", start)
+    assert done["MI32Activate"] == "Done", done
+    dev = stored(p)
+    assert done["Key"] == dev["bindkey"] and int(dev["busy"]) >= 1, (done, dev)
 
 
 def test_cli_gets_the_same_key(env):
