@@ -468,11 +468,12 @@ test('homekit: the unpaired bridge shows its setup code and a QR code that is th
   }
 });
 
-test('activate: /activate lists the sensor without a key, Activate shows each step and applies the key', async ctx => {
+test('activate: /activate lists the sensor without a key, Activate shows each step, asks for the button and applies the key', async ctx => {
   const fb = await new L.FakeBluez().start();
   let d = null;
   try {
-    fb.ctl('MiDevice', 'A4:C1:38:00:00:07', 'standard', '');
+    /* a sensor that wants its button pressed: BUSY until MiPress */
+    fb.ctl('MiDevice', 'A4:C1:38:00:00:07', 'standard', 'button');
     const a = L.simulate('act', 60);
     const cfg = L.readCfg(a.cfg);
     cfg.push({ MAC: 'A4C138000007', PID: '055b', key: '', name: 'Porch', feat: 143 });
@@ -493,6 +494,11 @@ test('activate: /activate lists the sensor without a key, Activate shows each st
     const want = api.filter(s => (s.flags.needs_key && !s.flags.has_key) || s.flags.wrong_key).map(s => s.name);
     eq(names.sort(), want.sort(), 'the sensors without a key');
     await p.click(row + ' button');
+    const ask = await p.waitForSelector(row + ' ol li.press');
+    assert(/^press the button on the sensor .*waiting up to 60 s$/.test(await ask.textContent()), 'the button step: ' + await ask.textContent());
+    eq(await ask.evaluate(li => li.classList.contains('warn')), true, 'the button step stands out');
+    await L.shot(p, 'activate-button');
+    fb.ctl('MiPress', 'A4:C1:38:00:00:07');
     await p.waitForFunction(r => /Done: the key is in use/.test(document.querySelector(r + ' ol').textContent), row);
     const steps = await p.$$eval(row + ' ol li', lis => lis.map(l => l.textContent));
     assert(steps.includes('exchanging keys') && steps.includes('logging in with the new token to check it'),
