@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char prog[] =
 	"local M = { 'get', 'geti', 'set', 'add', 'append', 'setbytes', 'tohex', 'fromhex',\n"
 	"  'fromstring', 'asstring', 'tob64', 'fromb64', 'reverse', 'resize', 'clear', 'copy',\n"
-	"  'slice', 'size', 'idx', 'newidx', 'concat', 'eq', 'tostring', 'new', 'newhex' }\n"
+	"  'slice', 'size', 'idx', 'newidx', 'concat', 'eq', 'tostring', 'new', 'newhex',\n"
+	"  'getbits', 'setbits' }\n"
 	"local function step(b, op, x, y, s)\n"
 	"  local m = M[op % #M + 1]\n"
 	"  if m == 'idx' then return b[x]\n"
@@ -35,6 +36,8 @@ static const char prog[] =
 	"  elseif m == 'tostring' then return tostring(b)\n"
 	"  elseif m == 'new' then return bytes(x * y)\n"
 	"  elseif m == 'newhex' then return bytes(s)\n"
+	"  elseif m == 'getbits' then return b:getbits(x, y % 40)\n"
+	"  elseif m == 'setbits' then return b:setbits(x, y % 40, x * y)\n"
 	"  else return b[m](b, x, y % 9 - 4) end\n"
 	"end\n"
 	"return function(data)\n"
@@ -70,6 +73,23 @@ static void pure(const uint8_t *data, size_t size)
 		if (bytes_get_int(buf, 16, off, sz, false, &got) != in)
 			abort();
 		if (in && got != (int64_t)((uint64_t)v & (~0ull >> (64 - 8 * abs(sz)))))
+			abort();
+		if (!in && got != 0)
+			abort();
+	}
+	/* bits: 1..32 from any bit of 16 bytes; a value written reads back, the rest stays */
+	for (size_t i = 0; i + 3 <= size; i += 3) {
+		int64_t off = data[i] % 140;
+		int n = data[i + 1] % 34;
+		uint32_t v = data[i + 2] * 0x01020408u, got;
+		bool in = n >= 1 && off + n <= 128;
+
+		memset(buf, 0xA5, sizeof(buf));
+		if (bytes_set_bits(buf, 16, off, n, v) != in || buf[16] != 0xA5 || buf[17] != 0xA5)
+			abort();
+		if (bytes_get_bits(buf, 16, off, n, &got) != in)
+			abort();
+		if (in && got != (n == 32 ? v : v & ((1u << n) - 1)))
 			abort();
 		if (!in && got != 0)
 			abort();

@@ -58,6 +58,38 @@ bool bytes_set_int(uint8_t *d, size_t len, int64_t off, int size, int64_t v)
 	return true;
 }
 
+/* Berry's bit order: bit i is bit (i % 8) of byte i / 8, the value's LSB first */
+static bool bits_inside(size_t len, int64_t off, int n)
+{
+	return n >= 1 && n <= 32 && off >= 0 && (uint64_t)off <= (uint64_t)len * 8 &&
+	       (uint64_t)len * 8 - (uint64_t)off >= (uint64_t)n;
+}
+
+bool bytes_get_bits(const uint8_t *d, size_t len, int64_t off, int n, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	*out = 0;
+	if (!bits_inside(len, off, n))
+		return false;
+	for (int i = 0; i < n; i++, off++)
+		v |= (uint32_t)(d[off / 8] >> (off % 8) & 1) << i;
+	*out = v;
+	return true;
+}
+
+bool bytes_set_bits(uint8_t *d, size_t len, int64_t off, int n, uint32_t v)
+{
+	if (!bits_inside(len, off, n))
+		return false;
+	for (int i = 0; i < n; i++, off++) {
+		uint8_t m = (uint8_t)(1u << (off % 8));
+
+		d[off / 8] = (uint8_t)((v >> i & 1) ? d[off / 8] | m : d[off / 8] & ~m);
+	}
+	return true;
+}
+
 /* ---- storage ---------------------------------------------------------------------------- */
 
 static struct lbytes *check(lua_State *L, int idx)
@@ -289,6 +321,48 @@ static int l_set(lua_State *L)
 
 	if (size >= -4 && size <= 4)
 		bytes_set_int(b->d, b->len, off, (int)size, v);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* getbits(offset_bits, len_bits) -> unsigned value; setbits(offset_bits, len_bits, value) ->
+ * the buffer. 1..32 bits inside the buffer, else an error (Berry raises too) */
+static int bits_args(lua_State *L, struct lbytes *b, int64_t *off, int *n, const char *what)
+{
+	lua_Integer o = luaL_checkinteger(L, 2), k = luaL_checkinteger(L, 3);
+
+	if (k < 1 || k > 32)
+		return luaL_error(L, "bytes.%s: 1 to 32 bits, not %I", what, (LUAI_UACINT)k);
+	if (!bits_inside(b->len, o, (int)k))
+		return luaL_error(L, "bytes.%s: bits %I..%I are outside the %d-byte buffer", what,
+				  (LUAI_UACINT)o, (LUAI_UACINT)(o + k - 1), (int)b->len);
+	*off = o;
+	*n = (int)k;
+	return 0;
+}
+
+static int l_getbits(lua_State *L)
+{
+	struct lbytes *b = check(L, 1);
+	int64_t off;
+	int n;
+	uint32_t v;
+
+	bits_args(L, b, &off, &n, "getbits");
+	bytes_get_bits(b->d, b->len, off, n, &v);
+	lua_pushinteger(L, (lua_Integer)v);
+	return 1;
+}
+
+static int l_setbits(lua_State *L)
+{
+	struct lbytes *b = check(L, 1);
+	lua_Integer v = luaL_checkinteger(L, 4);
+	int64_t off;
+	int n;
+
+	bits_args(L, b, &off, &n, "setbits");
+	bytes_set_bits(b->d, b->len, off, n, (uint32_t)v);
 	lua_settop(L, 1);
 	return 1;
 }
@@ -525,7 +599,8 @@ static const luaL_Reg methods[] = {
 	{ "tohex", l_tohex }, { "fromhex", l_fromhex }, { "fromstring", l_fromstring },
 	{ "asstring", l_asstring }, { "tob64", l_tob64 }, { "fromb64", l_fromb64 },
 	{ "reverse", l_reverse }, { "resize", l_resize }, { "clear", l_clear },
-	{ "copy", l_copy }, { "slice", l_slice }, { NULL, NULL },
+	{ "copy", l_copy }, { "slice", l_slice }, { "getbits", l_getbits },
+	{ "setbits", l_setbits }, { NULL, NULL },
 };
 
 static int m_index(lua_State *L)

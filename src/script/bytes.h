@@ -48,4 +48,10 @@ bool bytes_get_int(const uint8_t *d, size_t len, int64_t off, int size, bool sig
  * nothing when they are not all inside. */
 bool bytes_set_int(uint8_t *d, size_t len, int64_t off, int size, int64_t v);
 
+/* Berry's getbits/setbits: @n (1..32) bits from bit @off, bit i being bit (i % 8) of byte
+ * i / 8 and the value's bits LSB first. False (and *@out = 0, nothing written) when they are
+ * not all inside. */
+bool bytes_get_bits(const uint8_t *d, size_t len, int64_t off, int n, uint32_t *out);
+bool bytes_set_bits(uint8_t *d, size_t len, int64_t off, int n, uint32_t v);
+
 #endif

@@ -254,3 +254,64 @@ def test_docs_list_every_example_as_shipped():
         assert n in blocks, f"docs/scripting.md has no listing of {n}"
         assert blocks[n] == open(os.path.join(ex, n)).read(), \
             f"the listing of {n} in docs/scripting.md differs from the file"
+
+
+def example_copy(tmp_path, name, line_rx, line):
+    """examples/scripts/@name with its one configuration line (@line_rx) set to @line, as a
+    user edits it, under the same name in @tmp_path."""
+    import re
+
+    src = open(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
+                            name)).read()
+    text, n = re.subn(line_rx, line, src, count=1, flags=re.M)
+    assert n == 1, f"{name} has no line matching {line_rx}"
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
+
+
+def test_govee_lamp_example(mi32_bin, demo, tmp_path):
+    """examples/scripts/govee_lamp.lua (the seed's Govee desk lamp) against the fake
+    bluetoothd: each command writes one 20-byte frame (write, then disconnect) that the lamp
+    model of the real-stack test (tests/realstack/guest/govee_peer.py) takes, and the lamp's
+    state is what the commands asked for; bad arguments are errors that write nothing."""
+    import sys
+
+    from test_07_gatt_commands import FakeBluez, gatt_daemon
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "realstack", "guest"))
+    from govee_peer import CMD, SVC, Lamp
+
+    mac = "A4:C1:38:00:60:01"
+    script = example_copy(tmp_path, "govee_lamp.lua", r"^local LAMP = .*$",
+                          'local LAMP = { mac = "%s", type = 0 }' % mac.replace(":", ""))
+    fake = FakeBluez(tmp_path)
+    try:
+        fake.peer(mac, {SVC: [(CMD, "write", "")]})
+        with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--gatt-timeout", "3",
+                         "--script", str(script)) as d:
+            s = "Script @govee_lamp.lua "
+            for lua, why in (("gpower(2)", "gpower 2: a whole number 0-1"),
+                             ("bright(-1)", "bright -1: a whole number 0-255"),
+                             ('scene("x")', "scene x: a whole number 0-255"),
+                             ('music("0F")', "music 0F: 8 hex digits, e.g. FF000000")):
+                assert d.cmd(s + lua) == {"Script": "Error", "Reason": why}
+            lamp = Lamp()
+            steps = [("gpower(1)", "power=1 brightness=0 color=000000 mode=none scene=0"),
+                     ("bright(200)", "power=1 brightness=200 color=000000 mode=none scene=0"),
+                     ('color("00FF0001")',
+                      "power=1 brightness=200 color=00ff00 mode=manual scene=0"),
+                     ("scene(7)", "power=1 brightness=200 color=00ff00 mode=scene scene=7"),
+                     ('music("05AABBCC")',
+                      "power=1 brightness=200 color=aabbcc mode=music scene=7")]
+            for i, (lua, want) in enumerate(steps):
+                assert d.cmd(s + lua) == {"Script": "Done"}, lua
+                end = time.monotonic() + 20
+                while len(fake.ctl.Written(mac, CMD).split()) <= i:
+                    assert time.monotonic() < end, f"{lua}: nothing written"
+                    time.sleep(0.05)
+                frame, kind = fake.ctl.Written(mac, CMD).split()[i].split("/")
+                assert kind == "request" and lamp.take(bytes.fromhex(frame)) is None, frame
+                assert lamp.state() == want, lua
+            assert d.wait_stderr(r"script govee_lamp.lua: success!")
+    finally:
+        fake.close()

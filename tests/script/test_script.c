@@ -248,6 +248,41 @@ static void bytes_type(void **state)
 	script_free(s);
 }
 
+/* Berry's getbits/setbits, LSB first: the seed's air mouse reads 12-bit x and y from bits
+ * 12 and 24 of its notification buffer ([len][data]) */
+static void bytes_bits(void **state)
+{
+	struct script *s = mk(1u << 20, 1000000, 0);
+	uint8_t d[3] = { 0xff, 0x00, 0xff };
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(run(s,
+		"local b = bytes('0400F08001')\n"
+		"assert(b:getbits(12, 12) == 0xF00 and b:getbits(24, 12) == 0x180)\n"
+		"assert(b:getbits(0, 8) == 4 and b:getbits(2, 1) == 1 and b:getbits(3, 1) == 0)\n"
+		"assert(b:getbits(0, 32) == 0x80F00004 and b:getbits(8, 32) == 0x0180F000)\n"
+		"local c = bytes(-4)\n"
+		"assert(c:setbits(4, 12, 0xABC) == c and c:tohex() == 'C0AB0000')\n"
+		"c:setbits(30, 2, 3) c:setbits(6, 1, 0) assert(c:tohex() == '80AB00C0')\n"
+		"assert(c:getbits(4, 12) == 0xAB8)\n"
+		"local ok, e = pcall(c.getbits, c, 24, 9)\n"
+		"assert(not ok and e:find('bits 24..32 are outside the 4-byte buffer', 1, true), e)\n"
+		"assert(not pcall(c.getbits, c, 0, 0) and not pcall(c.getbits, c, 0, 33))\n"
+		"assert(not pcall(c.getbits, c, -1, 1) and not pcall(c.setbits, c, 32, 1, 1))\n"),
+		0);
+	script_free(s);
+	assert_true(bytes_set_bits(d, 3, 6, 4, 0x5));
+	assert_int_equal(d[0], 0x7f);
+	assert_int_equal(d[1], 0x01);
+	assert_int_equal(d[2], 0xff);
+	assert_false(bytes_set_bits(d, 3, 20, 5, 0));
+	assert_int_equal(d[2], 0xff);
+	assert_false(bytes_get_bits(d, 3, INT64_MAX, 1, &v));
+	assert_true(bytes_get_bits(d, 3, 16, 8, &v));
+	assert_int_equal(v, 0xff);
+}
+
 static void bytes_pure(void **state)
 {
 	uint8_t d[4] = { 0x80, 0x01, 0x02, 0xff };
@@ -282,6 +317,7 @@ int main(void)
 		cmocka_unit_test(callback_errors),
 		cmocka_unit_test(slow_call),
 		cmocka_unit_test(bytes_type),
+		cmocka_unit_test(bytes_bits),
 		cmocka_unit_test(bytes_pure),
 	};
 	return cmocka_run_group_tests_name("script", tests, NULL, NULL);
