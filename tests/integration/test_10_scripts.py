@@ -315,3 +315,67 @@ def test_govee_lamp_example(mi32_bin, demo, tmp_path):
             assert d.wait_stderr(r"script govee_lamp.lua: success!")
     finally:
         fake.close()
+
+
+def test_air_mouse_example(mi32_bin, demo, broker, tmp_path):
+    """examples/scripts/air_mouse.lua (the seed's BPR2S air mouse) against the fake
+    bluetoothd playing the remote with the seed's handles (reports at 34 mouse, 38 consumer,
+    42 keyboard): the script reads 2A4A, 2A4B, 2A4D, subscribes to the three reports, and key
+    presses and pointer moves come out on MQTT as the seed publishes them; a release
+    publishes nothing; when the remote drops the link the script connects again by itself."""
+    from test_07_gatt_commands import FakeBluez, gatt_daemon
+
+    mac = "E0:07:02:01:03:C1"
+    script = example_copy(tmp_path, "air_mouse.lua", r"^local REMOTE = .*$",
+                          'local REMOTE = { mac = "%s", type = 0 }' % mac.replace(":", ""))
+    fake = FakeBluez(tmp_path)
+    sub = Sub(broker, ["tele/BPR2S"])
+    try:
+        c = fake.ctl
+        c.AddPeer(mac, "public", "ok")
+        c.AddService(mac, "1812", dbus_u16(16))
+        for uuid, flags, value, h in (("2A4A", "read", "11010002", 17),
+                                      ("2A4B", "read", "05010902a101c0", 19),
+                                      ("2A4D", "read,notify", "00000000", 33),
+                                      ("2A4D", "read,notify", "0000", 37),
+                                      ("2A4D", "read,notify", "0000000000000000", 41),
+                                      ("2A4C", "write-without-response", "", 45)):
+            c.AddChar(mac, "1812", uuid, flags, value, dbus_u16(h))
+        with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--gatt-timeout", "3",
+                         "--mqtt-host", "127.0.0.1", "--mqtt-port", str(broker.port),
+                         "--script", str(script)) as d:
+            d.wait_stderr(r"script air_mouse.lua: BLE: init completed for BPR2S")
+
+            def press(handle, value, want):
+                n = len(sub.payloads("tele/BPR2S"))
+                assert c.Notify(mac, "2A4D", dbus_u16(handle), value)
+                if want is None:
+                    return
+                assert sub.wait(lambda ms: len(sub.payloads("tele/BPR2S")) > n, 10), value
+                assert json.loads(sub.payloads("tele/BPR2S")[n]) == want
+
+            press(41, "0000520000000000", {"key": "up"})
+            press(41, "0000000000000000", None)  # the release
+            press(37, "e900", {"key": "plus"})
+            press(37, "3000", {"key": "on"})
+            # x = -256 and y = 384 in 12 bits from bit 4 of the data: 128 - 2, 128 + 3
+            press(33, "00f08001", {"mouse": {"x": 126, "y": 131}})
+            press(41, "0000500000000000", {"key": "left"})
+            assert len(sub.payloads("tele/BPR2S")) == 5  # the release published nothing
+            c.PeerDisconnect(mac)
+            d.wait_stderr(r"BLE: did disconnect BPR2S \.\.\. will try to reconnect")
+            d.wait_stderr(r"BLE: try to reconnect BPR2S")
+            end = time.monotonic() + 20
+            while not c.Notify(mac, "2A4D", dbus_u16(41), "0000510000000000"):
+                assert time.monotonic() < end, "not subscribed again"
+                time.sleep(0.1)
+            assert sub.wait(lambda ms: json.loads(ms[-1][1]) == {"key": "down"}, 10)
+    finally:
+        sub.close()
+        fake.close()
+
+
+def dbus_u16(v):
+    import dbus
+
+    return dbus.UInt16(v)

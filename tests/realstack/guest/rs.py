@@ -237,8 +237,9 @@ class Stack:
         raise AssertionError(f"btvirt: hci0 and hci1 never both came up ({controllers()});"
                              " dmesg: " + run("dmesg", check=False)[-1500:])
 
-    def start_bluetoothd(self):
-        self.btd = Proc("bluetoothd", ["/usr/libexec/bluetooth/bluetoothd", "-n", "-d"],
+    def start_bluetoothd(self, *extra):
+        """bluetoothd with @extra arguments (e.g. "-P", "hog": without a plugin)"""
+        self.btd = Proc("bluetoothd", ["/usr/libexec/bluetooth/bluetoothd", "-n", "-d", *extra],
                         self.logdir)
         bus = dbus.SystemBus()
         wait_until("bluetoothd on the system bus", lambda: bus.name_has_owner("org.bluez"), 30)
@@ -299,6 +300,45 @@ def forget(adapter, mac=None, paired_only=False):
         bus.close()
 
 
+# ---- MQTT: a broker and a subscriber in the guest ----
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    """mosquitto on a free loopback port and a mosquitto_sub printing "<topic> <payload>"
+    lines of @topics; both are stopped with @env's processes."""
+
+    def __init__(self, env, topics):
+        self.port = free_port()
+        broker = Proc("mosquitto", ["mosquitto", "-p", self.port], env.logdir)
+        env.procs.append(broker)
+        broker.wait_for(r"running", 20)
+        self.sub = Proc("mqtt-sub", ["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p",
+                                     self.port, "-v"] + [a for t in topics for a in ("-t", t)],
+                        env.logdir)
+        env.procs.append(self.sub)
+        broker.wait_for(r"New client connected", 20)
+
+    def args(self, topic):
+        """mi32's arguments for this broker, with @topic as its %topic%"""
+        return ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(self.port), "--topic", topic]
+
+    def messages(self, topic, start=0):
+        """The payloads of @topic received after line @start, in order"""
+        return [t[len(topic) + 1:] for s, t in self.sub.lines[start:]
+                if s == "out" and t.startswith(topic + " ")]
+
+    def wait(self, topic, n, timeout, start=0):
+        """The first @n payloads of @topic after line @start, once they are there"""
+        wait_until(f"{n} messages on {topic}",
+                   lambda: len(self.messages(topic, start)) >= n, timeout)
+        return self.messages(topic, start)[:n]
+
+
 # ---- the advertiser: hci1 driven over a raw HCI socket ----
 
 HCI_COMMAND_PKT, HCI_EVENT_PKT = 0x01, 0x04
@@ -345,15 +385,18 @@ class Advertiser:
             self.s = None
 
     def advertise(self, mac, ad, connectable=False):
-        """Advertise @ad (bytes, at most 31) from @mac ("AA:BB:.."), non-connectable."""
+        """Advertise @ad (bytes, at most 31) from @mac ("AA:BB:..", sent as a random
+        address; None: hci1's own public address), non-connectable."""
         assert len(ad) <= 31, f"AD of {len(ad)} bytes does not fit a legacy advert"
         self.cmd(0x200A, b"\x00")  # LE Set Advertising Enable: off (may already be)
-        addr = bytes.fromhex(mac.replace(":", ""))[::-1]
-        st = self.cmd(0x2005, addr)  # LE Set Random Address
-        assert st == 0, f"LE Set Random Address: status 0x{st:02x}"
-        # interval 100 ms, ADV_IND or ADV_NONCONN_IND, own address random, all channels
-        params = struct.pack("<HHBBB6sBB", 0xA0, 0xA0, 0x00 if connectable else 0x03, 0x01,
-                             0x00, bytes(6), 0x07, 0x00)
+        if mac is not None:
+            addr = bytes.fromhex(mac.replace(":", ""))[::-1]
+            st = self.cmd(0x2005, addr)  # LE Set Random Address
+            assert st == 0, f"LE Set Random Address: status 0x{st:02x}"
+        # interval 100 ms, ADV_IND or ADV_NONCONN_IND, own address random (or public), all
+        # channels
+        params = struct.pack("<HHBBB6sBB", 0xA0, 0xA0, 0x00 if connectable else 0x03,
+                             0x00 if mac is None else 0x01, 0x00, bytes(6), 0x07, 0x00)
         st = self.cmd(0x2006, params)
         assert st == 0, f"LE Set Advertising Parameters: status 0x{st:02x}"
         st = self.cmd(0x2008, bytes([len(ad)]) + ad.ljust(31, b"\x00"))

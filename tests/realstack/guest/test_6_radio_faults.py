@@ -7,7 +7,6 @@ stays up, and scans again by itself once the fault is gone."""
 import glob
 import json
 import os
-import socket
 
 import rs
 
@@ -22,18 +21,12 @@ def decode(env, m, vid, start=0):
     m.wait_decoded(v, 40, start=start, rearm=env.adv.rearm)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Watch:
     """mi32 with a broker and its web page, and a subscriber to its STATE."""
 
     def __init__(self, env):
         self.env = env
-        port, self.web = free_port(), free_port()
+        port, self.web = rs.free_port(), rs.free_port()
         broker = rs.Proc("mosquitto", ["mosquitto", "-p", port], env.logdir)
         env.procs.append(broker)
         broker.wait_for(r"running", 20)
