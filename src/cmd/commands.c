@@ -479,6 +479,9 @@ const struct cmd_def commands_table[] = {
 	  "201|202|211[r]|231|232|233 <args> | stop: GATT server and advertising ops (SPEC 11.2)" },
 	{ "MI32Pair", pair_commands_pair, CMD_F_WRITES,
 	  "<MAC>[/r] [<PIN>]: pair with a phone or tag and keep its IRK (a PID 0000 entry)" },
+	{ "MI32Irk", pair_commands_irk, CMD_F_WRITES,
+	  "<MAC> <IRK> [<name>]: track a device with a private address by its IRK (a PID 0000 "
+	  "entry)" },
 	{ "MI32Info", info_commands_info, 0,
 	  "[<MAC>]: role, own address, bonds and a link's peer, RSSI, MTU (the seed's BLE.info)" },
 };

@@ -42,6 +42,10 @@ int info_commands_info(void *ctx, const struct cmd_req *req, struct jw *w, const
 	jw_str(w, in.role);
 	jw_key(w, "LocalAddr");
 	jw_hex(w, in.local, 6, true);
+	if (in.version) {
+		jw_key(w, "Version");
+		jw_uint(w, in.version);
+	}
 	jw_key(w, "Bonds");
 	jw_uint(w, in.bonds);
 	if (in.conn.known) {
@@ -51,12 +55,27 @@ int info_commands_info(void *ctx, const struct cmd_req *req, struct jw *w, const
 		jw_hex(w, in.conn.peer, 6, true);
 		jw_key(w, "Type");
 		jw_str(w, in.conn.random ? "random" : "public");
+		if (in.conn.has_id) {
+			jw_key(w, "Identity");
+			jw_hex(w, in.conn.id, 6, true);
+		}
+		if (in.conn.name[0]) {
+			jw_key(w, "Name");
+			jw_str(w, in.conn.name);
+		}
 		jw_key(w, "Connected");
 		jw_bool(w, in.conn.up);
 		jw_key(w, "Paired");
 		jw_bool(w, in.conn.paired);
 		jw_key(w, "Bonded");
 		jw_bool(w, in.conn.bonded);
+		jw_key(w, "Encrypted");
+		jw_bool(w, in.conn.encrypted);
+		jw_key(w, "Authenticated");
+		if (in.conn.authenticated < 0)
+			jw_null(w);
+		else
+			jw_bool(w, in.conn.authenticated);
 		jw_key(w, "RSSI");
 		jw_int(w, in.conn.rssi);
 		jw_key(w, "MTU");

@@ -13,6 +13,7 @@
 #include "gatt/gatt.h"
 #include "store/sensor.h"
 #include "store/store.h"
+#include "util/hex.h"
 #include "util/log.h"
 #include "cmd/commands.h"
 #include "cmd/gatt_commands.h"
@@ -37,12 +38,14 @@ static int keep(struct commands_ctx *c, const uint8_t *mac, const uint8_t irk[16
 	return (int)slot;
 }
 
+static void kept(struct commands_ctx *c, struct jw *w, int slot);
+
 static void on_paired(const struct gatt_result *r, void *user_data)
 {
 	struct commands_ctx *c = user_data;
 	const uint8_t *mac = r->error ? r->mac : r->buf + 1;
 	const char *why = NULL;
-	char buf[512], err[256];
+	char buf[512];
 	struct jw w;
 	int slot = -1;
 
@@ -68,19 +71,7 @@ static void on_paired(const struct gatt_result *r, void *user_data)
 		jw_key(&w, "Reason");
 		jw_str(&w, r->error ? gatt_strerror(r->error) : why);
 	} else {
-		jw_key(&w, "PID");
-		jw_str(&w, "0000");
-		jw_key(&w, "Slot");
-		jw_int(&w, slot);
-		jw_key(&w, "MI32Cfg");
-		if (commands_save_mi32cfg(c, err) < 0) {
-			char note[300];
-
-			snprintf(note, sizeof(note), "not saved: %s", err);
-			jw_str(&w, note);
-		} else {
-			jw_str(&w, "saved");
-		}
+		kept(c, &w, slot);
 	}
 	jw_obj_end(&w);
 	jw_obj_end(&w);
@@ -122,5 +113,64 @@ int pair_commands_pair(void *ctx, const struct cmd_req *req, struct jw *w, const
 	}
 	jw_key(w, "MI32Pair");
 	jw_str(w, "Pending");
+	return 0;
+}
+
+/* The answer both commands give once an IRK is kept: the slot and whether the list was
+ * written (never the key). */
+static void kept(struct commands_ctx *c, struct jw *w, int slot)
+{
+	char err[256];
+
+	jw_key(w, "PID");
+	jw_str(w, "0000");
+	jw_key(w, "Slot");
+	jw_int(w, slot);
+	jw_key(w, "MI32Cfg");
+	if (commands_save_mi32cfg(c, err) < 0) {
+		char note[300];
+
+		snprintf(note, sizeof(note), "not saved: %s", err);
+		jw_str(w, note);
+	} else {
+		jw_str(w, "saved");
+	}
+}
+
+/* MI32Irk <MAC> <IRK> [<name>] */
+int pair_commands_irk(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
+{
+	struct commands_ctx *c = ctx;
+	char buf[CMD_LINE_MAX], *mac_s, *irk_s, *name, *save = NULL;
+	uint8_t mac[6], irk[16];
+	int slot;
+
+	snprintf(buf, sizeof(buf), "%s", req->payload);
+	mac_s = strtok_r(buf, " ", &save);
+	irk_s = strtok_r(NULL, " ", &save);
+	name = strtok_r(NULL, "", &save);
+	*why = "MI32Irk <MAC> <IRK> [<name>]: the device's identity address (12 hex digits) and "
+	       "its IRK (32 hex digits, MSB first as mi32cfg has it)";
+	if (!mac_s || !irk_s || hex_decode(mac_s, mac, 6) != 6 || hex_decode(irk_s, irk, 16) != 16)
+		return -EINVAL;
+	while (name && *name == ' ')
+		name++;
+	if (name && strlen(name) >= STORE_NAME_MAX) {
+		*why = "the name is too long (63 bytes at most)";
+		return -ENAMETOOLONG;
+	}
+	slot = keep(c, mac, irk, why);
+	if (slot < 0)
+		return slot;
+	if (name && *name)
+		store_set_name(c->store, (unsigned int)slot, name);
+	log_info("MI32Irk: %02X%02X%02X%02X%02X%02X: IRK kept in slot %d", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5], slot);
+	jw_key(w, "MI32Irk");
+	jw_obj_begin(w);
+	jw_key(w, "MAC");
+	jw_hex(w, mac, 6, true);
+	kept(c, w, slot);
+	jw_obj_end(w);
 	return 0;
 }

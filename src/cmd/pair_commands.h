@@ -12,4 +12,10 @@
 
 int pair_commands_pair(void *ctx, const struct cmd_req *req, struct jw *w, const char **why);
 
+/* MI32Irk <MAC> <IRK> [<name>]: keep an IRK learnt elsewhere (a script's BLE.info() after a
+ * phone paired with mi32's server: the seed's IRK grabber) as MI32Pair keeps its own: a
+ * PID-0000 entry (added, or its key replaced), MI32Option5 on, the list written. Answers
+ * {"MI32Irk":{"MAC","PID","Slot","MI32Cfg"}}. */
+int pair_commands_irk(void *ctx, const struct cmd_req *req, struct jw *w, const char **why);
+
 #endif

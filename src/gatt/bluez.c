@@ -211,6 +211,8 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 		o->powered = v;
 		return r;
 	}
+	if (o->kind == BLUEZ_ADAPTER && IS("Version", "y"))
+		return sd_bus_message_read(m, "v", "y", &o->version);
 	if ((o->kind == BLUEZ_DEVICE || o->kind == BLUEZ_ADAPTER) && IS("Address", "s")) {
 		r = read_str_variant(m, 's', buf, sizeof(buf));
 		if (r >= 0 && parse_mac(buf, o->mac) < 0)
@@ -230,6 +232,8 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 		}
 		if (IS("RSSI", "n"))
 			return sd_bus_message_read(m, "v", "n", &o->rssi);
+		if (IS("Name", "s"))
+			return read_str_variant(m, 's', o->name, sizeof(o->name));
 		if (IS("AddressType", "s")) {
 			r = read_str_variant(m, 's', buf, sizeof(buf));
 			o->random = r >= 0 && !strcmp(buf, "random");

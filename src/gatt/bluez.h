@@ -44,10 +44,13 @@ struct bluez_obj {
 	char parent[BLUEZ_PATH_MAX]; /* device: adapter; service: device; char: service */
 	/* adapter */
 	bool powered;
+	uint8_t version;             /* Version: the controller's HCI version (6 = 4.0 … 9 = 5.0,
+				      * 12 = 5.3); BlueZ >= 5.71, 0 = not said */
 	/* device (and the adapter's own address) */
 	uint8_t mac[6];              /* display order */
 	bool paired, bonded;         /* Paired; Bonded (BlueZ >= 5.69: keys stored) */
 	int16_t rssi;                /* RSSI of the last advert bluetoothd saw, 0 = none */
+	char name[64];               /* Name: its GAP name (adverts, or read over GATT), "" = none */
 	bool random;                 /* AddressType "random" */
 	bool connected;              /* the link is up: Connected, or ServicesResolved */
 	bool resolved;               /* ServicesResolved */

@@ -185,30 +185,43 @@ void gatt_server_stop(struct gatt *g);
  * gatt_run(). */
 int gatt_pair(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);
 
-/* The seed's BLE.info(), as far as bluetoothd tells it. */
+/* The seed's BLE.info(), as far as bluetoothd tells it (README, "BLE.info()"). */
 struct gatt_info {
 	bool ready;              /* bluetoothd is there and has the adapter */
 	const char *role;        /* "peripheral" (a central connected to our server),
 				  * "central" (another link: our client's), "none" */
 	uint8_t local[6];        /* the adapter's address, display order */
+	uint8_t version;         /* the controller's Core version's major number (4, 5, 6),
+				  * the seed's; from Adapter1.Version (BlueZ >= 5.71), 0 = not
+				  * said */
 	unsigned int bonds;      /* paired devices of the adapter */
 	struct {
 		bool known;      /* bluetoothd has the device asked about (or one connected) */
 		bool up;         /* a link to it is up */
-		uint8_t peer[6];
+		uint8_t peer[6]; /* the address bluetoothd met it with (its object path): an
+				  * RPA stays this after pairing */
 		bool random;     /* its address type */
+		bool has_id;     /* id is its identity address: paired and given by its IRK
+				  * (bluetoothd then changes Device1.Address), or an address
+				  * that is public or static random, which is its own identity */
+		uint8_t id[6];
 		bool paired, bonded;
 		bool central;    /* we are its central (it is no central of our server) */
+		bool encrypted;  /* the link is up and the device paired (see README) */
+		int authenticated; /* 1 the bond's LTK was made with MITM protection, 0 not,
+				    * -1 unknown (no bond, or bluetoothd's store unreadable) */
 		int16_t rssi;    /* bluetoothd's last RSSI of it (adverts), 0 = unknown */
 		uint16_t mtu;    /* ATT MTU, 0 = unknown (BlueZ < 5.62) */
+		char name[64];   /* its GAP name (Device1.Name), "" = unknown */
 		bool has_irk;
 		uint8_t irk[16]; /* MSB first; from a New IRK event or the bond store */
 	} conn;
 };
 
-/* Fill @out for the peer @mac (NULL: the first device connected). bluetoothd 5.66's D-Bus
- * says nothing of a link's encryption or authentication, so those of the seed's fields are
- * missing here (Paired/Bonded stand in). Never blocks. */
+/* Fill @out for the peer @mac (its identity or the address bluetoothd met it with; NULL:
+ * the first device connected). bluetoothd's D-Bus says nothing of a link's encryption or
+ * of the TX power in use: encrypted is inferred from Paired (README), authenticated read
+ * from the bond store. Never blocks (the bond store is a small local file). */
 void gatt_info(struct gatt *g, const uint8_t mac[6], struct gatt_info *out);
 
 /* Forget every queued operation and subscription whose user_data is @user_data: their

@@ -190,7 +190,7 @@ static int find_irk(struct conn *c, uint8_t mac[6], uint8_t *type, uint8_t irk[1
 {
 	struct gatt *g = c->g;
 	const struct gatt_irk *k;
-	const struct bluez_obj *a;
+	const struct bluez_obj *a, *d;
 
 	mgmt_watch_drain(g->mw); /* sent with bluetoothd's, maybe not read yet */
 	if ((k = gatt__irk_find(g, c->mac))) {
@@ -202,9 +202,12 @@ static int find_irk(struct conn *c, uint8_t mac[6], uint8_t *type, uint8_t irk[1
 	a = bluez_adapter(g->bz, g->adapter);
 	if (!a)
 		return -ENODEV;
-	memcpy(mac, c->mac, 6);
-	*type = c->queue->ctx.addr_type & 1 ? 2 : 1;
-	return bond_store_irk(g->bond_dir, a->mac, c->mac, irk);
+	/* bluetoothd files the bond under the identity, which it put in Device1.Address when
+	 * the peer gave it (a peer met by its RPA) */
+	d = c->dev[0] ? bluez_find(g->bz, c->dev) : NULL;
+	memcpy(mac, d ? d->mac : c->mac, 6);
+	*type = (d ? d->random : c->queue->ctx.addr_type & 1) ? 2 : 1;
+	return bond_store_irk(g->bond_dir, a->mac, mac, irk);
 }
 
 /* ---- pairing ----------------------------------------------------------------------- */

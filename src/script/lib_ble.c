@@ -8,6 +8,7 @@
  * nothing of it is called again. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,20 +415,89 @@ static int l_loop(lua_State *L)
 	return 0;
 }
 
+static void push_mac(lua_State *L, const uint8_t m[6], const char *key)
+{
+	char s[18];
+
+	snprintf(s, sizeof(s), "%02X:%02X:%02X:%02X:%02X:%02X", m[0], m[1], m[2], m[3], m[4], m[5]);
+	lua_pushstring(L, s);
+	lua_setfield(L, -2, key);
+}
+
+static void push_bool(lua_State *L, bool v, const char *key)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, key);
+}
+
+/* The seed's connection map of BLE.info() (README, "BLE.info()"): what bluetoothd cannot
+ * tell is left out, never guessed. */
+static void push_connection(lua_State *L, const struct gatt_info *in)
+{
+	char hex[33];
+
+	lua_createtable(L, 0, 12);
+	push_mac(L, in->conn.peer, "peer_addr");
+	if (in->conn.has_id)
+		push_mac(L, in->conn.id, "peerID_addr");
+	lua_pushinteger(L, in->conn.random);
+	lua_setfield(L, -2, "peer_type");
+	push_bool(L, in->conn.central, "master");
+	push_bool(L, in->conn.bonded, "bonded");
+	push_bool(L, in->conn.encrypted, "encrypted");
+	if (in->conn.authenticated >= 0)
+		push_bool(L, in->conn.authenticated, "authenticated");
+	if (in->conn.rssi) {
+		lua_pushinteger(L, in->conn.rssi);
+		lua_setfield(L, -2, "RSSI");
+	}
+	if (in->conn.mtu) {
+		lua_pushinteger(L, in->conn.mtu);
+		lua_setfield(L, -2, "MTU");
+	}
+	if (in->conn.name[0]) {
+		lua_pushstring(L, in->conn.name);
+		lua_setfield(L, -2, "name");
+	}
+	if (in->conn.has_irk) {
+		/* the seed's order (NimBLE's, LSB first): bytes(IRK):reverse():tohex() is the
+		 * mi32cfg key, as in the seed's IRK script */
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02X", in->conn.irk[15 - i]);
+		lua_pushstring(L, hex);
+		lua_setfield(L, -2, "IRK");
+	}
+	lua_setfield(L, -2, "connection");
+}
+
 /* BLE.info() -> {gatt = bluetoothd reachable, role = bits 1 observer, 2 client/server
- * callback, 4 server, adverts_dropped = n} */
+ * callback, 4 server, adverts_dropped = n, and from bluetoothd local_addr, version, bonds,
+ * connection = {…} while a link is up} */
 static int l_info(lua_State *L)
 {
 	struct ble *b = ble_of(L);
+	struct gatt_info in = { .ready = false };
 
-	lua_createtable(L, 0, 3);
-	lua_pushboolean(L, b->env->gatt && gatt_ready(b->env->gatt));
-	lua_setfield(L, -2, "gatt");
+	if (b->env->gatt)
+		gatt_info(b->env->gatt, NULL, &in);
+	lua_createtable(L, 0, 8);
+	push_bool(L, in.ready, "gatt");
 	lua_pushinteger(L, (b->adv_cb != LUA_NOREF) | (b->conn_cb != LUA_NOREF) << 1 |
 			       b->server << 2);
 	lua_setfield(L, -2, "role");
 	lua_pushinteger(L, (lua_Integer)b->adv_dropped);
 	lua_setfield(L, -2, "adverts_dropped");
+	if (!in.ready)
+		return 1;
+	push_mac(L, in.local, "local_addr");
+	if (in.version) {
+		lua_pushinteger(L, in.version);
+		lua_setfield(L, -2, "version");
+	}
+	lua_pushinteger(L, in.bonds);
+	lua_setfield(L, -2, "bonds");
+	if (in.conn.known && in.conn.up)
+		push_connection(L, &in);
 	return 1;
 }
 

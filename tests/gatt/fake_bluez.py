@@ -10,11 +10,15 @@ StartNotify and StopNotify; notifications are Value PropertiesChanged signals. E
 ones bluetoothd returns (org.bluez.Error.NotPermitted, …).
 
 Tests script the peers through test.Control at /test: AddPeer, AddService, AddChar,
-SetMode, SetFail, SetValue, SetAutoNotify, Notify, PeerDisconnect, Written, Calls, SetPairing.
+SetMode, SetFail, SetValue, SetAutoNotify, Notify, PeerDisconnect, Written, Calls, SetPairing,
+SetName, SetIdentity, SetVersion.
 Pairing: AgentManager1 at /org/bluez keeps the agent of each caller, Device1.Pair asks the
 caller's agent as bluetoothd would (RequestPasskey for a peer with a passkey, RequestConfirmation
 for one that shows a number) and writes the peer's IRK into a bond store folder, as bluetoothd's
-[IdentityResolvingKey] Key= (LSB first). Prints "ready" once it owns org.bluez."""
+[IdentityResolvingKey] Key= (LSB first), with the LTK's Authenticated= key type (3 after a
+passkey or a comparison, 2 after "just works", as LE Secure Connections gives them); a peer
+met by its RPA gets its identity address in Device1.Address then, as bluetoothd's
+device_update_addr does, and its bond is filed under the identity. Prints "ready" once it owns org.bluez."""
 import os
 import sys
 
@@ -304,6 +308,25 @@ class Control(dbus.service.Object):
         @bond_dir/<adapter>/<mac>/info once paired"""
         self.fake.peers[mac.upper()]["pairing"] = (str(method), str(irk), str(bond_dir))
 
+    @dbus.service.method(CONTROL, in_signature="ss", out_signature="")
+    def SetName(self, mac, name):
+        """the peer's Device1.Name (now, or when bluetoothd exports the device)"""
+        peer = self.fake.peers[mac.upper()]
+        peer["name"] = str(name)
+        dev = self.fake.objs.get(peer["path"])
+        if dev:
+            dev.set(Name=peer["name"])
+
+    @dbus.service.method(CONTROL, in_signature="ss", out_signature="")
+    def SetIdentity(self, mac, identity):
+        """the public identity address the peer (met by an RPA) gives when it pairs"""
+        self.fake.peers[mac.upper()]["identity"] = str(identity).upper()
+
+    @dbus.service.method(CONTROL, in_signature="y", out_signature="")
+    def SetVersion(self, version):
+        """Adapter1.Version (BlueZ >= 5.71: the controller's HCI version)"""
+        self.fake.objs[ADAPTER_PATH].set(Version=dbus.Byte(version))
+
     @dbus.service.method(CONTROL, in_signature="b", out_signature="")
     def SetExperimental(self, on):
         """bluetoothd -E: Adapter1.ConnectDevice exists (default)"""
@@ -347,10 +370,12 @@ class Fake:
 
     def export_device(self, peer):
         if peer["path"] not in self.objs:
-            self.add(peer["path"], DEVICE, {
-                "Address": peer["mac"], "AddressType": peer["type"],
-                "Connected": False, "ServicesResolved": False, "Paired": False,
-                "Adapter": dbus.ObjectPath(ADAPTER_PATH)})
+            props = {"Address": peer["mac"], "AddressType": peer["type"],
+                     "Connected": False, "ServicesResolved": False, "Paired": False,
+                     "Adapter": dbus.ObjectPath(ADAPTER_PATH)}
+            if peer.get("name"):
+                props["Name"] = peer["name"]
+            self.add(peer["path"], DEVICE, props)
 
     def connect(self, peer, ok, err):
         if peer["mode"].startswith("flaky "):
@@ -406,14 +431,18 @@ class Fake:
         agent = self.agents.get(sender)
 
         def done(*args):
+            ident = peer.get("identity")
             if irk:
                 d = os.path.join(bond_dir, self.objs[ADAPTER_PATH].props["Address"],
-                                 peer["mac"])
+                                 ident or peer["mac"])
                 os.makedirs(d, exist_ok=True)
                 with open(os.path.join(d, "info"), "w") as f:
                     f.write("[General]\nName=peer\n\n[IdentityResolvingKey]\nKey=%s\n\n"
                             "[LongTermKey]\nKey=00112233445566778899AABBCCDDEEFF\n"
-                            % irk.upper())
+                            "Authenticated=%d\nEncSize=16\n"
+                            % (irk.upper(), 2 if method == "justworks" else 3))
+            if ident:
+                dev.set(Address=ident, AddressType="public")
             dev.set(Paired=True)
             ok()
 

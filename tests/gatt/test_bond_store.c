@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_bond_store.c — the IRK of bluetoothd's info key file: the group and key as BlueZ
  * writes them, other groups' Key lines ignored, blanks and CRs, bad keys, and the file found
- * under <dir>/<adapter>/<peer>/info. */
+ * under <dir>/<adapter>/<peer>/info; the LTK's Authenticated= key type. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -54,6 +54,43 @@ static void parse_irk(void **state)
 			 -EBADMSG);
 }
 
+/* Authenticated= of the LTK groups: 1 and 3 were made with MITM protection (mgmt key
+ * types), any group saying so is enough, other groups and bad values say nothing */
+static void ltk_auth(void **state)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} cases[] = {
+		{ "[LongTermKey]\nKey=00\nAuthenticated=3\n", 1 },
+		{ "[LongTermKey]\nAuthenticated=1\n", 1 },
+		{ "[LongTermKey]\nAuthenticated=2\n", 0 },
+		{ "[LongTermKey]\nAuthenticated = 0\r\n", 0 },
+		{ "[LongTermKey]\nAuthenticated=4\n", 0 }, /* a debug key */
+		{ "[SlaveLongTermKey]\nAuthenticated=2\n[PeripheralLongTermKey]\nAuthenticated=3\n",
+		  1 },
+		{ "[PeripheralLongTermKey]\nAuthenticated=3\n[LongTermKey]\nAuthenticated=0\n", 1 },
+		{ "[General]\nAuthenticated=3\n", -1 },
+		{ "[LongTermKey]\nAuthenticated=9\n", -1 },
+		{ "[LongTermKey]\nAuthenticated=33\n", -1 },
+		{ "[LongTermKey]\nAuthenticatedX=3\n", -1 },
+		{ "", -1 },
+	};
+	struct bond_info in;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bond_store_parse_info(cases[i].text, strlen(cases[i].text), &in);
+		if (in.ltk_auth != cases[i].want)
+			fail_msg("case %zu: %d, want %d", i, in.ltk_auth, cases[i].want);
+		assert_int_equal(in.irk_status, -ENOENT);
+	}
+	bond_store_parse_info(info, strlen(info), &in);
+	assert_int_equal(in.irk_status, 0);
+	assert_memory_equal(in.irk, want, 16);
+	assert_int_equal(in.ltk_auth, -1); /* the file above has no Authenticated line */
+}
+
 static void read_file(void **state)
 {
 	static const uint8_t adapter[6] = { 0x00, 0xAA, 0x01, 0x00, 0x00, 0x00 };
@@ -88,6 +125,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_irk),
+		cmocka_unit_test(ltk_auth),
 		cmocka_unit_test(read_file),
 	};
 

@@ -2,7 +2,8 @@
 /* test_gatt_pair.c — gatt_pair() (op 8) against the fake org.bluez: our Agent1 registered
  * with the capability that fits the PIN, the passkey typed and compared, a wrong or missing
  * PIN refused, "just works", the IRK from bluetoothd's bond store turned MSB first, a peer
- * that gives no IRK, an earlier bond, the one-shot disconnect after it; gatt_info(). */
+ * that gives no IRK, an earlier bond, the one-shot disconnect after it; gatt_info() of a
+ * public peer and of one met by its RPA. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -162,6 +163,7 @@ static void info(void **state)
 	assert_true(in.ready);
 	assert_false(in.conn.known); /* bluetoothd has not seen it yet */
 	assert_string_equal(in.role, "none");
+	assert_int_equal(in.version, 0); /* BlueZ 5.66 has no Adapter1.Version */
 	check_irk(pair(t, 123456));
 	{
 		/* the one-shot's link goes down: bluetoothd says so a moment after */
@@ -178,7 +180,12 @@ static void info(void **state)
 	assert_false(in.conn.up);
 	assert_false(in.conn.random);
 	assert_memory_equal(in.conn.peer, peer_mac, 6);
+	assert_true(in.conn.has_id); /* a public address is its own identity */
+	assert_memory_equal(in.conn.id, peer_mac, 6);
 	assert_memory_equal(in.conn.irk, irk_msb, 16);
+	assert_int_equal(in.conn.authenticated, 1); /* a passkey: Authenticated=3 */
+	assert_false(in.conn.encrypted);            /* no link */
+	assert_string_equal(in.conn.name, "");
 	gatt_info(t->g, NULL, &in); /* nothing connected */
 	assert_false(in.conn.known);
 	/* a link of ours (op 6 leaves it up): we are the central */
@@ -187,7 +194,64 @@ static void info(void **state)
 	assert_true(run_until_n(t, t->n + 1));
 	gatt_info(t->g, NULL, &in);
 	assert_true(in.conn.known && in.conn.up && in.conn.central);
+	assert_true(in.conn.encrypted); /* up and paired */
 	assert_string_equal(in.role, "central");
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetName", "ss", PEER, "Thermo"), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetVersion", "y", 9), 0);
+	{
+		uint64_t end = clock_mono_us() + WAIT_MS * 1000ull;
+
+		do {
+			sd_event_run(t->ev, 10000);
+			gatt_info(t->g, NULL, &in);
+		} while ((!in.version || !in.conn.name[0]) && clock_mono_us() < end);
+	}
+	assert_string_equal(in.conn.name, "Thermo");
+	assert_int_equal(in.version, 5); /* HCI version 9 is Core 5.0 */
+}
+
+/* A peer met by its resolvable private address: after pairing bluetoothd's Device1.Address
+ * is its identity, the object path keeps the RPA; gatt_info() answers for either address,
+ * the bond store (filed under the identity) gives the IRK and "just works" is no MITM. */
+static void info_rpa(void **state)
+{
+	static const uint8_t rpa_mac[6] = { 0x5A, 0x12, 0x34, 0x56, 0x78, 0x9A };
+	struct t *t = *state;
+	struct gatt_info in;
+	struct gatt_ctx c;
+	const struct gatt_result *r;
+
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddPeer", "sss", "5A:12:34:56:78:9A", "random",
+				     "ok"), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetPairing", "ssss", "5A:12:34:56:78:9A",
+				     "justworks", IRK_LSB, bond_dir), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetIdentity", "ss", "5A:12:34:56:78:9A",
+				     PEER), 0);
+	/* before pairing: an RPA is nobody's identity, nothing authenticated */
+	gatt_ctx_init(&c, rpa_mac, 1, NULL, NULL, GATT_OP_SERVICES);
+	assert_int_equal(gatt_run(t->g, &c, on_result, t), 0);
+	assert_true(run_until_n(t, t->n + 1));
+	gatt_info(t->g, rpa_mac, &in);
+	assert_true(in.conn.known && in.conn.up && in.conn.random);
+	assert_false(in.conn.has_id || in.conn.paired || in.conn.encrypted || in.conn.has_irk);
+	assert_int_equal(in.conn.authenticated, 0);
+	c.op = 0;
+	c.pin = -1;
+	assert_int_equal(gatt_pair(t->g, &c, on_result, t), 0);
+	assert_true(run_until_n(t, t->n + 1));
+	r = &t->res[t->n - 1];
+	assert_int_equal(r->op, GATT_OP_PAIR);
+	assert_int_equal(r->error, GATT_OK);
+	assert_memory_equal(r->buf + 8, irk_msb, 16);
+	for (int i = 0; i < 2; i++) {
+		gatt_info(t->g, i ? peer_mac : rpa_mac, &in);
+		assert_true(in.conn.known && in.conn.paired && in.conn.has_id && in.conn.has_irk);
+		assert_false(in.conn.random);
+		assert_memory_equal(in.conn.peer, rpa_mac, 6); /* the address it was met with */
+		assert_memory_equal(in.conn.id, peer_mac, 6);
+		assert_memory_equal(in.conn.irk, irk_msb, 16);
+		assert_int_equal(in.conn.authenticated, 0); /* Authenticated=2 */
+	}
 }
 
 int main(void)
@@ -199,6 +263,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(just_works_without_irk, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(info, setup, teardown),
+		cmocka_unit_test_setup_teardown(info_rpa, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,8 +63,10 @@ def test_pair_keeps_the_irk(node, fake, tmp_path):
         time.sleep(0.05)
     assert d.cmd("MI32Info " + PHONE) == {"MI32Info": {
         "Role": "none", "LocalAddr": "00AA01000000", "Bonds": 1, "Connection": {
-            "MAC": PHONE.replace(":", ""), "Type": "public", "Connected": False,
-            "Paired": True, "Bonded": True, "RSSI": 0, "MTU": 0, "IRK": True}}}
+            "MAC": PHONE.replace(":", ""), "Type": "public",
+            "Identity": PHONE.replace(":", ""), "Connected": False, "Paired": True,
+            "Bonded": True, "Encrypted": False, "Authenticated": True, "RSSI": 0, "MTU": 0,
+            "IRK": True}}}
     assert d.cmd("MI32Info") == {"MI32Info": {"Role": "none", "LocalAddr": "00AA01000000",
                                               "Bonds": 1}}
     r = d.cmd("MI32Info 11:22:33:44:55:66")
@@ -89,3 +91,35 @@ def test_pair_errors(node, fake, tmp_path):
                 "MI32Pair %s 12a" % PHONE, "MI32Pair %s/x" % PHONE, "MI32Pair a b c"):
         r = d.cmd(bad)
         assert r["MI32Pair"] == "Error" and "MI32Pair <MAC>" in r["Reason"], (bad, r)
+
+
+def irk(d, line):
+    """MI32Irk's reply (it carries a MAC, which is_sensor would take for a SENSOR message)"""
+    d.send(line)
+    return d.wait_for(lambda o: "MI32Irk" in o, TIMEOUT, f"the reply to {line!r}")
+
+
+def test_irk_command_keeps_an_irk_learnt_elsewhere(node, tmp_path):
+    """MI32Irk: what the IRK grabber script calls once a phone paired with mi32's server"""
+    d = node
+    mac = "00AA01000099"
+    r = irk(d, "MI32Irk %s %s My phone" % (mac, IRK_MSB))["MI32Irk"]
+    slot = r.pop("Slot")
+    assert r == {"MAC": mac, "PID": "0000", "MI32Cfg": "saved"}, r
+    assert d.cmd("MI32Option5") == {"MI32Option5": 1}
+    entries = json.loads((tmp_path / "mi32cfg").read_text())
+    (e,) = [x for x in entries if x["MAC"] == mac]
+    assert e["PID"] == "0000" and e["key"] == IRK_MSB and e["name"] == "My phone", e
+    assert entries.index(e) == slot
+    # again (a new IRK after a new pairing): the same entry gets the new key
+    r = irk(d, "MI32Irk 00:AA:01:00:00:99 " + IRK_LSB)["MI32Irk"]
+    assert r["Slot"] == slot, r
+    (e,) = [x for x in json.loads((tmp_path / "mi32cfg").read_text()) if x["MAC"] == mac]
+    assert e["key"] == IRK_LSB, e
+    for bad in ("", mac, mac + " 0011", "00AA0100 " + IRK_MSB, mac + " " + IRK_MSB[:-1] + "G",
+                mac + " " + IRK_MSB + " " + "x" * 64):
+        r = irk(d, ("MI32Irk " + bad).strip())
+        assert r["MI32Irk"] == "Error" and r["Reason"], (bad, r)
+    # a sensor of another type keeps its key
+    r = irk(d, "MI32Irk A4C138A1B204 " + IRK_MSB)  # the demo's LYWSD03
+    assert r["MI32Irk"] == "Error" and "another type" in r["Reason"], r

@@ -265,7 +265,23 @@ static void pair(void **state)
 	assert_int_equal(run(s, "local r = res[2]\n"
 				"assert(r.err == 0 and r.op == 8, r.err)\n"
 				"assert(r.data == 'A4C13800000101' .. '0F1E2D3C4B5A69788796A5B4C3D2E1F0',"
-				" r.data)\n"),
+				" r.data)\n"
+				"local i = BLE.info()\n"
+				"assert(i.local_addr == '00:AA:01:00:00:00' and i.bonds == 1)\n"
+				"assert(i.version == nil and i.power == nil)\n"
+				"BLE.set_svc('180F') BLE.run(6)\n"),
+			 0);
+	/* a link up (op 6 keeps it): the seed's connection map, the IRK in its order */
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "SetName", "ss", PEER, "Thermo"), 0);
+	assert_true(run_until(t, s, "#res == 3 and (BLE.info().connection or {}).name"));
+	assert_int_equal(run(s, "local c = BLE.info().connection\n"
+				"assert(c.peer_addr == 'A4:C1:38:00:00:01' and c.peerID_addr == "
+				"'A4:C1:38:00:00:01')\n"
+				"assert(c.master == true and c.bonded and c.encrypted and c.authenticated)\n"
+				"assert(c.name == 'Thermo' and c.peer_type == 0)\n"
+				"assert(c.IRK == 'F0E1D2C3B4A5968778695A4B3C2D1E0F', c.IRK)\n"
+				"assert(bytes(c.IRK):reverse():tohex() == "
+				"'0F1E2D3C4B5A69788796A5B4C3D2E1F0')\n"),
 			 0);
 	script_free(s);
 }

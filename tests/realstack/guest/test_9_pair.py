@@ -4,7 +4,7 @@ IRK of the test's choosing, set with the management command Set Privacy), advert
 resolvable private address, with a pairing agent that types a passkey. mi32 on hci0 pairs
 with that address: a wrong PIN fails, the right one bonds, and the IRK comes from the
 kernel's New IRK event (with hci1's identity address) into a PID 0000 entry of the list and
-the mi32cfg file. Then the bond is removed from bluetoothd (the kernel resolves no more on
+the mi32cfg file, and MI32Info tells both addresses and that the bond is authenticated. Then the bond is removed from bluetoothd (the kernel resolves no more on
 its own) and hci1 advertises from another RPA made from that IRK by the test: mi32 resolves
 it to the phone. Commands go to mi32's console."""
 import json
@@ -106,6 +106,13 @@ def run(env):
     with open(cfg) as f:
         (e,) = [x for x in json.load(f) if x["MAC"] == PEER.replace(":", "")]
     assert e["PID"] == "0000" and e["key"] == IRK_MSB.hex().upper(), e
+    # MI32Info (the seed's BLE.info()) knows the phone by either address: met by its RPA,
+    # its identity from the IRK, a bond made with a passkey (bluetoothd's Authenticated=)
+    for who in (PEER, addr):
+        (r, _) = m.command("MI32Info " + who)
+        c = r["MI32Info"]["Connection"]
+        assert c["MAC"] == addr.replace(":", "") and c["Identity"] == PEER.replace(":", "") \
+            and c["Paired"] is True and c["Authenticated"] is True and c["IRK"] is True, r
     # bluetoothd forgets the bond, so only mi32 knows the IRK now; hci1 goes quiet and
     # advertises from an RPA the test makes (privacy off: the kernel leaves its address be)
     p.stop()
