@@ -106,7 +106,9 @@ static int on_paired(sd_bus_message *m, void *data, sd_bus_error *e)
 		uint8_t b[7];
 
 		p->paired = true;
-		le_mac(p->mac, b);
+		/* bluetoothd put the identity in Address when the IRK came (before the LTK
+		 * that made the device Paired); the central's RPA until then */
+		le_mac(d ? d->mac : p->mac, b);
 		b[6] = d && d->random ? 1 : 0;
 		char mac[HEX_MAC_LEN];
 

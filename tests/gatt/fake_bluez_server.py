@@ -251,6 +251,14 @@ class ServerControl(fb.Control):
     def CentralPair(self, mac):
         self.fake.objs[self._dev(mac)].set(Paired=True)
 
+    @dbus.service.method(fb.CONTROL, in_signature="ss", out_signature="")
+    def CentralPairIdentity(self, mac, identity):
+        """a phone met by its RPA pairs and gives its public identity: bluetoothd's New IRK
+        changes Device1.Address first (device_update_addr), the LTK then makes it Paired"""
+        dev = self.fake.objs[self._dev(mac)]
+        dev.set(Address=identity.upper(), AddressType="public")
+        dev.set(Paired=True)
+
     # The phone's calls into the application are asynchronous: the test's own process
     # answers them, and it runs its loop only after this control call returned. What they
     # gave is in Results().

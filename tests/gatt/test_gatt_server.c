@@ -201,15 +201,16 @@ static void nordic_uart(void **state)
 	assert_int_equal(t->res[8].buf[0], 0);
 	assert_true(until_ctl(t, "Results", NULL,
 			      "write ok;subscribe ok;read 50494e206163636570746564"));
-	/* unsubscribes (223), bonds (230: its address LSB first and the type, random) */
+	/* unsubscribes (223), bonds (230: the identity it gave, LSB first, and its type) */
 	assert_int_equal(fakebus_ctl(&t->fb, NULL, "CentralUnsubscribe", "s", NUS_TX), 0);
 	assert_true(run_until_n(t, 10));
 	assert_int_equal(t->res[9].op, 223);
-	assert_int_equal(fakebus_ctl(&t->fb, NULL, "CentralPair", "s", PHONE), 0);
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "CentralPairIdentity", "ss", PHONE,
+				     "00:AA:01:00:00:07"), 0);
 	assert_true(run_until_n(t, 11));
 	assert_int_equal(t->res[10].op, 230);
 	hexof(&t->res[10], hex);
-	assert_string_equal(hex, "5544332211" "5a" "01");
+	assert_string_equal(hex, "07000001aa00" "00");
 	/* and leaves: 228, and advertising is registered again */
 	assert_int_equal(calls(t, "RegisterAdvertisement /org/mi32/adv0"), 1);
 	assert_int_equal(fakebus_ctl(&t->fb, NULL, "CentralDisconnect", "s", PHONE), 0);

@@ -171,6 +171,97 @@ def test_bthome_broadcaster_example(mi32_bin, demo, tmp_path):
         fake.close()
 
 
+def test_ibeacon_broadcaster_example(mi32_bin, demo, tmp_path):
+    """examples/scripts/ibeacon_broadcaster.lua against the fake bluetoothd: Apple's
+    manufacturer data (UUID, major and minor big-endian, the 1 m power as a signed byte)
+    goes out as a non-connectable broadcast, and beacon(major, minor) from the console
+    advertises the new numbers; bad numbers are an error that changes nothing."""
+    from test_07_gatt_commands import gatt_daemon
+    from test_09_gatt_server_command import FakeServerBluez
+
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
+                       "ibeacon_broadcaster.lua")
+
+    def want(major, minor):
+        m = (bytes.fromhex("4c000215fda50693a4e24fb1afcfc6eb07647825")
+             + major.to_bytes(2, "big") + minor.to_bytes(2, "big") + bytes([256 - 59]))
+        return "broadcast " + (bytes([len(m) + 1, 0xFF]) + m).hex() + " -"
+
+    def advertised(fake, what):
+        end = time.monotonic() + 20
+        while fake.ctl.Advertised() != what:
+            assert time.monotonic() < end, f"advertised {fake.ctl.Advertised()!r}, not {what!r}"
+            time.sleep(0.1)
+
+    fake = FakeServerBluez(tmp_path)
+    try:
+        with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--script", src) as d:
+            advertised(fake, want(1, 2))
+            assert fake.ctl.AdvProp("Type") == "broadcast"
+            s = "Script @ibeacon_broadcaster.lua "
+            assert d.cmd(s + "beacon(513, 65535)") == {"Script": "Done"}
+            advertised(fake, want(513, 65535))
+            for bad in ("beacon(-1, 2)", "beacon(1, 65536)", "beacon(1.5, 2)"):
+                r = d.cmd(s + bad)
+                assert r["Script"] == "Error" and "0..65535" in r["Reason"], (bad, r)
+            assert fake.ctl.Advertised() == want(513, 65535)
+    finally:
+        fake.close()
+
+
+def test_irk_grabber_example(mi32_bin, demo, tmp_path):
+    """examples/scripts/irk_grabber.lua against the fake bluetoothd: the heart-rate server
+    goes up in the seed's order (211 BPM with the seed's 1554 properties, 211 location,
+    202, 201 with the heart-rate UUID); a phone met by its RPA connects and pairs, giving
+    its identity; the script takes identity, name and IRK (here from bluetoothd's bond
+    store) from BLE.info() and MI32Irk keeps them in the list and the mi32cfg file."""
+    from test_07_gatt_commands import gatt_daemon
+    from test_09_gatt_server_command import FakeServerBluez
+
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "scripts",
+                       "irk_grabber.lua")
+    rpa, ident = "5A:11:22:33:44:55", "00:AA:01:00:00:07"
+    irk_lsb = "F0E1D2C3B4A5968778695A4B3C2D1E0F"
+    bonds = tmp_path / "bonds"
+    info = bonds / "00:AA:01:00:00:00" / ident
+    info.mkdir(parents=True)
+    (info / "info").write_text("[IdentityResolvingKey]\nKey=%s\n\n[LongTermKey]\n"
+                               "Key=00112233445566778899AABBCCDDEEFF\nAuthenticated=2\n"
+                               % irk_lsb)
+    fake = FakeServerBluez(tmp_path)
+    try:
+        with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--bond-dir", bonds,
+                         "--script", src) as d:
+            end = time.monotonic() + 20
+            while not fake.ctl.Advertised().startswith("peripheral"):
+                assert time.monotonic() < end, fake.ctl.Advertised()
+                time.sleep(0.1)
+            # bluetoothd writes the UUID list as complete (0x03) and the name as complete
+            # (0x09) from LEAdvertisement1's properties; the fake rebuilds them so
+            assert fake.ctl.Advertised() == "peripheral 03030d18 09096d69333220424c45", \
+                fake.ctl.Advertised()
+            handles = fake.ctl.AppHandles()
+            assert "00002a37-0000-1000-8000-00805f9b34fb=" in handles, handles
+            assert "00002a38-0000-1000-8000-00805f9b34fb=" in handles, handles
+            fake.ctl.CentralConnect(rpa)
+            fake.ctl.SetName(rpa, "Pixel")
+            fake.ctl.CentralPairIdentity(rpa, ident)
+            mac = ident.replace(":", "")
+            while True:
+                entries = json.loads((tmp_path / "mi32cfg").read_text())
+                e = [x for x in entries if x["MAC"] == mac]
+                if e:
+                    break
+                assert time.monotonic() < end, "the script kept no IRK"
+                time.sleep(0.1)
+            (e,) = e
+            key = bytes.fromhex(irk_lsb)[::-1].hex().upper()
+            assert e["PID"] == "0000" and e["key"] == key and e["name"] == "Pixel", e
+            assert d.cmd("MI32Option5") == {"MI32Option5": 1}
+    finally:
+        fake.close()
+
+
 def test_mi32_commands_example(mi32_bin, demo, tmp_path):
     """examples/scripts/mi32_commands.lua (the seed's removed MI32 commands) against the fake
     bluetoothd playing the demo fleet's GATT devices, called in the script's own state with

@@ -19,20 +19,20 @@ IRK_MSB = bytes.fromhex("5A1B2C3D4E5F60718293A4B5C6D7E8F9")  # as mi32cfg writes
 PIN = 123456
 
 
-def set_privacy(mode, irk):
-    """hci1's privacy (0 off, 1 on) with @irk (mgmt wants it LSB first); the adapter must be
-    off for it."""
+def set_privacy(mode, irk, index=1):
+    """hci<index>'s privacy (0 off, 1 on) with @irk (mgmt wants it LSB first); the adapter
+    must be off for it."""
     m = rs.Mgmt()
     try:
-        assert m.set_powered(1, False) == 0
-        st, _ = m.cmd(0x002F, 1, bytes([mode]) + irk[::-1])  # Set Privacy
+        assert m.set_powered(index, False) == 0
+        st, _ = m.cmd(0x002F, index, bytes([mode]) + irk[::-1])  # Set Privacy
         assert st == 0, f"Set Privacy: status {st}"
-        st, _ = m.cmd(0x0009, 1, b"\x01")  # Set Bondable
+        st, _ = m.cmd(0x0009, index, b"\x01")  # Set Bondable
         assert st == 0, f"Set Bondable: status {st}"
-        assert m.set_powered(1, True) == 0
+        assert m.set_powered(index, True) == 0
     finally:
         m.close()
-    rs.wait_until("hci1 powered", lambda: rs.powered(1), 20)
+    rs.wait_until("hci%d powered" % index, lambda: rs.powered(index), 20)
 
 
 forget = rs.forget
