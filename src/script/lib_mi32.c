@@ -89,8 +89,9 @@ static int l_publish(lua_State *L)
 	return 1;
 }
 
-/* mi32.cmd(line) -> reply: the command's JSON reply as a table (Tasmota's tasmota.cmd) */
-static int l_cmd(lua_State *L)
+/* Run @line; push its reply as a table (@text false; not JSON: as a string) or as the text
+ * the console prints (@text true). */
+static int run_cmd(lua_State *L, bool text)
 {
 	struct script_env *e = ENV(L);
 	const char *line = luaL_checkstring(L, 1);
@@ -102,10 +103,24 @@ static int l_cmd(lua_State *L)
 	if (!out)
 		return luaL_error(L, "not enough memory");
 	commands_exec(e->cmd, line, out, CMD_REPLY_MAX);
-	if (!lib_push_json(L, out))
+	if (text || !lib_push_json(L, out))
 		lua_pushstring(L, out);
 	free(out);
 	return 1;
+}
+
+/* mi32.cmd(line) -> reply: the command's JSON reply as a table (Tasmota's tasmota.cmd) */
+static int l_cmd(lua_State *L)
+{
+	return run_cmd(L, false);
+}
+
+/* mi32.cmd_raw(line) -> the reply's JSON text as the console prints it, its key order kept:
+ * for a script that passes a reply on (the Nordic UART console); a Lua table has no order
+ * and the seed's Berry map printed itself */
+static int l_cmd_raw(lua_State *L)
+{
+	return run_cmd(L, true);
 }
 
 /* mi32.log(msg[, level]) as Tasmota (level 1 error, 2 info, 3-4 debug; default 2), or
@@ -114,8 +129,9 @@ static int l_log(lua_State *L)
 {
 	struct script *s = script_of(L);
 	int mi = lua_type(L, 1) == LUA_TNUMBER && lua_type(L, 2) == LUA_TSTRING ? 2 : 1;
-	const char *msg = luaL_tolstring(L, mi, NULL);
+	/* the level first: luaL_tolstring pushes the text, which would be read as a level */
 	lua_Integer level = luaL_optinteger(L, mi == 1 ? 2 : 1, 2);
+	const char *msg = luaL_tolstring(L, mi, NULL);
 	int pri = level <= 1 ? LOG_ERR_ : level == 2 ? LOG_INFO_ : LOG_DEBUG_;
 
 	log_msg(pri, "script %s: %s", script_name(s), msg);
@@ -564,8 +580,8 @@ static int l_widget(lua_State *L)
 /* ---- opening ---------------------------------------------------------------------------- */
 
 static const luaL_Reg mi32_fns[] = {
-	{ "publish", l_publish }, { "cmd", l_cmd }, { "log", l_log }, { "time", l_time },
-	{ "millis", l_millis }, { "add_timer", l_add_timer },
+	{ "publish", l_publish }, { "cmd", l_cmd }, { "cmd_raw", l_cmd_raw }, { "log", l_log },
+	{ "time", l_time }, { "millis", l_millis }, { "add_timer", l_add_timer },
 	{ "remove_timer", l_remove_timer }, { "gen_cb", l_gen_cb },
 	{ "add_driver", l_add_driver }, { "remove_driver", l_remove_driver }, { NULL, NULL },
 };

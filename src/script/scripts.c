@@ -272,6 +272,17 @@ static void value_json(lua_State *L, int i, struct jw *w)
 	}
 }
 
+/* A call into one of the scripts is running: a Script line now comes from a script (a
+ * console line, or mi32.cmd in a timer or a BLE event) and would run inside a running
+ * state. */
+static bool any_busy(const struct scripts *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (script_busy(h->v[i].s))
+			return true;
+	return false;
+}
+
 int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const char **why)
 {
 	struct script_limits lim = h->o.lim;
@@ -281,7 +292,7 @@ int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const ch
 	int top, n, r;
 
 	*why = h->why;
-	if (h->in_eval) {
+	if (h->in_eval || any_busy(h)) {
 		snprintf(h->why, sizeof(h->why), "Script cannot run from a script");
 		return -EINVAL;
 	}

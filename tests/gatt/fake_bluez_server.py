@@ -231,8 +231,13 @@ class ServerControl(fb.Control):
 
     @dbus.service.method(fb.CONTROL, in_signature="s", out_signature="")
     def CentralConnect(self, mac):
-        """a phone connects to us: a device object that is connected from the start"""
+        """a phone connects to us: a device object that is connected from the start (one
+        that was here before, disconnected, connects again)"""
         path = self._dev(mac)
+        if path in self.fake.objs:
+            self.fake.peers[mac.upper()]["connected"] = True
+            self.fake.objs[path].set(Connected=True)
+            return
         peer = {"mac": mac.upper(), "type": "random", "mode": "ok", "path": path,
                 "services": [], "connected": True}
         self.fake.peers[mac.upper()] = peer

@@ -82,7 +82,9 @@ static void mi32_module(void **state)
 				"local r = mi32.cmd('MI32Option2 1')\n"
 				"assert(r.MI32Option2 == 1, r.MI32Option2)\n"
 				"assert(mi32.cmd('NoSuch').Command == 'Unknown')\n"
+				"assert(mi32.cmd_raw('MI32Option2') == '{\"MI32Option2\":1}')\n"
 				"mi32.log('hello', 3) mi32.log(1, 'an error line')\n"
+				"mi32.log('the default level') mi32.log({})\n"
 				"assert(math.abs(mi32.time() - os.time()) < 2)\n"
 				"assert(math.type(mi32.millis()) == 'integer')\n"),
 			 0);

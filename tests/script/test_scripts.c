@@ -135,6 +135,22 @@ static void script_command(void **state)
 	scripts_free(c.scripts);
 }
 
+/* Call the global function @fn of the first script as a callback would; the Reason of the
+ * command reply it returns. */
+static const char *called(struct scripts *h, const char *fn)
+{
+	static char reason[128];
+	struct script *s = (struct script *)scripts_at(h, 0);
+	lua_State *L = script_lua(s);
+
+	lua_getglobal(L, fn);
+	assert_int_equal(script_call(s, 0, 1, "t"), 0);
+	lua_getfield(L, -1, "Reason");
+	snprintf(reason, sizeof(reason), "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+	lua_settop(L, 0);
+	return reason;
+}
+
 /* ScriptReload: a fixed file runs anew in a fresh state; a script cannot reload itself
  * (its state is running); unknown names and the console are refused. */
 static void reload(void **state)
@@ -153,21 +169,16 @@ static void reload(void **state)
 	assert_int_equal(commands_exec(&c, "ScriptReload r.lua", out, sizeof(out)), -EINVAL);
 	assert_non_null(strstr(out, "r.lua:2: attempt to index a nil value"));
 	put(path, "function again() return mi32.cmd('ScriptReload r.lua') end\n"
+		  "function console() return mi32.cmd('Script 1+1') end\n"
 		  "print('loaded')\n");
 	assert_int_equal(commands_exec(&c, "ScriptReload r.lua", out, sizeof(out)), 0);
 	assert_string_equal(out, "{\"ScriptReload\":\"r.lua\"}");
 	assert_int_equal(script_stats(scripts_at(c.scripts, 0))->errors, 0);
 	/* from inside itself: refused, the state lives on */
-	{
-		lua_State *L = script_lua((struct script *)scripts_at(c.scripts, 0));
-
-		lua_getglobal(L, "again");
-		assert_int_equal(script_call((struct script *)scripts_at(c.scripts, 0), 0, 1, "t"),
-				 0);
-		lua_getfield(L, -1, "Reason");
-		assert_string_equal(lua_tostring(L, -1), "a script cannot reload itself");
-		lua_settop(L, 0);
-	}
+	assert_string_equal(called(c.scripts, "again"), "a script cannot reload itself");
+	/* nor may it run a Script line, from a callback (no console line around it) as from
+	 * the console */
+	assert_string_equal(called(c.scripts, "console"), "Script cannot run from a script");
 	/* Script @name: in that script's own state, its globals */
 	assert_int_equal(commands_exec(&c, "Script @r.lua type(again)", out, sizeof(out)), 0);
 	assert_string_equal(out, "{\"Script\":\"function\"}");
