@@ -130,8 +130,9 @@ class Daemon:
                 self.err_cond.wait(left)
 
     def wait_bluetoothd(self):
-        """The GATT commands answer "bluetoothd is not running" until the daemon has read
-        bluetoothd's object tree: tests wait for that first."""
+        """The GATT server commands (MI32Server) answer "bluetoothd is not running" until
+        the daemon has read bluetoothd's object tree (the client commands wait for it):
+        tests wait for that first."""
         return self.wait_stderr(r"bluez: bluetoothd is on the bus")
 
     def send(self, line):

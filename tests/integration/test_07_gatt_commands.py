@@ -100,7 +100,8 @@ def fake(tmp_path):
 def gatt_daemon(mi32_bin, demo, tmp_path, fake, *extra):
     """`mi32 run` replaying the demo fleet (its mi32cfg copied to @tmp_path) with GATT through
     the fake bluetoothd @fake, yielded once the replay is done and the daemon has read
-    bluetoothd's tree (before that the GATT commands answer "not running")."""
+    bluetoothd's tree (the client commands would wait for it, but MI32Server's ops answer
+    "not running" before it)."""
     cfg = tmp_path / "mi32cfg"
     shutil.copy(demo["mi32cfg"], cfg)
     d = Daemon(base_args(mi32_bin, tmp_path, "--replay", demo["capture"], "--fast", "--json",
