@@ -27,7 +27,7 @@ def script_server(env, name):
 def first_thermometer(m):
     """The reading the BTHome script broadcasts: the first key (sorted) of Status 8 with
     both values, as the script picks it."""
-    (r, _) = m.command("Status 8")
+    (r, _) = m.command("Status 8", key="StatusSNS")
     sns = r["StatusSNS"]
     keys = sorted(k for k, v in sns.items()
                   if isinstance(v, dict) and "Temperature" in v and "Humidity" in v)

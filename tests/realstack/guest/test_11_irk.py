@@ -2,21 +2,25 @@
 """11. The seed's IRK grabber (examples/scripts/irk_grabber.lua) on the real bluetoothd: a
 mi32 on hci1 runs the script, a heart-rate server; hci0 plays the phone, with privacy (an
 IRK of the test's choosing, set with the management command Set Privacy), so it connects
-from a resolvable private address, and bluetoothd on hci0 pairs with the server ("just
-works": the phone's own Device1.Pair, as a phone does when a read needs it). The script's
-BLE.info() then gives hci0's identity address and IRK, MI32Irk keeps them and writes the
-mi32cfg file. Both sides forget the bond (so neither kernel resolves the address for mi32),
-hci0 advertises from another RPA made from that IRK by the test, and a mi32 scanning hci1
-with the saved file reports it as the phone's identity."""
+from a resolvable private address, and bluetoothd on hci0 pairs with the server (the phone's
+own Device1.Pair, as a phone does when a read needs it; one bluetoothd serves both adapters,
+so one agent types the same passkey on both sides: an authenticated bond). The script's
+BLE.info() then gives hci0's identity address, IRK and that the bond is authenticated;
+MI32Irk keeps them and writes the mi32cfg file. Both sides forget the bond (so neither
+kernel resolves the address for mi32), hci0 advertises from another RPA made from that IRK
+by the test, and a mi32 scanning hci1 with the saved file reports it as the phone's
+identity."""
 import json
 import os
+import subprocess
 
 import dbus
 
 import rs
 from test_9_gatt_server import DEMO, HCI1_ADDR, Client
-from test_9_pair import forget, rpa, set_privacy
+from test_9_pair import rpa, set_privacy
 
+AGENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pair_agent.py")
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                       "examples", "scripts", "irk_grabber.lua")
 PHONE = "00:AA:01:00:00:00"  # hci0's identity
@@ -34,8 +38,8 @@ def bondable(index):
 
 
 def test_irk_grabber_learns_the_phone(env):
-    forget("hci0", HCI1_ADDR)
-    forget("hci1", PHONE)
+    rs.forget("hci0", HCI1_ADDR)
+    rs.forget("hci1", PHONE)
     set_privacy(1, IRK_MSB, index=0)
     adv = rs.Advertiser(0)
     try:
@@ -47,12 +51,16 @@ def test_irk_grabber_learns_the_phone(env):
             pass
         adv.close()
         set_privacy(0, bytes(16), index=0)
-        forget("hci0", HCI1_ADDR)
-        forget("hci1", PHONE)
+        rs.forget("hci0", HCI1_ADDR)
+        rs.forget("hci1", PHONE)
 
 
 def run(env, adv):
     bondable(1)
+    agent = rs.Proc("pair_agent", ["/usr/bin/python3", AGENT, "246810"], env.logdir,
+                    stdin=subprocess.PIPE)
+    env.procs.append(agent)
+    agent.wait_for(r"^ready$", 60, stream="out")
     cfg = os.path.join(env.logdir, "mi32cfg")
     m = env.mi32("--replay", DEMO, "--fast", "--hci", "hci1", "--dbus-address",
                  "unix:path=/run/dbus/system_bus_socket", "--web-port", "0", "--mi32cfg", cfg,
@@ -74,6 +82,8 @@ def run(env, adv):
         met = bytes.fromhex(mt.group(1))[::-1]
         assert met[0] & 0xC0 == 0x40, f"hci0 connected from {mt.group(1)}, not an RPA"
         d.Pair(timeout=60 * rs.SLOW)
+        agent.wait_for(r"^passkey-asked$", 5, stream="out")
+        m.wait_for(r"Authenticated: true", 30, start=mark, stream="err")
         m.wait_for(r"Saved 00AA01000000 in slot \d+, mi32cfg saved", 30, start=mark,
                    stream="err")
         try:
@@ -88,8 +98,8 @@ def run(env, adv):
     m.stop()
     # neither bluetoothd keeps the bond; hci0 stops being private and advertises from an
     # RPA of its IRK made here; a mi32 scanning hci1 with the saved list resolves it
-    forget("hci0", HCI1_ADDR)
-    forget("hci1", PHONE)
+    rs.forget("hci0", HCI1_ADDR)
+    rs.forget("hci1", PHONE)
     set_privacy(0, bytes(16), index=0)
     tracker = env.mi32("--hci", "hci1", "--web-port", "0", "--mi32cfg", cfg, name="tracker")
     tracker.wait_for(r"listening on hci1 \(kernel management socket, passive", 30)
