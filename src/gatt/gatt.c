@@ -39,17 +39,12 @@ const char *gatt_strerror(int error)
 	return "the device disconnected (HCI reason)";
 }
 
-
 #define CONNECT_RETRY_US 250000ull /* between Connects that failed at once */
 
 static void start_next(struct conn *c);
 void gatt__finish(struct conn *c, int error);
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-
-
-
 
 /* The peer's Device1: the object we connected, else the one with its address. The object
  * keeps its path when bluetoothd learns a private address's identity in a pairing (its
@@ -63,7 +58,6 @@ static const struct bluez_obj *device(struct conn *c)
 		return d;
 	return a ? bluez_device(c->g->bz, a->path, c->mac) : NULL;
 }
-
 
 void gatt__stop_timer(struct conn *c)
 {
