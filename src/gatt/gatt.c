@@ -866,7 +866,7 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 	struct job *j;
 
 	if (ctx->op > 200) {
-		if (bus_open(g) < 0)
+		if (g->exiting || bus_open(g) < 0)
 			return -ENOTCONN;
 		if (!bluez_present(g->bz))
 			return -EHOSTDOWN;
