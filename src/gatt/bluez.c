@@ -29,6 +29,8 @@ struct bluez {
 	struct bluez_obj *objs;
 	sd_bus_slot *slots[5];
 	sd_bus_slot *load_slot; /* GetNameOwner / GetManagedObjects in flight */
+	sd_bus_slot *settle_slot; /* GetManagedObjects for devices that just resolved */
+	bool settle_again;      /* another device resolved while that call was out */
 };
 
 static const struct {
@@ -404,6 +406,76 @@ static int on_removed(sd_bus_message *m, void *data, sd_bus_error *e)
 	return 0;
 }
 
+/* ---- settling: a device's services before its ServicesResolved ---------------------- */
+
+/* bluetoothd 5.66 may send a device's ServicesResolved true before the InterfacesAdded of
+ * its services (the device's changes and each new object's are flushed by separate idle
+ * callbacks; seen on the real stack with a peer serving 180F), and an op run at once would
+ * find no service. Its tree already holds them when it says resolved, so the device's event
+ * waits for one GetManagedObjects, whose reply fills in what is under the device. */
+
+static int settle(struct bluez *b);
+
+static int on_settled(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct bluez *b = data;
+	struct bluez_obj *o;
+	const char *path;
+	int r;
+
+	(void)e;
+	b->settle_slot = sd_bus_slot_unref(b->settle_slot);
+	if (!sd_bus_message_is_method_error(m, NULL)) {
+		r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+		while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+			bool under = false;
+
+			if ((r = sd_bus_message_read(m, "o", &path)) < 0)
+				break;
+			for (o = b->objs; o && !under; o = o->next) {
+				size_t n = strlen(o->path);
+
+				under = o->settling && !strncmp(path, o->path, n) && path[n] == '/';
+			}
+			r = under ? add_object(b, path, m) : sd_bus_message_skip(m, "a{sa{sv}}");
+			if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0)
+				break;
+			r = 1;
+		}
+		if (r < 0)
+			log_debug("bluez: GetManagedObjects after ServicesResolved: %s", strerror(-r));
+	}
+	if (b->settle_again && settle(b) == 0)
+		return 0;
+	/* one at a time, looking again after each: the event may change the list */
+	for (;;) {
+		for (o = b->objs; o && !o->settling; o = o->next)
+			;
+		if (!o)
+			break;
+		o->settling = false;
+		if (b->ev.device)
+			b->ev.device(b->data, o);
+	}
+	return 0;
+}
+
+/* 0: a GetManagedObjects is out (or will follow the one out) */
+static int settle(struct bluez *b)
+{
+	int r;
+
+	b->settle_again = false;
+	if (b->settle_slot) {
+		b->settle_again = true;
+		return 0;
+	}
+	r = sd_bus_call_method_async(b->bus, &b->settle_slot, BLUEZ_SERVICE, "/",
+				     "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+				     on_settled, b, "");
+	return r < 0 ? r : 0;
+}
+
 static int on_props(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct bluez *b = data;
@@ -430,8 +502,14 @@ static int on_props(sd_bus_message *m, void *data, sd_bus_error *e)
 	/* o->connected counts resolved services as a link: bluetoothd 5.66 does not always
 	 * say Connected (its device_add_connection() returns early for a link ATT brought up
 	 * first), and then says only ServicesResolved false when the link goes */
-	if (o->kind == BLUEZ_DEVICE && (was_conn != o->connected || was_res != o->resolved) &&
-	    b->ev.device)
+	if (o->kind == BLUEZ_DEVICE && !was_res && o->resolved && settle(b) == 0) {
+		o->settling = true; /* the event comes with the services (on_settled) */
+		return 0;
+	}
+	if (o->kind == BLUEZ_DEVICE && !o->resolved)
+		o->settling = false;
+	if (o->kind == BLUEZ_DEVICE && !o->settling &&
+	    (was_conn != o->connected || was_res != o->resolved) && b->ev.device)
 		b->ev.device(b->data, o);
 	return 0;
 }
@@ -516,6 +594,8 @@ static void set_owner(struct bluez *b, const char *owner)
 		return;
 	b->loaded = false;
 	b->load_slot = sd_bus_slot_unref(b->load_slot);
+	b->settle_slot = sd_bus_slot_unref(b->settle_slot);
+	b->settle_again = false;
 	drop_all(b);
 	snprintf(b->owner, sizeof(b->owner), "%s", owner);
 	if (was) {
@@ -610,6 +690,7 @@ void bluez_free(struct bluez *b)
 	for (size_t i = 0; i < sizeof(b->slots) / sizeof(b->slots[0]); i++)
 		sd_bus_slot_unref(b->slots[i]);
 	sd_bus_slot_unref(b->load_slot);
+	sd_bus_slot_unref(b->settle_slot);
 	drop_all(b);
 	sd_bus_unref(b->bus);
 	free(b);

@@ -56,6 +56,7 @@ struct bluez_obj {
 	bool resolved;               /* ServicesResolved */
 	bool connected_prop;         /* Connected as bluetoothd last said it */
 	int disc_reason;             /* HCI code from Device1.Disconnected (BlueZ >= 5.83), or -1 */
+	bool settling;               /* resolved, its services being read (bluez.c) */
 	/* service, characteristic */
 	char uuid[BLUEZ_UUID_LEN];   /* lower case, 128-bit */
 	uint16_t handle;             /* service handle; char declaration handle */

@@ -229,7 +229,8 @@ class Control(dbus.service.Object):
     def AddPeer(self, mac, addr_type, mode):
         """mode: ok, refuse (Connect fails), hang (Connect never answers), known (ok, and
         bluetoothd already has the device object), quiet (ok, no Connected signal),
-        "flaky N" (the next N connects fail at once, then ok)"""
+        "flaky N" (the next N connects fail at once, then ok), "late" (ok, but the services'
+        InterfacesAdded come after ServicesResolved)"""
         mac = mac.upper()
         path = "%s/dev_%s" % (ADAPTER_PATH, mac.replace(":", "_"))
         peer = {"mac": mac, "type": addr_type, "mode": mode, "path": path, "services": [],
@@ -356,11 +357,15 @@ class Fake:
     def log(self, *what):
         self.calls.append(" ".join(what))
 
-    def add(self, path, iface, props):
+    def add(self, path, iface, props, announce=True):
         o = Obj(self, path, iface, props)
         self.objs[path] = o
-        self.root.InterfacesAdded(path, {iface: dbus.Dictionary(props, signature="sv")})
+        if announce:
+            self.announce(o)
         return o
+
+    def announce(self, o):
+        self.root.InterfacesAdded(o.path, {o.iface: dbus.Dictionary(o.props, signature="sv")})
 
     def remove(self, path):
         o = self.objs.pop(path, None)
@@ -402,22 +407,31 @@ class Fake:
         else:
             dev.set(Connected=True)
         ok()
-        # services are resolved after the link is up, as bluetoothd does
+        # services are resolved after the link is up, as bluetoothd does. "late": the
+        # objects are there (GetManagedObjects lists them) but their InterfacesAdded come
+        # after ServicesResolved, as bluetoothd 5.66 sometimes sends them (its signals of
+        # the device and of the new objects are flushed in separate idle callbacks)
+        late = peer["mode"] == "late"
+        made = []
         for s in peer["services"]:
             sp = "%s/service%04x" % (peer["path"], s["handle"])
-            self.add(sp, SERVICE, {"UUID": s["uuid"], "Primary": True,
-                                   "Device": dbus.ObjectPath(peer["path"]),
-                                   "Handle": dbus.UInt16(s["handle"])})
+            made.append(self.add(sp, SERVICE, {"UUID": s["uuid"], "Primary": True,
+                                               "Device": dbus.ObjectPath(peer["path"]),
+                                               "Handle": dbus.UInt16(s["handle"])},
+                                 not late))
             for c in s["chars"]:
                 cp = "%s/char%04x" % (sp, c["handle"])
                 c["path"] = cp
                 self.chars[cp] = c
-                self.add(cp, CHAR, {"UUID": c["uuid"], "Service": dbus.ObjectPath(sp),
-                                    "Flags": dbus.Array(c["flags"], signature="s"),
-                                    "Handle": dbus.UInt16(c["handle"]),
-                                    "Notifying": False,
-                                    "Value": dbus.Array(b"", signature="y")})
+                made.append(self.add(cp, CHAR, {
+                    "UUID": c["uuid"], "Service": dbus.ObjectPath(sp),
+                    "Flags": dbus.Array(c["flags"], signature="s"),
+                    "Handle": dbus.UInt16(c["handle"]), "Notifying": False,
+                    "Value": dbus.Array(b"", signature="y")}, not late))
         dev.set(ServicesResolved=True)
+        if late:
+            for o in made:
+                self.announce(o)
 
     def pair(self, dev, peer, sender, ok, err):
         """Device1.Pair: the caller's agent is asked as the peer's method wants"""

@@ -582,6 +582,31 @@ static void reconnect_retried(void **state)
 	assert_int_equal(t->res[3].error, GATT_ERR_CONNECT);
 }
 
+/* bluetoothd 5.66 may say ServicesResolved before the services' InterfacesAdded (seen on
+ * the real stack with a peer serving 180F): the op still finds its service and
+ * characteristic, and a list of services has them all. */
+static void services_after_resolved(void **state)
+{
+	struct t *t = *state;
+	struct gatt_ctx c;
+
+	add_peer(t, "late");
+	ctx(&c, SVC_BAT, CHR_BAT, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 1));
+	assert_int_equal(t->res[0].error, GATT_OK);
+	assert_int_equal(t->res[0].buf[1], 0x39);
+	ctx(&c, SVC_MI, CHR_TIME, GATT_OP_READ + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[1].error, GATT_OK);
+	ctx(&c, NULL, NULL, GATT_OP_SERVICES + GATT_OP_ONESHOT);
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 3));
+	assert_int_equal(t->res[2].error, GATT_OK);
+	assert_int_equal(t->res[2].buf[1], 2); /* both services */
+}
+
 static void bluetoothd_restart(void **state)
 {
 	struct t *t = *state;
@@ -756,6 +781,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(list_ops, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(queue_order, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(reconnect_retried, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(services_after_resolved, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(drop_while_queued_tells_the_op, setup,
 						fixture_teardown),
