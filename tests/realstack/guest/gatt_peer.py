@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """gatt_peer.py — a GATT server on hci1 through bluetoothd (GattManager1 and
 LEAdvertisingManager1), playing a LYWSD02 (Mi service EBE0CCB0-…: clock, unit, battery,
-T/H notifications) and a Flora (service 1204, 1A02: battery and firmware) at once, for
-test_8_gatt.py and test_11_examples.py. Connectable advertising from hci1's own address.
+T/H notifications), a Flora (service 1204, 1A02: battery and firmware) and a CGD1 (180F,
+2A19: battery) at once, for test_8_gatt.py and test_11_examples.py. Connectable
+advertising from hci1's own address.
 
 Prints one line per event: "ready", "read <uuid>", "write <uuid> <hex> <type>" (bluetoothd
 5.66 gives a server no type: btmon tells request from command), "notify-on <uuid>",
@@ -41,6 +42,8 @@ PROFILE = [
           (mi("c4"), ["read"], b"\x39"),
           (mi("c1"), ["read", "notify"], b"")]),
     (u16("1204"), [(u16("1a02"), ["read"], b"\x63\x14" + b"3.2.1")]),
+    # a CGD1's standard battery level (bluetoothd's battery plugin leaves it on D-Bus)
+    (u16("180f"), [(u16("2a19"), ["read"], b"\x4b")]),
 ]
 
 

@@ -3,7 +3,7 @@
 radio: the advertisement listener (examples/scripts/adv_listener.lua: adv_cb + adv_watch on
 real adverts from hci1, published on the guest's mosquitto) and the removed MI32 commands
 (examples/scripts/mi32_commands.lua, as shipped: MI32Bat, MI32Time, MI32Unit through BLE
-against gatt_peer.py on hci1 playing a LYWSD02, a Flora and a LYWSD03's T/H
+against gatt_peer.py on hci1 playing a LYWSD02, a Flora, a CGD1 and a LYWSD03's T/H
 notification), called with `Script @mi32_commands.lua …` on mi32's console."""
 import json
 import os
@@ -99,16 +99,15 @@ def test_mi32_commands_lywsd02(env):
 
 
 def test_mi32_commands_battery(env):
-    """The other branches of MI32Bat: Flora (1204/1A02) and the LYWSD03's one-shot
-    subscription, whose first notification carries T, H and the battery voltage. (The CGD1's
-    180F/2A19 is left to test_10_scripts: with a 180F service on the peer, bluetoothd 5.66
-    often signals ServicesResolved before the services' InterfacesAdded, and the GATT engine,
-    which acts on ServicesResolved, then finds no service: an engine bug to fix.)"""
+    """The other branches of MI32Bat: Flora (1204/1A02), CGD1 (180F/2A19) and the LYWSD03's
+    one-shot subscription, whose first notification carries T, H and the battery voltage."""
     p = g8.peer(env)
-    m = commands(env, "0098", "mi32-flora")
-    script(env, m, "MI32Bat(0)")
-    stored(m, Battery=99)
-    m.stop()
+    for pid, name, want in (("0098", "flora", {"Battery": 99}),
+                            ("0576", "cgd1", {"Battery": 75})):
+        m = commands(env, pid, "mi32-" + name)
+        script(env, m, "MI32Bat(0)")
+        stored(m, **want)
+        m.stop()
     m = commands(env, "055b", "mi32-lywsd03")
     start = p.mark()
     script(env, m, "MI32Bat(0)")
