@@ -322,6 +322,11 @@ static int on_register(sd_bus_message *m, void *data, sd_bus_error *e)
 		memcpy(b, &(uint32_t){ (uint32_t)code }, 4);
 		srv__event(s, GATT_EV_STATUS, GATT_OK, NULL, b, 4);
 		srv__settle(s, GATT_ERR_WRITE);
+		/* no LEAdvertisingManager1 yet: a bluetoothd just restarted exports the adapter
+		 * before it has read the controller's advertising features (seen on the real
+		 * stack); a refusal of the advertisement itself is not tried again */
+		if (code == -ENOSYS)
+			srv__retry_later(s);
 		return 0;
 	}
 	s->adv_reg = SRV_REG_ON;

@@ -198,8 +198,6 @@ static void status(struct gatt_server *s, int code)
 	srv__event(s, GATT_EV_STATUS, GATT_OK, NULL, b, 4);
 }
 
-static void retry_later(struct gatt_server *s);
-
 static int on_app_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	struct gatt_server *s = data;
@@ -220,7 +218,7 @@ static int on_app_reply(sd_bus_message *m, void *data, sd_bus_error *e)
 		s->app = SRV_REG_OFF;
 		status(s, srv__errno(err->name));
 		srv__settle(s, GATT_ERR_WRITE);
-		retry_later(s);
+		srv__retry_later(s);
 		return 0;
 	}
 	s->app = SRV_REG_ON;
@@ -242,7 +240,7 @@ static void app_register(struct gatt_server *s, const char *adapter)
 	if (r < 0) {
 		log_warn("gatt server: RegisterApplication: %s", strerror(-r));
 		srv__settle(s, GATT_ERR_WRITE);
-		retry_later(s);
+		srv__retry_later(s);
 		return;
 	}
 	s->app = SRV_REG_CALLING;
@@ -269,7 +267,7 @@ static int on_retry(sd_event_source *src, uint64_t usec, void *data)
 	return 0;
 }
 
-static void retry_later(struct gatt_server *s)
+void srv__retry_later(struct gatt_server *s)
 {
 	if (!s->retry)
 		sd_event_add_time_relative(s->g->ev, &s->retry, CLOCK_MONOTONIC, SRV_RETRY_US,
@@ -288,7 +286,7 @@ void srv__kick(struct gatt_server *s)
 			log_notice("gatt server: no powered adapter%s%s in bluetoothd; trying again",
 				   s->g->adapter ? " " : "", s->g->adapter ? s->g->adapter : "");
 			srv__settle(s, GATT_ERR_CONNECT);
-			retry_later(s);
+			srv__retry_later(s);
 		}
 		return;
 	}

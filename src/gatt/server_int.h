@@ -130,6 +130,8 @@ void srv__event(struct gatt_server *s, int op, int error, const struct srv_chr *
 		const uint8_t *data, size_t len);
 /* Bring bluetoothd in line with what was asked: the application, then the advertisement. */
 void srv__kick(struct gatt_server *s);
+/* srv__kick() again in SRV_RETRY_US (once armed, a second call does nothing) */
+void srv__retry_later(struct gatt_server *s);
 const char *srv__adapter(struct gatt_server *s);
 /* The 201/202/232 waiting for the advertisement end with @error. */
 void srv__settle(struct gatt_server *s, int error);

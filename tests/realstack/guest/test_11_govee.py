@@ -81,7 +81,7 @@ def test_govee_lamp_commands(env):
     assert w[2] == "330505" "0a" "ff8040" + "00" * 12 + "%02x" % (0x33 ^ 5 ^ 5 ^ 0x0a ^ 0xff
                                                               ^ 0x80 ^ 0x40), w
     # one connection per command (op 12 disconnects)
-    assert g8.connections(env.btmon, b0) == len(steps)
+    assert g8.connections(env.btmon, b0, len(steps)) == len(steps)
 
 
 def test_govee_lamp_errors(env):
