@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""pair_agent.py PASSKEY — bluetoothd's default pairing agent and nothing else (gatt_peer.py's
-Agent, KeyboardOnly), for a test whose two sides are both bluetoothd's (hci0 pairs with a mi32
-server on hci1): every passkey request, from either adapter, gets PASSKEY, so the pairing is
-authenticated (passkey entry). The kernel asks user space even for "just works", and
-bluetoothd refuses when no agent answers. Prints "ready", then "passkey-asked" per request;
-ends when stdin closes."""
+"""pair_agent.py PASSKEY [--default] — a pairing agent of bluetoothd (gatt_peer.py's Agent,
+KeyboardOnly: it types PASSKEY when asked), for a test whose two sides are both this
+bluetoothd's (hci0 pairs with a mi32 server on hci1). bluetoothd gives an agent one request
+at a time, so each side needs its own: with --default this one answers for the side that
+did not ask (the default agent); without, it answers for the pairing it starts itself on
+the stdin command "pair <device path>" (bluetoothd asks the caller's agent). Prints "ready",
+"passkey-asked" per request, "paired" or "pair-error <D-Bus error>"; ends when stdin
+closes."""
 import sys
 
 import dbus
@@ -21,11 +23,25 @@ def main():
     agent = Agent(bus, int(sys.argv[1]))  # noqa: F841 - exported while the loop runs
     mgr = dbus.Interface(bus.get_object("org.bluez", "/org/bluez"), "org.bluez.AgentManager1")
     mgr.RegisterAgent(Agent.PATH, "KeyboardOnly")
-    mgr.RequestDefaultAgent(Agent.PATH)
-    say("ready")
+    if "--default" in sys.argv[2:]:
+        mgr.RequestDefaultAgent(Agent.PATH)
     loop = GLib.MainLoop()
-    GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP,
-                      lambda fd, cond: loop.quit() if not sys.stdin.readline() else True)
+
+    def on_stdin(fd, cond):
+        line = sys.stdin.readline()
+        if not line:
+            loop.quit()
+            return False
+        cmd, *args = line.split()
+        if cmd == "pair":
+            dev = dbus.Interface(bus.get_object("org.bluez", args[0]), "org.bluez.Device1")
+            dev.Pair(reply_handler=lambda: say("paired"),
+                     error_handler=lambda e: say("pair-error", e.get_dbus_name()),
+                     timeout=120)
+        return True
+
+    GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP, on_stdin)
+    say("ready")
     loop.run()
 
 

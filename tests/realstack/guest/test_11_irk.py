@@ -4,12 +4,12 @@ mi32 on hci1 runs the script, a heart-rate server; hci0 plays the phone, with pr
 IRK of the test's choosing, set with the management command Set Privacy), so it connects
 from a resolvable private address, and bluetoothd on hci0 pairs with the server (the phone's
 own Device1.Pair, as a phone does when a read needs it; one bluetoothd serves both adapters,
-so one agent types the same passkey on both sides: an authenticated bond). The script's
+and an agent on each side types the same passkey: an authenticated bond). The script's
 BLE.info() then gives hci0's identity address, IRK and that the bond is authenticated;
 MI32Irk keeps them and writes the mi32cfg file. Both sides forget the bond (so neither
-kernel resolves the address for mi32), hci0 advertises from another RPA made from that IRK
-by the test, and a mi32 scanning hci1 with the saved file reports it as the phone's
-identity."""
+kernel resolves the address for mi32), an RPA made from that IRK by the test is advertised
+(from hci1, as in every passive test) and a mi32 scanning hci0 with the saved file reports
+it as the phone's identity."""
 import json
 import os
 import subprocess
@@ -41,26 +41,25 @@ def test_irk_grabber_learns_the_phone(env):
     rs.forget("hci0", HCI1_ADDR)
     rs.forget("hci1", PHONE)
     set_privacy(1, IRK_MSB, index=0)
-    adv = rs.Advertiser(0)
     try:
-        run(env, adv)
+        run(env)
     finally:
-        try:
-            adv.stop()
-        except Exception:  # noqa: BLE001 - it may never have advertised
-            pass
-        adv.close()
         set_privacy(0, bytes(16), index=0)
         rs.forget("hci0", HCI1_ADDR)
         rs.forget("hci1", PHONE)
 
 
-def run(env, adv):
+def run(env):
     bondable(1)
-    agent = rs.Proc("pair_agent", ["/usr/bin/python3", AGENT, "246810"], env.logdir,
+    # one agent per side: the server's (bluetoothd's default) and the phone's, which pairs
+    agents = []
+    for name, extra in (("agent-server", ["--default"]), ("agent-phone", [])):
+        a = rs.Proc(name, ["/usr/bin/python3", AGENT, "246810", *extra], env.logdir,
                     stdin=subprocess.PIPE)
-    env.procs.append(agent)
-    agent.wait_for(r"^ready$", 60, stream="out")
+        env.procs.append(a)
+        a.wait_for(r"^ready$", 60, stream="out")
+        agents.append(a)
+    phone = agents[1]
     cfg = os.path.join(env.logdir, "mi32cfg")
     m = env.mi32("--replay", DEMO, "--fast", "--hci", "hci1", "--dbus-address",
                  "unix:path=/run/dbus/system_bus_socket", "--web-port", "0", "--mi32cfg", cfg,
@@ -81,8 +80,10 @@ def run(env, adv):
         mt = m.wait_for(r"MAC: ([0-9A-F]{12})", 30, start=mark, stream="err")
         met = bytes.fromhex(mt.group(1))[::-1]
         assert met[0] & 0xC0 == 0x40, f"hci0 connected from {mt.group(1)}, not an RPA"
-        d.Pair(timeout=60 * rs.SLOW)
-        agent.wait_for(r"^passkey-asked$", 5, stream="out")
+        phone.send("pair " + dev)
+        # the server's side is what counts (the phone's Pair reply came late in one run)
+        for a in agents:
+            a.wait_for(r"^passkey-asked$", 60, stream="out")
         m.wait_for(r"Authenticated: true", 30, start=mark, stream="err")
         m.wait_for(r"Saved 00AA01000000 in slot \d+, mi32cfg saved", 30, start=mark,
                    stream="err")
@@ -96,23 +97,25 @@ def run(env, adv):
         (e,) = [x for x in json.load(f) if x["MAC"] == PHONE.replace(":", "")]
     assert e["PID"] == "0000" and e["key"] == IRK_MSB.hex().upper(), e
     m.stop()
-    # neither bluetoothd keeps the bond; hci0 stops being private and advertises from an
-    # RPA of its IRK made here; a mi32 scanning hci1 with the saved list resolves it
+    # neither bluetoothd keeps the bond (so no kernel resolves the address for mi32), and an
+    # RPA of the phone's IRK, made here, comes from the advertiser every passive test uses
+    # (hci1; hci0 cannot take a random address while earlier tests' scans run there): a
+    # mi32 scanning hci0 with the saved list reports it as the phone's identity
     rs.forget("hci0", HCI1_ADDR)
     rs.forget("hci1", PHONE)
     set_privacy(0, bytes(16), index=0)
-    tracker = env.mi32("--hci", "hci1", "--web-port", "0", "--mi32cfg", cfg, name="tracker")
-    tracker.wait_for(r"listening on hci1 \(kernel management socket, passive", 30)
+    tracker = env.mi32("--hci", "hci0", "--web-port", "0", "--mi32cfg", cfg, name="tracker")
+    tracker.wait_for(r"listening on hci0 \(kernel management socket, passive", 30)
     addr = rpa(IRK_MSB, bytes([0x4B, 0x12, 0x34]))
     ad = bytes.fromhex("020106") + bytes([6, 0x09]) + b"phone"
     start = tracker.mark()
-    adv.advertise(addr, ad)
+    env.adv.advertise(addr, ad)
 
     def seen():
         if tracker.sensors(start).get(PHONE.replace(":", ""), {}).get("Payload") == \
                 ad.hex().upper():
             return True
-        adv.rearm()  # btvirt reports an advert when it is enabled
+        env.adv.rearm()  # btvirt reports an advert when it is enabled
         return False
-    rs.wait_until("hci0's RPA %s resolved to the phone by the grabbed IRK" % addr, seen, 30,
+    rs.wait_until("the RPA %s resolved to the phone by the grabbed IRK" % addr, seen, 30,
                   step=1)
