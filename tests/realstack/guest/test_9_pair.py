@@ -24,8 +24,14 @@ def set_privacy(mode, irk, index=1):
     must be off for it."""
     m = rs.Mgmt()
     try:
-        assert m.set_powered(index, False) == 0
-        st, _ = m.cmd(0x002F, index, bytes([mode]) + irk[::-1])  # Set Privacy
+        # 0x0b Rejected means the adapter was powered again in between (seen once in a
+        # full run, in test_11_irk's clean-up after a pairing; by whom is not known): again
+        end = rs.deadline(10)
+        while True:
+            assert m.set_powered(index, False) == 0
+            st, _ = m.cmd(0x002F, index, bytes([mode]) + irk[::-1])  # Set Privacy
+            if st != 0x0B or rs.time.monotonic() > end:
+                break
         assert st == 0, f"Set Privacy: status {st}"
         st, _ = m.cmd(0x0009, index, b"\x01")  # Set Bondable
         assert st == 0, f"Set Bondable: status {st}"
