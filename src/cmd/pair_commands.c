@@ -164,8 +164,12 @@ int pair_commands_irk(void *ctx, const struct cmd_req *req, struct jw *w, const 
 		return slot;
 	if (name && *name)
 		store_set_name(c->store, (unsigned int)slot, name);
-	log_info("MI32Irk: %02X%02X%02X%02X%02X%02X: IRK kept in slot %d", mac[0], mac[1], mac[2],
-		 mac[3], mac[4], mac[5], slot);
+	{
+		char m[HEX_MAC_LEN];
+
+		hex_mac(mac, m);
+		log_info("MI32Irk: %s: IRK kept in slot %d", m, slot);
+	}
 	jw_key(w, "MI32Irk");
 	jw_obj_begin(w);
 	jw_key(w, "MAC");
