@@ -33,6 +33,12 @@ command -v qemu-system-x86_64 >/dev/null ||
 [ -x "$MI32_BIN" ] || fail "no mi32 binary at $MI32_BIN (build it first)"
 [ -d "$MI32_SHARED/vectors" ] || fail "no vectors in $MI32_SHARED/vectors"
 
+# every wait in the guest is an upper bound on an awaited event; on a loaded host the TCG
+# guest runs slower, so unless told, the waits stretch with the host's load (1 when idle,
+# up to 4): a failure then takes longer to report, a pass is never slower
+if [ -z "${RS_TIMEOUT_SCALE:-}" ]; then
+	RS_TIMEOUT_SCALE=$(awk -v n="$(nproc)" '{s = 1 + $1 / n; if (s > 4) s = 4; printf "%.1f", s}' /proc/loadavg)
+fi
 t0=$(date +%s)
 kv=$("$HERE/prepare.sh" "$VMD" | tail -1) || fail "could not prepare the guest kernel in $VMD"
 rm -rf "$OUT"
@@ -44,7 +50,7 @@ RS_PYTEST_ARGS='${RS_PYTEST_ARGS:-}'
 RS_TIMEOUT_SCALE='${RS_TIMEOUT_SCALE:-1}'
 RS_DEBUG='${RS_DEBUG:-}'
 ENV
-echo "realstack: guest kernel $kv ready in $(($(date +%s) - t0)) s; booting the VM"
+echo "realstack: guest kernel $kv ready in $(($(date +%s) - t0)) s; booting the VM (waits x$RS_TIMEOUT_SCALE)"
 
 # -cpu max on TCG; the root is the host's / (read-only), the log folder is writable
 timeout --foreground -k 10 "${RS_VM_TIMEOUT:-1200}" \
