@@ -123,4 +123,10 @@ const struct activation_model *activation_model(uint16_t pid);
 /* The table, for the README and --help: @n entries. */
 const struct activation_model *activation_models(unsigned int *n);
 
+/* Checking a new key on the sensor's adverts (MI32Activate, `mi32 activate`): after an
+ * encrypted advert that does not decrypt, how long to wait for one that does before saying
+ * the key is wrong. A sensor may repeat an advert it made before it was bound (and a radio
+ * stack may have one queued), so the first failure is no verdict. */
+#define ACTIVATION_CHECK_GRACE_S 30
+
 #endif

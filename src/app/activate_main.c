@@ -17,16 +17,24 @@
 
 #include "activate/activation.h"
 #include "app/activate_main.h"
+#include "decode/decode.h"
 #include "gatt/gatt.h"
 #include "util/clock.h"
 #include "util/hex.h"
 #include "util/log.h"
 
 #define READY_WAIT_US 5000000ull /* bluetoothd's object tree, read once at start */
+#define CHECK_S 600 /* a sensor may send its first encrypted advert after a connection
+		     * only ~10 minutes later; a remote, motion or door sensor when it is
+		     * used, which the waiting line asks for */
+
+/* exit codes besides 0 (key made and checked), 1 (no key) and 2 (usage) */
+#define EXIT_WRONG_KEY 3 /* the sensor's next encrypted advert does not decrypt with it */
+#define EXIT_UNCHECKED 4 /* no encrypted advert came to check it on */
 
 static const char usage[] =
 	"usage: mi32 activate [--legacy] [--pid N] [--hci hciN] [--timeout S] "
-	"[--press-timeout S] [--dbus-address ADDR] <MAC>\n"
+	"[--press-timeout S] [--check-timeout S] [--dbus-address ADDR] <MAC>\n"
 	"Registers a Xiaomi BLE sensor with this machine and prints its bind key and token.\n"
 	"  --legacy        RC4 legacy auth (YLKG07/08 dimmers, YLYK01 remotes): 12-byte key\n"
 	"  --pid N         the MiBeacon product id (decimal or 0x...), if the device does not\n"
@@ -35,13 +43,24 @@ static const char usage[] =
 	"  --timeout S     seconds to wait for each step (default 10)\n"
 	"  --press-timeout S  seconds to wait for the sensor's button, when the sensor asks\n"
 	"                  for it (default 60)\n"
-	"  --dbus-address  bluetoothd's bus (default: the system bus)\n";
+	"  --check-timeout S  seconds to wait for the sensor's next encrypted advert, which\n"
+	"                  checks the key (default 600; 0: no check)\n"
+	"  --dbus-address  bluetoothd's bus (default: the system bus)\n"
+	"Exit status: 0 the key is made and an advert decrypted with it (or no check),\n"
+	"1 no key, 2 bad usage, 3 the sensor's encrypted adverts do not decrypt with the\n"
+	"key (for 30 s after the first), 4 no encrypted advert came within the check's time\n"
+	"(the key is printed).\n";
 
 struct run {
 	bool done;
 	int signal; /* the SIGINT or SIGTERM that stopped us, or 0 */
 	struct activation_result res;
 	struct activation *a;
+	/* the check on the next encrypted advert */
+	struct aes_key key;
+	bool decrypted;       /* an encrypted advert decrypted with the new key */
+	uint64_t failed_us;   /* when the first one did not; 0 = none yet */
+	char values[160];     /* what the advert carried, for the line that says so */
 };
 
 static void on_progress(enum activation_step step, const char *what, void *user_data)
@@ -68,6 +87,94 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	(void)s;
 	run->signal = (int)si->ssi_signo;
 	return 0;
+}
+
+/* "Temperature 21.5 °C, Humidity 40 %" */
+static void describe(const struct decoded *d, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (unsigned int i = 0; i < d->n && n < size; i++) {
+		const struct reading_info *ri = reading_info(d->r[i].type);
+		char key[40];
+
+		reading_key(&d->r[i], key, sizeof(key));
+		n += (size_t)snprintf(out + n, size - n, "%s%s %.*f%s%s", i ? ", " : "", key,
+				      (int)d->r[i].decimals, d->r[i].value,
+				      ri->unit && ri->unit[0] ? " " : "", ri->unit ? ri->unit : "");
+	}
+	if (!d->n)
+		snprintf(out, size, "a frame without values");
+}
+
+/* An advert of the sensor while the check runs: the first encrypted one that decrypts
+ * says it all; plain frames (some sensors send a few) are passed over, and one that does
+ * not decrypt starts the grace period (check_key) */
+static void on_advert(const uint8_t mac[6], uint16_t uuid16, const uint8_t *data, size_t len,
+		      int16_t rssi, void *user_data)
+{
+	struct run *run = user_data;
+	struct decoded d;
+	int r;
+
+	(void)rssi;
+	if (run->decrypted)
+		return;
+	r = decode_service_data(uuid16, data, len, mac, &run->key, &d);
+	if (r == -EKEYREJECTED && !run->failed_us) {
+		run->failed_us = clock_mono_us();
+	} else if (r >= 0 && d.encrypted) {
+		describe(&d, run->values, sizeof(run->values));
+		run->decrypted = true;
+	}
+}
+
+/* Wait for the sensor's next encrypted advert and decrypt it with the new key. Returns the
+ * exit code. */
+static int check_key(sd_event *ev, struct gatt *g, struct run *run, const uint8_t mac[6],
+		     unsigned int seconds)
+{
+	uint64_t end = clock_mono_us() + seconds * 1000000ull;
+	int rc;
+
+	if (aes_key_set(&run->key, run->res.bind_key) < 0 ||
+	    gatt_watch(g, mac, on_advert, run) < 0) {
+		fprintf(stderr, "mi32 activate: the key could not be checked (out of memory)\n");
+		return EXIT_UNCHECKED;
+	}
+	fprintf(stderr, "mi32 activate: waiting up to %u s for the sensor's next encrypted "
+			"advert to check the key (a remote, motion or door sensor sends one when "
+			"used: press a button, walk past, open the door; Ctrl-C ends the wait)\n",
+		seconds);
+	for (;;) {
+		uint64_t now = clock_mono_us(), until = end;
+
+		/* an advert that does not decrypt may be one the sensor made before it was
+		 * bound and still repeats (or another app's key, if it was bound again):
+		 * the verdict waits ACTIVATION_CHECK_GRACE_S for one that does */
+		if (run->failed_us && run->failed_us + ACTIVATION_CHECK_GRACE_S * 1000000ull < until)
+			until = run->failed_us + ACTIVATION_CHECK_GRACE_S * 1000000ull;
+		if (run->decrypted || run->signal || now >= until ||
+		    sd_event_run(ev, until - now) < 0)
+			break;
+	}
+	gatt_unwatch(g);
+	if (run->decrypted) {
+		printf("Check:      the sensor's next encrypted advert decrypted: %s\n",
+		       run->values);
+		rc = 0;
+	} else if (run->failed_us && !run->signal) {
+		fprintf(stderr, "mi32 activate: the sensor's encrypted adverts do not decrypt "
+				"with this key: activate it again\n");
+		rc = EXIT_WRONG_KEY;
+	} else {
+		fprintf(stderr, "mi32 activate: %s: the key above is unchecked\n",
+			run->signal ? "check stopped" : "no encrypted advert from the sensor in time");
+		rc = EXIT_UNCHECKED;
+	}
+	aes_key_clear(&run->key);
+	return rc;
 }
 
 static void print_result(const struct activation_result *r, const uint8_t mac[6])
@@ -107,6 +214,7 @@ int activate_main(int argc, char **argv)
 	struct run run = { 0 };
 	sd_event *ev = NULL;
 	struct gatt *g = NULL;
+	unsigned int check_s = CHECK_S;
 	uint64_t end;
 	sigset_t mask;
 	int r, rc = 1;
@@ -148,6 +256,16 @@ int activate_main(int argc, char **argv)
 				return 2;
 			}
 			o.press_timeout_ms = (unsigned int)v * 1000;
+		} else if (!strcmp(a, "--check-timeout") && more) {
+			char *end_p;
+			unsigned long v = strtoul(argv[++i], &end_p, 10);
+
+			if (*end_p || v > 3600) {
+				fprintf(stderr,
+					"mi32 activate: --check-timeout takes 0..3600 seconds\n");
+				return 2;
+			}
+			check_s = (unsigned int)v;
 		} else if (!strcmp(a, "--dbus-address") && more) {
 			go.bus_address = argv[++i];
 		} else if (a[0] != '-' && !mac_arg) {
@@ -205,7 +323,8 @@ int activate_main(int argc, char **argv)
 		goto out;
 	}
 	print_result(&run.res, o.mac);
-	rc = 0;
+	fflush(stdout); /* the key is out before the wait: a caller may read it at once */
+	rc = check_s ? check_key(ev, g, &run, o.mac, check_s) : 0;
 out:
 	OPENSSL_cleanse(&run.res, sizeof(run.res));
 	activation_free(run.a);

@@ -29,6 +29,7 @@ struct activate_cmd {
 	int slot;                 /* the key went here; -1: not applied */
 	unsigned int sub;         /* the store subscription of the check */
 	sd_event_source *timer;   /* the check's time limit */
+	bool failed;              /* an advert did not decrypt: the timer is the grace's */
 };
 
 static void unlink_cmd(struct activate_cmd *p)
@@ -97,19 +98,29 @@ static void send_status(struct activate_cmd *p, const char *status, const char *
 static void on_store(const struct store_event *ev, void *user_data)
 {
 	struct activate_cmd *p = user_data;
+	bool values = false;
 
 	if ((int)ev->slot != p->slot)
 		return;
-	if (ev->kind == STORE_EVENT_UPDATE) {
+	for (unsigned int i = 0; i < STORE_TYPE_WORDS; i++)
+		values |= ev->updated[i] != 0;
+	/* an advert that did not decrypt is an update too (heard, RSSI), without values */
+	if (ev->kind == STORE_EVENT_UPDATE && values) {
 		send_status(p, "Decoded", "Check", "the next advert from the sensor decoded with "
 			    "the new key");
-	} else if (ev->kind == STORE_EVENT_KEY_PROBLEM && ev->error == -EKEYREJECTED) {
-		send_status(p, "WrongKey", "Reason", "the next encrypted advert from the sensor "
-			    "does not decrypt with the new key: activate it again");
-	} else {
-		return;
+		cmd_free(p);
+	} else if (ev->kind == STORE_EVENT_KEY_PROBLEM && ev->error == -EKEYREJECTED &&
+		   !p->failed) {
+		/* no verdict yet (activation.h): the check's timer now ends the grace */
+		uint64_t now, at;
+
+		p->failed = true;
+		if (sd_event_now(gatt_event(p->c->gatt), CLOCK_MONOTONIC, &now) >= 0 &&
+		    sd_event_source_get_time(p->timer, &at) >= 0 &&
+		    now + ACTIVATION_CHECK_GRACE_S * 1000000ull < at)
+			sd_event_source_set_time(p->timer,
+						 now + ACTIVATION_CHECK_GRACE_S * 1000000ull);
 	}
-	cmd_free(p);
 }
 
 static int on_check_timer(sd_event_source *s, uint64_t usec, void *data)
@@ -119,6 +130,14 @@ static int on_check_timer(sd_event_source *s, uint64_t usec, void *data)
 
 	(void)s;
 	(void)usec;
+	if (p->failed) {
+		snprintf(why, sizeof(why), "the encrypted adverts from the sensor do not decrypt "
+			 "with the new key (none did for %d s): activate it again",
+			 ACTIVATION_CHECK_GRACE_S);
+		send_status(p, "WrongKey", "Reason", why);
+		cmd_free(p);
+		return 0;
+	}
 	snprintf(why, sizeof(why), "no advert from the sensor within %d minutes: is it in range?",
 		 ACTIVATE_CHECK_S / 60);
 	send_status(p, "NoAdvert", "Reason", why);

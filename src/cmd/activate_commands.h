@@ -4,8 +4,9 @@
  * mi32cfg file is written only on MI32Cfg, as always). The reply is {"MI32Activate":
  * "Pending",…,"Warning":…} at once; RESULT messages follow: "Progress" per step, then
  * "Done" with the key and token (or "Error" with a sentence), then "Decoded" when the next
- * advert from the sensor decodes with the new key ("WrongKey" when it does not, "NoAdvert"
- * after ACTIVATE_CHECK_S without one). */
+ * advert from the sensor decodes with the new key ("WrongKey" when none did within
+ * ACTIVATION_CHECK_GRACE_S of the first that did not, "NoAdvert" after ACTIVATE_CHECK_S
+ * without one). */
 #ifndef MI32_ACTIVATE_COMMANDS_H
 #define MI32_ACTIVATE_COMMANDS_H
 

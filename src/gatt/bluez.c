@@ -194,10 +194,60 @@ static int read_flags(sd_bus_message *m, uint8_t *props)
 	return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-/* One property of @o; @m is at the variant. Unknown or mistyped ones are skipped.
- * @value/@vlen receive a characteristic's Value (borrowed from @m). */
+/* What a set of properties carried besides the object's fields, borrowed from the message:
+ * a characteristic's Value, a device's ServiceData (an advert). */
+#define SVC_DATA_MAX 4
+struct prop_out {
+	const void *value;
+	size_t vlen;
+	unsigned int n_sd;
+	struct {
+		uint16_t uuid16;
+		const void *data;
+		size_t len;
+	} sd[SVC_DATA_MAX];
+};
+
+/* Device1.ServiceData, a{sv} of UUID → ay: the 16-bit UUIDs' elements into @out (the first
+ * SVC_DATA_MAX; an advert has one or two) */
+static int read_service_data(sd_bus_message *m, struct prop_out *out)
+{
+	const char *uuid, *contents;
+	char norm[BLUEZ_UUID_LEN];
+	int r = sd_bus_message_enter_container(m, 'v', "a{sv}");
+
+	if (r >= 0)
+		r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		if ((r = sd_bus_message_read(m, "s", &uuid)) < 0 ||
+		    (r = sd_bus_message_peek_type(m, NULL, &contents)) < 0)
+			return r;
+		if (!strcmp(contents, "ay") && bluez_uuid_norm(uuid, norm) == 0 &&
+		    !strncmp(norm, "0000", 4) && !strcmp(norm + 8, BASE_UUID_TAIL) &&
+		    out->n_sd < SVC_DATA_MAX) {
+			unsigned int i = out->n_sd++;
+
+			out->sd[i].uuid16 = bluez_uuid16(norm);
+			if ((r = sd_bus_message_enter_container(m, 'v', "ay")) < 0 ||
+			    (r = sd_bus_message_read_array(m, 'y', &out->sd[i].data,
+							   &out->sd[i].len)) < 0 ||
+			    (r = sd_bus_message_exit_container(m)) < 0)
+				return r;
+		} else if ((r = sd_bus_message_skip(m, "v")) < 0) {
+			return r;
+		}
+		r = sd_bus_message_exit_container(m);
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(m);
+	return r < 0 ? r : sd_bus_message_exit_container(m);
+}
+
+/* One property of @o; @m is at the variant. Unknown or mistyped ones are skipped. @out
+ * (may be NULL) receives what is not kept in @o. */
 static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
-		      const void **value, size_t *vlen)
+		      struct prop_out *out)
 {
 	const char *contents;
 	char t, buf[BLUEZ_PATH_MAX];
@@ -243,6 +293,8 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 		}
 		if (IS("Adapter", "o"))
 			return read_str_variant(m, 'o', o->parent, sizeof(o->parent));
+		if (IS("ServiceData", "a{sv}") && out)
+			return read_service_data(m, out);
 		if (IS("Connected", "b") || IS("ServicesResolved", "b")) {
 			r = sd_bus_message_read(m, "v", "b", &v);
 			if (key[0] == 'C') {
@@ -275,10 +327,10 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 			return sd_bus_message_read(m, "v", "q", &o->mtu);
 		if (o->kind == BLUEZ_CHAR && IS("Flags", "as"))
 			return read_flags(m, &o->props);
-		if (o->kind == BLUEZ_CHAR && IS("Value", "ay") && value) {
+		if (o->kind == BLUEZ_CHAR && IS("Value", "ay") && out) {
 			r = sd_bus_message_enter_container(m, 'v', "ay");
 			if (r >= 0)
-				r = sd_bus_message_read_array(m, 'y', value, vlen);
+				r = sd_bus_message_read_array(m, 'y', &out->value, &out->vlen);
 			return r < 0 ? r : sd_bus_message_exit_container(m);
 		}
 	}
@@ -287,8 +339,7 @@ static int apply_prop(struct bluez_obj *o, const char *key, sd_bus_message *m,
 }
 
 /* The a{sv} at @m into @o. */
-static int apply_props(struct bluez_obj *o, sd_bus_message *m, const void **value,
-		       size_t *vlen)
+static int apply_props(struct bluez_obj *o, sd_bus_message *m, struct prop_out *out)
 {
 	const char *key;
 	int r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -298,7 +349,7 @@ static int apply_props(struct bluez_obj *o, sd_bus_message *m, const void **valu
 	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
 		if ((r = sd_bus_message_read(m, "s", &key)) < 0)
 			return r;
-		if ((r = apply_prop(o, key, m, value, vlen)) < 0)
+		if ((r = apply_prop(o, key, m, out)) < 0)
 			return r;
 		if ((r = sd_bus_message_exit_container(m)) < 0)
 			return r;
@@ -306,6 +357,14 @@ static int apply_props(struct bluez_obj *o, sd_bus_message *m, const void **valu
 	if (r < 0)
 		return r;
 	return sd_bus_message_exit_container(m);
+}
+
+static void report_service_data(struct bluez *b, const struct bluez_obj *dev,
+				const struct prop_out *out)
+{
+	for (unsigned int i = 0; i < out->n_sd && b->ev.service_data; i++)
+		b->ev.service_data(b->data, dev, out->sd[i].uuid16, out->sd[i].data,
+				   out->sd[i].len);
 }
 
 /* The a{sa{sv}} of one object at @m: the interfaces we know become an object. */
@@ -344,9 +403,14 @@ static int add_object(struct bluez *b, const char *path, sd_bus_message *m)
 					pp = &(*pp)->next;
 				*pp = o;
 			}
-			r = apply_props(o, m, NULL, NULL);
+			struct prop_out out = { 0 };
+
+			r = apply_props(o, m, &out);
 			if (r >= 0 && kind == BLUEZ_DEVICE && b->loaded && b->ev.device)
 				b->ev.device(b->data, o);
+			/* a device met for the first time: its advert comes with it */
+			if (r >= 0 && kind == BLUEZ_DEVICE && b->loaded)
+				report_service_data(b, o, &out);
 		}
 		if (r < 0)
 			return r;
@@ -481,8 +545,7 @@ static int on_props(sd_bus_message *m, void *data, sd_bus_error *e)
 	struct bluez *b = data;
 	const char *iface;
 	struct bluez_obj *o;
-	const void *value = NULL;
-	size_t vlen = 0;
+	struct prop_out out = { 0 };
 	bool was_conn, was_res;
 
 	(void)e;
@@ -493,12 +556,14 @@ static int on_props(sd_bus_message *m, void *data, sd_bus_error *e)
 		return 0;
 	was_conn = o->connected;
 	was_res = o->resolved;
-	if (apply_props(o, m, &value, &vlen) < 0) {
+	if (apply_props(o, m, &out) < 0) {
 		log_debug("bluez: PropertiesChanged on %s not understood", o->path);
 		return 0;
 	}
-	if (o->kind == BLUEZ_CHAR && value && b->ev.value)
-		b->ev.value(b->data, o, value, vlen);
+	if (o->kind == BLUEZ_CHAR && out.value && b->ev.value)
+		b->ev.value(b->data, o, out.value, out.vlen);
+	if (o->kind == BLUEZ_DEVICE)
+		report_service_data(b, o, &out);
 	/* o->connected counts resolved services as a link: bluetoothd 5.66 does not always
 	 * say Connected (its device_add_connection() returns early for a link ATT brought up
 	 * first), and then says only ServicesResolved false when the link goes */

@@ -75,6 +75,11 @@ struct bluez_events {
 	void (*device)(void *data, const struct bluez_obj *dev);
 	/* a characteristic's Value changed: a notification, or the echo of a read */
 	void (*value)(void *data, const struct bluez_obj *chr, const uint8_t *v, size_t len);
+	/* a device's advert carried service data of a 16-bit UUID (@v: the bytes after the
+	 * UUID). bluetoothd says so when the data changed, or at every advert while a
+	 * discovery with DuplicateData runs; not for the tree as first loaded */
+	void (*service_data)(void *data, const struct bluez_obj *dev, uint16_t uuid16,
+			     const uint8_t *v, size_t len);
 	/* an object is about to be removed */
 	void (*removed)(void *data, const struct bluez_obj *obj);
 	/* the tree will not load: org.bluez has no owner, or its GetManagedObjects failed

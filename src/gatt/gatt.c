@@ -149,7 +149,9 @@ static void stop_discovery(struct conn *c)
 {
 	const struct bluez_obj *a = bluez_adapter(c->g->bz, c->g->adapter);
 
-	if (c->discovering && a)
+	if (c->discovering && a && gatt__watching(c->g))
+		gatt__watch_filter(c->g); /* the watch's discovery goes on, with its filter */
+	else if (c->discovering && a)
 		sd_bus_call_method_async(c->g->bus, NULL, BLUEZ_SERVICE, a->path,
 					 "org.bluez.Adapter1", "StopDiscovery", NULL, NULL, "");
 	c->discovering = false;
@@ -587,6 +589,7 @@ static void on_presence(void *data, bool present)
 	struct gatt *g = data;
 
 	gatt__server_presence(g, present);
+	gatt__watch_presence(g, present);
 	if (present) {
 		/* the jobs that came before the tree */
 		for (struct conn *c = g->conns, *next; c; c = next) {
@@ -653,7 +656,7 @@ static int bus_open(struct gatt *g)
 {
 	static const struct bluez_events ev = {
 		.presence = on_presence, .device = on_device, .value = on_value,
-		.absent = on_absent,
+		.absent = on_absent, .service_data = gatt__watch_data,
 	};
 	sd_bus *bus = NULL;
 	int r;
@@ -762,6 +765,7 @@ void gatt_free(struct gatt *g)
 {
 	if (!g)
 		return;
+	gatt_unwatch(g);
 	disconnect_all(g);
 	sd_event_source_disable_unref(g->exit_src);
 	while (g->conns)

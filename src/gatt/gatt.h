@@ -185,6 +185,19 @@ void gatt_server_stop(struct gatt *g);
  * gatt_run(). */
 int gatt_pair(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);
 
+/* Adverts of one device while gatt_watch() runs: each service-data element with a 16-bit
+ * UUID (@data: the bytes after the UUID), @mac in display order, @rssi bluetoothd's (0 =
+ * not said). */
+typedef void (*gatt_adv_fn)(const uint8_t mac[6], uint16_t uuid16, const uint8_t *data,
+			    size_t len, int16_t rssi, void *user_data);
+
+/* Watch @mac's adverts (its address as advertised, display order) through an LE discovery
+ * of bluetoothd's that reports every advert; it is started again when bluetoothd restarts.
+ * One watch per gatt: 0, or -EBUSY. Ops connecting meanwhile share the discovery. */
+int gatt_watch(struct gatt *g, const uint8_t mac[6], gatt_adv_fn fn, void *user_data);
+/* Stop watching (the discovery ends); no-op without a watch. */
+void gatt_unwatch(struct gatt *g);
+
 /* The seed's BLE.info(), as far as bluetoothd tells it (README, "BLE.info()"). */
 struct gatt_info {
 	bool ready;              /* bluetoothd is there and has the adapter */

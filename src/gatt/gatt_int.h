@@ -89,6 +89,15 @@ struct gatt {
 	char *bond_dir;
 	struct gatt_irk irks[GATT_IRKS];
 	unsigned int irk_next;
+	/* gatt_watch.c's */
+	struct {
+		gatt_adv_fn fn;       /* NULL: no watch */
+		void *user_data;
+		uint8_t mac[6];
+		char adapter[BLUEZ_PATH_MAX]; /* where the discovery runs */
+		sd_bus_slot *start;   /* StartDiscovery in flight */
+		bool discovering;     /* bluetoothd accepted it */
+	} watch;
 };
 
 static inline int base_op(const struct job *j)
@@ -109,6 +118,14 @@ void gatt__stop_timer(struct conn *c);
 /* A method reply: 0, or -EIO with the D-Bus error's name in @err_name (logged). */
 int gatt__call_done(sd_bus_message *m, struct conn *c, const char **err_name);
 struct sub *gatt__sub_find(struct conn *c, const char *path);
+
+/* gatt_watch.c: the hooks from gatt.c. A connection's discovery ends by setting the
+ * watch's filter again instead of stopping (bluetoothd has one discovery per client). */
+void gatt__watch_data(void *data, const struct bluez_obj *dev, uint16_t uuid16,
+		      const uint8_t *v, size_t len);
+void gatt__watch_presence(struct gatt *g, bool present);
+void gatt__watch_filter(struct gatt *g);
+bool gatt__watching(const struct gatt *g);
 
 /* gatt_server.c: ops >= 200 and the hooks from gatt.c */
 int gatt__server_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_data);

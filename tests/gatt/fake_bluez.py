@@ -100,11 +100,13 @@ class Obj(dbus.service.Object):
 
     @dbus.service.method(ADAPTER, in_signature="a{sv}", out_signature="")
     def SetDiscoveryFilter(self, args):
-        self.fake.log("SetDiscoveryFilter", str(args.get("Transport", "")))
+        self.fake.log("SetDiscoveryFilter", str(args.get("Transport", "")),
+                      *(["DuplicateData"] if args.get("DuplicateData") else []))
 
     @dbus.service.method(ADAPTER, in_signature="", out_signature="")
     def StartDiscovery(self):
         self.fake.log("StartDiscovery")
+        self.fake.discovering = True
         # every peer in range shows up (a filtered discovery reports them all)
         for peer in self.fake.peers.values():
             GLib.timeout_add(20, lambda p=peer: self.fake.export_device(p) and False)
@@ -112,6 +114,7 @@ class Obj(dbus.service.Object):
     @dbus.service.method(ADAPTER, in_signature="", out_signature="")
     def StopDiscovery(self):
         self.fake.log("StopDiscovery")
+        self.fake.discovering = False
 
     # Device1
     @dbus.service.method(DEVICE, in_signature="", out_signature="",
@@ -292,6 +295,22 @@ class Control(dbus.service.Object):
         o.set(Value=dbus.Array(c["value"], signature="y"))
         return True
 
+    @dbus.service.method(CONTROL, in_signature="sss", out_signature="b")
+    def Advertise(self, mac, uuid, data):
+        """one advert of the peer with service data @data (hex) of @uuid, reported only while
+        a discovery runs, as bluetoothd's D-Bus does (a new device comes with it); False
+        when none runs"""
+        if not self.fake.discovering:
+            return False
+        peer = self.fake.peers[mac.upper()]
+        peer["service_data"] = dbus.Dictionary(
+            {uuid128(uuid): dbus.Array(bytes.fromhex(data), signature="y")}, signature="sv")
+        if peer["path"] in self.fake.objs:
+            self.fake.objs[peer["path"]].set(ServiceData=peer["service_data"])
+        else:
+            self.fake.export_device(peer)
+        return True
+
     @dbus.service.method(CONTROL, in_signature="s", out_signature="")
     def PeerDisconnect(self, mac):
         self.fake.disconnect(self.fake.peers[mac.upper()])
@@ -348,6 +367,7 @@ class Fake:
         self.chars = {}
         self.calls = []
         self.experimental = True
+        self.discovering = False
         self.agents = {}
         self.root = Root(self)
         self.agent_manager = AgentManager(self)
@@ -380,6 +400,8 @@ class Fake:
                      "Adapter": dbus.ObjectPath(ADAPTER_PATH)}
             if peer.get("name"):
                 props["Name"] = peer["name"]
+            if peer.get("service_data"):
+                props["ServiceData"] = peer["service_data"]
             self.add(peer["path"], DEVICE, props)
 
     def connect(self, peer, ok, err):

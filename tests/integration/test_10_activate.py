@@ -7,15 +7,16 @@ fake_mi_device.py: each runs the device side with its own key pair) on a fake bl
   mi32cfg file until MI32Cfg), then Decoded when the next encrypted advert (relayed on
   tele/+/BLE, encrypted with the device's key) decodes; WrongKey for one that does not.
 - A device that refuses (REG_FAILED): one Error sentence, the list untouched.
-- `mi32 activate`: the key and token printed, the MI32Key line; failures exit 1 with the
-  sentence; usage errors exit 2."""
+- `mi32 activate`: the key and token printed, the MI32Key line, then the check on the next
+  encrypted advert (exit 0; 3 when it does not decrypt, 4 when none comes); failures exit 1
+  with the sentence; usage errors exit 2."""
 import json
 import os
 import subprocess
+import sys
 import time
 
 import pytest
-from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from conftest import ROOT
 from test_02_daemon_helpers import TIMEOUT
@@ -26,6 +27,8 @@ from test_07_gatt_commands import FakeBluez
 MAC = "A4:C1:38:00:00:07"
 PLAIN = MAC.replace(":", "")
 PID = 0x055B
+sys.path.insert(0, os.path.join(ROOT, "tests", "activate"))
+import mi_device  # noqa: E402
 
 
 class FakeMi(FakeBluez):
@@ -48,15 +51,8 @@ def fake(tmp_path):
 
 
 def mibeacon_v5(key, mac, pid, cnt, temp10):
-    """An encrypted MiBeacon v5 temperature frame (object 0x1004) as AD structures."""
-    mac_lsb = bytes.fromhex(mac.replace(":", ""))[::-1]
-    ext = (1).to_bytes(3, "little")
-    obj = (0x1004).to_bytes(2, "little") + bytes([2]) + temp10.to_bytes(2, "little", signed=True)
-    head = (0x5058).to_bytes(2, "little") + pid.to_bytes(2, "little") + bytes([cnt])
-    nonce = mac_lsb + head[2:5] + ext
-    sealed = AESCCM(key, tag_length=4).encrypt(nonce, obj, b"\x11")
-    frame = head + mac_lsb + sealed[:-4] + ext + sealed[-4:]
-    sd = b"\x16\x95\xfe" + frame
+    """An encrypted MiBeacon v5 temperature frame (object 0x1004) as AD structures (hex)."""
+    sd = b"\x16\x95\xfe" + mi_device.mibeacon_v5(mac, pid, key, cnt, temp10)
     return (b"\x02\x01\x06" + bytes([len(sd)]) + sd).hex().upper()
 
 
@@ -125,13 +121,26 @@ def test_mi32activate_applies_the_key_and_checks_it(central, fake):
 
 
 def test_wrong_key_is_said(central, fake):
+    """An advert that does not decrypt is no verdict at once (a sensor may repeat one made
+    before it was bound): a good one after it is Decoded; when none comes within the grace
+    (ACTIVATION_CHECK_GRACE_S, 30 s), WrongKey."""
     sub, _ = central
     fake.ctl.MiDevice(MAC, "standard", "")
     command(sub, "act", "MI32Activate", "0")  # the slot form
     results(sub, "act", is_status("Done"))
     relay(sub, mibeacon_v5(bytes(16), MAC, PID, 2, 215))
-    bad = results(sub, "act", is_status("WrongKey"))[-1]
-    assert "does not decrypt with the new key" in bad["Reason"]
+    relay(sub, mibeacon_v5(bytes.fromhex(fake.result()["bindkey"]), MAC, PID, 3, 215))
+    results(sub, "act", is_status("Decoded"))
+    assert not [m for m in sub.payloads("stat/act/RESULT") if '"WrongKey"' in m]
+    fake.ctl.MiDevice(MAC, "standard", "")
+    start = time.monotonic()
+    command(sub, "act", "MI32Activate", "0")
+    results(sub, "act", lambda o: o.get("MI32Activate") == "Done" and
+            o["Key"] == fake.result()["bindkey"])
+    relay(sub, mibeacon_v5(bytes(16), MAC, PID, 4, 215))
+    bad = results(sub, "act", is_status("WrongKey"), timeout=TIMEOUT + 30)[-1]
+    assert "do not decrypt with the new key (none did for 30 s)" in bad["Reason"], bad
+    assert time.monotonic() - start >= 30
 
 
 def test_device_refuses_list_untouched(central, fake):
@@ -161,23 +170,83 @@ def run_cli(mi32_bin, fake, *args):
                           capture_output=True, text=True, timeout=TIMEOUT)
 
 
-def test_cli_prints_key_and_token(mi32_bin, fake):
+def test_cli_prints_key_and_token_then_checks_it(mi32_bin, fake):
+    """The key, token and MI32Key line come first (stdout flushed); then the tool watches the
+    sensor's adverts through bluetoothd's discovery (DuplicateData: every advert): one made
+    before the binding does not decrypt, the next, sealed with the key the device derived,
+    does: exit 0."""
     fake.ctl.MiDevice(MAC, "standard", "registered")
-    p = run_cli(mi32_bin, fake, MAC)
-    assert p.returncode == 0, p.stderr
-    dev = fake.result()
-    assert f"Bind key:   {dev['bindkey']}\n" in p.stdout
-    assert f"Token:      {dev['token']} " in p.stdout
-    assert "Device id:  blt.1.1pds65t394801\n" in p.stdout
-    assert f"MI32Key {dev['bindkey']}{PLAIN}\n" in p.stdout
-    assert p.stderr.startswith("mi32 activate: Activation registers the device here and "
-                               "unbinds it from Mi Home")
-    assert "mi32 activate: exchanging keys\n" in p.stderr
+    p = cli(mi32_bin, fake, MAC)
+    try:
+        out = read_until(p.stdout, "MI32Key")
+        said = read_until(p.stderr, "waiting up to 600 s for the sensor's next encrypted")
+        assert "check the key" in said[-1] and "Ctrl-C ends the wait" in said[-1], said
+        dev = fake.result()
+        # first an advert the sensor made before it was bound (another key): not the verdict
+        stale = mi_device.mibeacon_v5(MAC, PID, bytes(16), 9, 100)
+        end = time.monotonic() + TIMEOUT
+        while not fake.ctl.Advertise(MAC, "fe95", stale.hex()):  # the discovery is asked for
+            assert time.monotonic() < end, "no discovery"
+            time.sleep(0.05)
+        frame = mi_device.mibeacon_v5(MAC, PID, bytes.fromhex(dev["bindkey"]), 1, 215)
+        cnt = 0
+        while p.poll() is None:  # a sensor repeats its advert; the tool takes the first
+            assert cnt < 500, "the tool never took the advert"
+            fake.ctl.Advertise(MAC, "fe95", frame.hex())
+            cnt += 1
+            time.sleep(0.05)
+        rest, err = p.communicate(timeout=TIMEOUT)
+    finally:
+        p.kill()
+    out = "".join(out) + rest
+    assert p.returncode == 0, err
+    assert f"Bind key:   {dev['bindkey']}\n" in out
+    assert f"Token:      {dev['token']} " in out
+    assert "Device id:  blt.1.1pds65t394801\n" in out
+    assert f"MI32Key {dev['bindkey']}{PLAIN}\n" in out
+    assert out.endswith("Check:      the sensor's next encrypted advert decrypted: "
+                        "Temperature 21.5 °C\n"), out
+    said = "".join(said)
+    assert said.startswith("mi32 activate: Activation registers the device here and "
+                           "unbinds it from Mi Home")
+    assert "mi32 activate: exchanging keys\n" in said
+    calls = str(fake.ctl.Calls()).split(";")
+    assert "SetDiscoveryFilter le DuplicateData" in calls and calls[-1] == "StopDiscovery", \
+        calls
+
+
+def test_cli_check_wrong_key_and_no_advert(mi32_bin, fake):
+    """The sensor's encrypted adverts do not decrypt with the key (another app bound it again
+    meanwhile): exit 3 and the sentence at the end of the check's time (after the first
+    failure it waits up to 30 s for one that does); no advert in time: exit 4, key printed.
+    A stale advert followed by a good one is the real-stack test's case."""
+    fake.ctl.MiDevice(MAC, "standard", "")
+    p = cli(mi32_bin, fake, "--check-timeout", "2", MAC)
+    try:
+        read_until(p.stdout, "MI32Key")
+        read_until(p.stderr, "waiting up to 2 s")
+        frame = mi_device.mibeacon_v5(MAC, PID, bytes(16), 1, 215)
+        while p.poll() is None:
+            fake.ctl.Advertise(MAC, "fe95", frame.hex())
+            time.sleep(0.05)
+        _, err = p.communicate(timeout=TIMEOUT)
+    finally:
+        p.kill()
+    assert p.returncode == 3, err
+    assert err.endswith("mi32 activate: the sensor's encrypted adverts do not decrypt with "
+                        "this key: activate it again\n"), err
+    fake.ctl.MiDevice(MAC, "standard", "")
+    r = run_cli(mi32_bin, fake, "--check-timeout", "1", MAC)
+    assert r.returncode == 4, r.stderr
+    assert f"Bind key:   {fake.result()['bindkey']}\n" in r.stdout
+    assert r.stderr.endswith("mi32 activate: no encrypted advert from the sensor in time: "
+                             "the key above is unchecked\n"), r.stderr
+    assert run_cli(mi32_bin, fake, "--check-timeout", "x", MAC).returncode == 2
 
 
 def test_cli_legacy(mi32_bin, fake):
     fake.ctl.MiDevice(MAC, "legacy", "")
-    p = run_cli(mi32_bin, fake, "--legacy", "--pid", "950", MAC)
+    p = run_cli(mi32_bin, fake, "--legacy", "--pid", "950", "--check-timeout", "0", MAC)
     assert p.returncode == 0, p.stderr
     key12 = fake.result()["bindkey"]
     assert f"Beacon key: {key12} " in p.stdout
@@ -254,7 +323,7 @@ def read_until(stream, words):
 
 def test_cli_button(mi32_bin, fake):
     fake.ctl.MiDevice(MAC, "standard", "button")
-    p = cli(mi32_bin, fake, MAC)
+    p = cli(mi32_bin, fake, "--check-timeout", "0", MAC)
     try:
         said = read_until(p.stderr, "press the button")
         assert said[-1] == ("mi32 activate: press the button on the sensor (hold its pair "

@@ -11,14 +11,17 @@ cut short leaves hci0 a stale GATT cache of hci1 that the next test's connection
 import json
 import os
 import subprocess
+import sys
 import time
-
-from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 import rs
 from test_8_gatt import CENTRAL, PEER, advertising_again, start_mi32, tell
 
-HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mi_peer.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+HELPER = os.path.join(HERE, "mi_peer.py")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "activate"))
+import mi_device  # noqa: E402
+
 PID = 0x055B
 TIMEOUT = 120  # a discovery, a connection and ~30 GATT exchanges; seconds in the VM
 
@@ -57,12 +60,7 @@ def activate(env, m, opts=None):
 
 def mibeacon_v5(key, cnt, temp10):
     """AD structures: flags and an encrypted MiBeacon v5 temperature frame (object 0x1004)"""
-    mac_lsb = bytes.fromhex(PEER.replace(":", ""))[::-1]
-    ext = (1).to_bytes(3, "little")
-    obj = (0x1004).to_bytes(2, "little") + bytes([2]) + temp10.to_bytes(2, "little", signed=True)
-    head = (0x5058).to_bytes(2, "little") + PID.to_bytes(2, "little") + bytes([cnt])
-    sealed = AESCCM(key, tag_length=4).encrypt(mac_lsb + head[2:5] + ext, obj, b"\x11")
-    sd = b"\x16\x95\xfe" + head + mac_lsb + sealed[:-4] + ext + sealed[-4:]
+    sd = b"\x16\x95\xfe" + mi_device.mibeacon_v5(PEER, PID, key, cnt, temp10)
     return b"\x02\x01\x06" + bytes([len(sd)]) + sd
 
 
@@ -114,18 +112,33 @@ def test_button_is_asked_for(env):
     assert done["Key"] == dev["bindkey"] and int(dev["busy"]) >= 1, (done, dev)
 
 
-def test_cli_gets_the_same_key(env):
+def test_cli_gets_the_same_key_and_checks_it(env):
+    """`mi32 activate` prints the key the device derived, then watches the sensor's adverts
+    through bluetoothd's discovery on hci0 and decrypts the next encrypted one with it."""
     p = mi_peer(env, "standard", "registered")
     advertising_again(env)
-    r = subprocess.run([rs.MI32, "activate", "--hci", "hci0", PEER], capture_output=True,
-                       text=True, timeout=TIMEOUT * rs.SLOW)
-    with open(os.path.join(env.logdir, "activate.log"), "w") as f:
-        f.write(r.stdout + r.stderr)
-    assert r.returncode == 0, r.stderr
+    cli = rs.Proc("activate", [rs.MI32, "activate", "--hci", "hci0", PEER], env.logdir)
+    env.procs.append(cli)
+    cli.wait_for(r"^For a running mi32: MI32Key", TIMEOUT, stream="out")
     dev = stored(p)
-    assert f"Bind key:   {dev['bindkey']}\n" in r.stdout
-    assert f"Token:      {dev['token']} " in r.stdout
-    assert "Device id:  blt.1.1pds65t394801\n" in r.stdout  # its own DID, kept
+    out = [t for s, t in cli.lines if s == "out"]
+    assert f"Bind key:   {dev['bindkey']}" in out, out
+    assert any(t.startswith(f"Token:      {dev['token']} ") for t in out), out
+    assert "Device id:  blt.1.1pds65t394801" in out  # its own DID, kept
+    cli.wait_for(r"waiting up to 600 s for the sensor's next encrypted advert", 30,
+                 stream="err")
+    # hci1 now sends what a bound sensor sends: frames encrypted with its new key
+    tell(p, "stop-adv")
+    env.adv.advertise(PEER, mibeacon_v5(bytes.fromhex(dev["bindkey"]), 1, 215))
+    end = rs.deadline(60)
+    while cli.p.poll() is None and time.monotonic() < end:
+        if cli.wait_for(r"^Check: ", 4, stream="out", quiet=True):
+            break
+        env.adv.rearm()
+    assert cli.wait_exit(30) == 0, "exit code"
+    check = cli.wait_for(r"^Check: .*", 5, stream="out").group(0)
+    assert check == ("Check:      the sensor's next encrypted advert decrypted: "
+                     "Temperature 21.5 °C"), check
 
 
 def test_failures(env):
