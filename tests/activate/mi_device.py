@@ -29,18 +29,6 @@ DID_NONCE = bytes(range(0x10, 0x1c))
 OLD_DID = b"\x00blt.1.1pds65t394801"
 
 
-def mibeacon_v5(mac, pid, key, cnt, temp10):
-    """FE95 service data (after the UUID) of an encrypted MiBeacon v5 frame from @mac
-    ("AA:BB:..") carrying a temperature (object 0x1004, @temp10 tenths of a degree), sealed
-    with the 16-byte bind @key as a bound sensor sends it"""
-    mac_lsb = bytes.fromhex(mac.replace(":", ""))[::-1]
-    ext = (1).to_bytes(3, "little")
-    obj = (0x1004).to_bytes(2, "little") + bytes([2]) + temp10.to_bytes(2, "little", signed=True)
-    head = (0x5058).to_bytes(2, "little") + pid.to_bytes(2, "little") + bytes([cnt])
-    sealed = AESCCM(key, tag_length=4).encrypt(mac_lsb + head[2:5] + ext, obj, b"\x11")
-    return head + mac_lsb + sealed[:-4] + ext + sealed[-4:]
-
-
 def parse_opts(opts):
     """"a,b=1" → {"a": "", "b": "1"}"""
     o = {}

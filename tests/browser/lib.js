@@ -7,13 +7,14 @@ const fs = require('fs');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
+const { spawn, execFile, execFileSync } = require('child_process');
 const { chromium } = require('playwright-core');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MI32 = process.env.MI32_BIN || path.join(ROOT, 'build', 'mi32');
 const SHOTS = process.env.MI32_SCREENSHOTS || path.join(path.dirname(MI32), 'screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const MOSQUITTO = '/usr/sbin/mosquitto';
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'mi32-browser-'));
 
 function freePort() {
@@ -72,6 +73,16 @@ function hasMac(data, mac) {
 function readCfg(file) { return JSON.parse(fs.readFileSync(file, 'utf8')); }
 function writeCfg(file, list) { fs.writeFileSync(file, JSON.stringify(list)); }
 
+/* SIGTERM, up to 5 s to exit, then SIGKILL; a child never started or gone is a no-op */
+async function terminate(proc) {
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
+  if (!proc || gone()) return;
+  const done = new Promise(r => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await Promise.race([done, new Promise(r => setTimeout(r, 5000))]);
+  if (!gone()) proc.kill('SIGKILL');
+}
+
 class Daemon {
   constructor(opts) { this.opts = opts; this.log = ''; }
   async start() {
@@ -105,13 +116,7 @@ class Daemon {
     this.base = 'http://127.0.0.1:' + this.port;
     return this;
   }
-  async stop() {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    const done = new Promise(r => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    await Promise.race([done, new Promise(r => setTimeout(r, 5000))]);
-    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-  }
+  stop() { return terminate(this.proc); }
   async json(p, init) {
     const r = await fetch(this.base + p, init);
     return { status: r.status, body: await r.json() };
@@ -149,6 +154,62 @@ class FakeBluez {
     }
     if (this.bus) this.bus.kill('SIGTERM');
   }
+}
+
+/* Debian's mosquitto on a free loopback port, configured as tests/integration/conftest.py
+ * does; ready when its log says it runs (it opens its listeners before it says so).
+ * mosquitto_pub/_sub (mosquitto-clients) talk to it. */
+class Broker {
+  async start() {
+    this.port = await freePort();
+    const conf = path.join(TMP, 'mosquitto-' + this.port + '.conf');
+    fs.writeFileSync(conf, 'listener ' + this.port + ' 127.0.0.1\nallow_anonymous true\npersistence false\n' +
+      'log_dest stderr\n');
+    this.log = '';
+    this.proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc.stderr.on('data', d => { this.log += d; });
+    await new Promise((resolve, reject) => {
+      const limit = setTimeout(() => done(new Error('mosquitto did not say it runs: ' + this.log)), 10000);
+      const on = () => { if (/mosquitto version \S+ running/.test(this.log)) done(); };
+      const exit = c => done(new Error('mosquitto exited (' + c + '): ' + this.log));
+      const done = e => {
+        clearTimeout(limit);
+        this.proc.stderr.off('data', on);
+        this.proc.off('exit', exit);
+        if (e) reject(e); else resolve();
+      };
+      this.proc.stderr.on('data', on);
+      this.proc.once('exit', exit);
+    });
+    return this;
+  }
+  /* the daemon's options to use this broker under @topic */
+  args(topic) { return ['--mqtt-host', '127.0.0.1', '--mqtt-port', String(this.port), '--topic', topic]; }
+  /* the first message on @topic (a retained one at once), within 90 s */
+  first(topic) {
+    return run1('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(this.port), '-t', topic, '-C', '1', '-W', '90']);
+  }
+  /* publish at QoS 1: the broker has the message when this resolves */
+  pub(topic, payload) {
+    return run1('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(this.port), '-q', '1', '-t', topic, '-m', payload]);
+  }
+  stop() { return terminate(this.proc); }
+}
+
+/* a command's standard output, trimmed; rejects with its standard error when it fails */
+function run1(cmd, args) {
+  return new Promise((resolve, reject) => execFile(cmd, args, { encoding: 'utf8' }, (e, out, err) => {
+    if (e) reject(new Error(cmd + ': ' + (err || e.message))); else resolve(out.trim());
+  }));
+}
+
+/* An encrypted MiBeacon v5 advert (AD hex) of @mac with @key (hex) as a bound sensor sends it:
+ * tests/activate/mibeacon_seal.py, the encoder the Python tests use. @temp10 in 0.1 °C,
+ * @hum10 (optional) in 0.1 %. */
+function mibeacon(key, mac, pid, cnt, temp10, hum10) {
+  const args = [path.join(ROOT, 'tests', 'activate', 'mibeacon_seal.py'), key, mac, pid, String(cnt), String(temp10)];
+  if (hum10 !== undefined) args.push(String(hum10));
+  return run1('/usr/bin/python3', args);
 }
 
 function firstLine(stream) {
@@ -235,5 +296,5 @@ async function run(setup, teardown) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { MI32, SHOTS, TMP, simulate, reshape, hasMac, readCfg, writeCfg, Daemon, FakeBluez, browser, page, shot,
-  test, assert, eq, run };
+module.exports = { MI32, SHOTS, TMP, simulate, reshape, hasMac, readCfg, writeCfg, Daemon, FakeBluez, Broker, mibeacon,
+  browser, page, shot, test, assert, eq, run };

@@ -7,6 +7,9 @@
 //           every sensor is heard at once (SSE: one widget redrawn per update, the flash);
 //   locked: a web password (login refused/accepted) and the mi32cfg editor round trip
 //           with a restart.
+// Some tests start their own: activate drives MI32Activate against a fake bluetoothd, and
+// feeds the sensor's adverts, sealed with the key made during the test, through a mosquitto
+// (--mqtt-raw-in) to see its widget turn live.
 // Usage: node run.js   (MI32_BIN, MI32_SCREENSHOTS, CHROMIUM from the environment)
 'use strict';
 const fs = require('fs');
@@ -468,24 +471,46 @@ test('homekit: the unpaired bridge shows its setup code and a QR code that is th
   }
 });
 
-test('activate: /activate lists the sensor without a key, Activate shows each step, asks for the button and applies the key', async ctx => {
+test('activate: /activate lists the sensor without a key, Activate shows each step, asks for the button, applies the key, and the widget turns live', async ctx => {
   const fb = await new L.FakeBluez().start();
-  let d = null;
+  let d = null, mq = null;
   try {
+    mq = await new L.Broker().start();
     /* a sensor that wants its button pressed: BUSY until MiPress */
-    fb.ctl('MiDevice', 'A4:C1:38:00:00:07', 'standard', 'button');
+    const MACC = 'A4:C1:38:00:00:07';
+    fb.ctl('MiDevice', MACC, 'standard', 'button');
     const a = L.simulate('act', 60);
     const cfg = L.readCfg(a.cfg);
     cfg.push({ MAC: 'A4C138000007', PID: '055b', key: '', name: 'Porch', feat: 143 });
     L.writeCfg(a.cfg, cfg);
+    /* the replay cannot hold adverts sealed with a key made during the test (ECDH): the
+     * sensor's adverts come the way other nodes relay theirs, on tele/<node>/BLE */
     d = await new L.Daemon({ capture: a.cap, mi32cfg: a.cfg, fast: true,
-      args: ['--dbus-address', fb.address, '--gatt-timeout', '3'] }).start();
+      args: ['--dbus-address', fb.address, '--gatt-timeout', '3', ...mq.args('porchnode'),
+        '--mqtt-raw-in', 'tele/+/BLE'] }).start();
+    /* "Online" (retained) goes out after the daemon's subscriptions: tele/+/BLE is taken */
+    eq(await mq.first('tele/porchnode/LWT'), 'Online', 'the daemon on the broker');
+    const relay = async (key, cnt, t10, h10) => mq.pub('tele/othernode/BLE', JSON.stringify({
+      Node: 'othernode', MAC: 'A4C138000007', AddrType: 0, RSSI: -61, Evt: 0, Time: Date.now(),
+      AD: await L.mibeacon(key, MACC, '055b', cnt, t10, h10) }));
+    /* the dashboard, open all along: first the sensor as Mi Home left it, heard but sealed
+     * with a key nobody here knows */
+    const dash = await L.page(ctx.browser, 'desktop');
+    await dash.goto(d.base + '/m32');
+    const box = '#grid .box[data-name="Porch"]';
+    await relay(require('crypto').randomBytes(16).toString('hex'), 1, 198, 612);
+    await dash.waitForFunction(b => {
+      const e = document.querySelector(b);
+      return e && e.classList.contains('dim') && /No known key/.test(e.querySelector('.kl').textContent);
+    }, box);
+    await dash.$eval(box, e => e.scrollIntoView());
+    await L.shot(dash, 'activate-widget-nokey');
     const p = await L.page(ctx.browser, 'desktop');
     const posts = [];
     p.on('request', r => { if (r.url().endsWith('/cm')) posts.push([r.method(), r.headers()['x-csrf-token'] || '', r.postData()]); });
     await p.goto(d.base + '/activate');
     assert(/unbinds it from Mi Home/.test(await p.textContent('#warning')), 'the warning first');
-    const row = 'tr[data-mac="A4:C1:38:00:00:07"]';
+    const row = 'tr[data-mac="' + MACC + '"]';
     await p.waitForSelector(row);
     eq(await p.textContent(row + ' td'), 'Porch', 'the sensor by its name');
     /* only sensors that need a key and have none */
@@ -498,21 +523,44 @@ test('activate: /activate lists the sensor without a key, Activate shows each st
     assert(/^press the button on the sensor .*waiting up to 60 s$/.test(await ask.textContent()), 'the button step: ' + await ask.textContent());
     eq(await ask.evaluate(li => li.classList.contains('warn')), true, 'the button step stands out');
     await L.shot(p, 'activate-button');
-    fb.ctl('MiPress', 'A4:C1:38:00:00:07');
+    fb.ctl('MiPress', MACC);
     await p.waitForFunction(r => /Done: the key is in use/.test(document.querySelector(r + ' ol').textContent), row);
     const steps = await p.$$eval(row + ' ol li', lis => lis.map(l => l.textContent));
     assert(steps.includes('exchanging keys') && steps.includes('logging in with the new token to check it'),
       'the steps: ' + JSON.stringify(steps));
     eq(posts.length, 1, 'one POST /cm');
     assert(posts[0][0] === 'POST' && posts[0][1].length >= 16, 'a POST with the CSRF token');
-    eq(decodeURIComponent(posts[0][2].replace(/\+/g, ' ')), 'cmnd=MI32Activate A4:C1:38:00:00:07', 'the command');
-    const key = /bindkey=([0-9a-f]{32})/.exec(fb.ctl('MiResult', 'A4:C1:38:00:00:07'))[1];
-    const porch = (await d.json('/api/sensors')).body.sensors.find(s => s.mac === 'A4C138000007');
+    eq(decodeURIComponent(posts[0][2].replace(/\+/g, ' ')), 'cmnd=MI32Activate ' + MACC, 'the command');
+    const key = /bindkey=([0-9a-f]{32})/.exec(fb.ctl('MiResult', MACC))[1];
+    let porch = (await d.json('/api/sensors')).body.sensors.find(s => s.mac === 'A4C138000007');
     assert(porch.flags.has_key && porch.bindkey.toLowerCase() === key, 'the device\'s key is in use');
+    assert(!porch.values.some(v => v.k === 'Temperature'), 'no reading yet: nothing decoded before the next advert');
     await L.shot(p, 'activate');
+    /* the sensor's next advert, sealed with the key the device derived: 23.4 °C, 56.7 % */
+    await relay(key, 2, 234, 567);
+    /* a wrong key ends the wait too (the widget says so): the assertions below then fail */
+    const w = await dash.waitForFunction(b => {
+      const e = document.querySelector(b), kl = e && e.querySelector('.kl');
+      if (kl && /Wrong key/.test(kl.textContent)) return { kl: kl.textContent, dim: e.classList.contains('dim') };
+      const t = e && e.querySelector('[data-k="Temperature"]'), h = e && e.querySelector('[data-k="Humidity"]');
+      return t && h && { kl: kl.textContent, dim: e.classList.contains('dim'), t: t.firstChild.textContent, h: h.firstChild.textContent };
+    }, box).then(h => h.jsonValue());
+    eq(w, { kl: 'key ' + porch.bindkey, dim: false, t: '23.4', h: '56.7' }, 'the Porch widget live');
+    await dash.$eval(box, e => e.scrollIntoView());
+    await L.shot(dash, 'activate-widget-live');
+    porch = (await d.json('/api/sensors')).body.sensors.find(s => s.mac === 'A4C138000007');
+    const val = k => (porch.values.find(v => v.k === k) || {}).v;
+    assert(porch.flags.seen && porch.flags.has_key && !porch.flags.wrong_key && !porch.dim, 'the API: ' + JSON.stringify(porch.flags));
+    eq([val('Temperature'), val('Humidity')], [23.4, 56.7], 'the reading in the API');
+    /* and the check MI32Activate waits for: the next advert decoded with the new key */
+    await p.waitForFunction(r => /Live: its adverts decode|Wrong key/.test(document.querySelector(r + ' ol').textContent), row);
+    const last = await p.$$eval(row + ' ol li', lis => lis[lis.length - 1].textContent);
+    assert(/^Live: its adverts decode with the new key/.test(last), 'the check on /activate: ' + last);
     eq(p.errors, [], 'no page errors');
+    eq(dash.errors, [], 'no page errors on the dashboard');
   } finally {
     if (d) await d.stop();
+    if (mq) await mq.stop();
     await fb.stop();
   }
 });

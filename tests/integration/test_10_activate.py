@@ -24,11 +24,12 @@ from test_03_mqtt_publish import Sub, command, start_node, stop, wait_online
 from test_03_mqtt_relay import idle_capture
 from test_07_gatt_commands import FakeBluez
 
+sys.path.insert(0, os.path.join(ROOT, "tests", "activate"))
+import mibeacon_seal  # noqa: E402
+
 MAC = "A4:C1:38:00:00:07"
 PLAIN = MAC.replace(":", "")
 PID = 0x055B
-sys.path.insert(0, os.path.join(ROOT, "tests", "activate"))
-import mi_device  # noqa: E402
 
 
 class FakeMi(FakeBluez):
@@ -51,9 +52,14 @@ def fake(tmp_path):
 
 
 def mibeacon_v5(key, mac, pid, cnt, temp10):
-    """An encrypted MiBeacon v5 temperature frame (object 0x1004) as AD structures (hex)."""
-    sd = b"\x16\x95\xfe" + mi_device.mibeacon_v5(mac, pid, key, cnt, temp10)
-    return (b"\x02\x01\x06" + bytes([len(sd)]) + sd).hex().upper()
+    """An encrypted MiBeacon v5 temperature frame (object 0x1004) as AD hex."""
+    sealed = mibeacon_seal.advert(key, mac, pid, cnt, mibeacon_seal.temperature(temp10))
+    return sealed.hex().upper()
+
+
+def frame_sd(key, cnt, temp10):
+    """The same frame as bluetoothd's Device1.ServiceData carries it (after the UUID)."""
+    return mibeacon_seal.service_data(key, MAC, PID, cnt, mibeacon_seal.temperature(temp10))
 
 
 def relay(sub, ad):
@@ -183,12 +189,12 @@ def test_cli_prints_key_and_token_then_checks_it(mi32_bin, fake):
         assert "check the key" in said[-1] and "Ctrl-C ends the wait" in said[-1], said
         dev = fake.result()
         # first an advert the sensor made before it was bound (another key): not the verdict
-        stale = mi_device.mibeacon_v5(MAC, PID, bytes(16), 9, 100)
+        stale = frame_sd(bytes(16), 9, 100)
         end = time.monotonic() + TIMEOUT
         while not fake.ctl.Advertise(MAC, "fe95", stale.hex()):  # the discovery is asked for
             assert time.monotonic() < end, "no discovery"
             time.sleep(0.05)
-        frame = mi_device.mibeacon_v5(MAC, PID, bytes.fromhex(dev["bindkey"]), 1, 215)
+        frame = frame_sd(bytes.fromhex(dev["bindkey"]), 1, 215)
         cnt = 0
         while p.poll() is None:  # a sensor repeats its advert; the tool takes the first
             assert cnt < 500, "the tool never took the advert"
@@ -225,7 +231,7 @@ def test_cli_check_wrong_key_and_no_advert(mi32_bin, fake):
     try:
         read_until(p.stdout, "MI32Key")
         read_until(p.stderr, "waiting up to 2 s")
-        frame = mi_device.mibeacon_v5(MAC, PID, bytes(16), 1, 215)
+        frame = frame_sd(bytes(16), 1, 215)
         while p.poll() is None:
             fake.ctl.Advertise(MAC, "fe95", frame.hex())
             time.sleep(0.05)

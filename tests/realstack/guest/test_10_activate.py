@@ -18,10 +18,10 @@ import rs
 from test_8_gatt import CENTRAL, PEER, advertising_again, start_mi32, tell
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELPER = os.path.join(HERE, "mi_peer.py")
 sys.path.insert(0, os.path.join(HERE, "..", "..", "activate"))
-import mi_device  # noqa: E402
+import mibeacon_seal  # noqa: E402
 
+HELPER = os.path.join(HERE, "mi_peer.py")
 PID = 0x055B
 TIMEOUT = 120  # a discovery, a connection and ~30 GATT exchanges; seconds in the VM
 
@@ -60,8 +60,7 @@ def activate(env, m, opts=None):
 
 def mibeacon_v5(key, cnt, temp10):
     """AD structures: flags and an encrypted MiBeacon v5 temperature frame (object 0x1004)"""
-    sd = b"\x16\x95\xfe" + mi_device.mibeacon_v5(PEER, PID, key, cnt, temp10)
-    return b"\x02\x01\x06" + bytes([len(sd)]) + sd
+    return mibeacon_seal.advert(key, PEER, PID, cnt, mibeacon_seal.temperature(temp10))
 
 
 def test_activate_then_the_adverts_decrypt(env):
