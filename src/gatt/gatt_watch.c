@@ -6,10 +6,10 @@
  * those whose data changed. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gatt/gatt_int.h"
-#include "util/hex.h"
 #include "util/log.h"
 
 static int on_start_reply(sd_bus_message *m, void *data, sd_bus_error *e)
