@@ -2,7 +2,8 @@
 /* test_gatt_watch.c — gatt_watch() against the fake org.bluez: the discovery it asks for
  * (LE, DuplicateData), the watched device's service data (a new device's first advert
  * with its object, then each advert), other devices and 128-bit UUIDs passed over, one
- * watch at a time, and the discovery stopped by gatt_unwatch(). */
+ * watch at a time, the discovery stopped by gatt_unwatch(), and asked for again when
+ * bluetoothd restarts. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,10 +113,35 @@ static void watch(void **state)
 	assert_int_equal(s.n, 3);
 }
 
+/* bluetoothd restarts during a watch: its discovery went with it, and the watch asks the
+ * new one for a discovery once its tree is there */
+static void watch_survives_restart(void **state)
+{
+	static const uint8_t mac[6] = { 0xA4, 0xC1, 0x38, 0x00, 0x00, 0x07 };
+	struct t *t = *state;
+	struct seen s = { 0 };
+	uint64_t end;
+
+	assert_int_equal(gatt_watch(t->g, mac, on_adv, &s), 0);
+	fakebus_stop_fake(&t->fb);
+	assert_true(run_until_ready(t, false));
+	assert_int_equal(fakebus_start_fake(&t->fb), 0);
+	assert_true(run_until_ready(t, true));
+	assert_int_equal(fakebus_ctl(&t->fb, NULL, "AddPeer", "sss", PEER, "public", "ok"), 0);
+	end = clock_mono_us() + WAIT_MS * 1000ull;
+	while (!advertise(t, PEER, "fe95", "5830") && clock_mono_us() < end)
+		sd_event_run(t->ev, 10000);
+	assert_true(run_until_seen(t, &s, 1));
+	assert_int_equal(s.uuid, 0xfe95);
+	assert_int_equal(calls(t, "StartDiscovery"), 1); /* the new bluetoothd's log */
+	gatt_unwatch(t->g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(watch, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(watch_survives_restart, setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
