@@ -872,7 +872,12 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
 	if (ctx->op > 200) {
 		if (g->exiting || bus_open(g) < 0)
 			return -ENOTCONN;
-		if (!bluez_present(g->bz))
+		/* while bluetoothd's tree loads (a script's set-up right after the daemon
+		 * started) the server's ops wait for it, as the client's do: bluetoothd's
+		 * presence registers what they asked for. 231 and 233 ask the adapter now. */
+		if (!bluez_present(g->bz) &&
+		    (!bluez_loading(g->bz) || ctx->op == GATT_OP_OWN_ADDR ||
+		     ctx->op == GATT_OP_NAME))
 			return -EHOSTDOWN;
 		return gatt__server_run(g, ctx, cb, user_data);
 	}

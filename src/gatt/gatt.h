@@ -166,7 +166,8 @@ int gatt_run(struct gatt *g, const struct gatt_ctx *ctx, gatt_fn cb, void *user_
  * their mac is the central's (display order) where bluetoothd says it. A refusal by
  * bluetoothd ends the waiting op with GATT_ERR_WRITE and sends 229 with the reason. When
  * bluetoothd restarts, the services and the advertisement are registered again. Returns as
- * for the client ops, plus -EOPNOTSUPP. */
+ * for the client ops, plus -EOPNOTSUPP; while bluetoothd's tree is still loading, 201, 202,
+ * 211 and 232 are taken (registered once it is there), 231 and 233 give -EHOSTDOWN. */
 
 /* Withdraw the advertisement and the services and forget them (the seed's
  * BLE.serv_cb(nil)); no callback of the server is called again. */

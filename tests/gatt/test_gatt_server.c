@@ -413,6 +413,33 @@ static void bluetoothd_restart(void **state)
 	assert_true(until_ctl(t, "AppHandles", NULL, "6e400003-b5a3-f393-e0a9-e50e24dcca9e=12"));
 }
 
+/* A script sets its server up as the daemon starts, before bluetoothd's tree is loaded:
+ * 211 and 201 wait for it (the client's ops do too) and are registered once it is there;
+ * 233 needs the adapter at once and says bluetoothd is not there yet. */
+static void ops_before_the_tree(void **state)
+{
+	struct t *t = *state;
+	struct gatt_opts o = { .connect_timeout_ms = 3000, .bus_address = t->fb.address };
+	struct gatt_ctx c;
+
+	gatt_free(t->g);
+	assert_int_equal(gatt_new(t->ev, &o, &t->g), 0);
+	sctx(&c, GATT_OP_CHR, NUS, NUS_TX, "00");
+	assert_int_equal(run(t, &c), 0);
+	assert_false(gatt_ready(t->g)); /* the loading was still under way */
+	sctx(&c, GATT_OP_NAME, NULL, NULL, "6d693332");
+	assert_int_equal(run(t, &c), -EHOSTDOWN);
+	sctx(&c, GATT_OP_ADV, NULL, NULL, "0201061107" "9ecadc240ee5a9e093f3a3b50100406e");
+	assert_int_equal(run(t, &c), 0);
+	assert_true(run_until_n(t, 2));
+	assert_int_equal(t->res[0].op, 211);
+	assert_int_equal(t->res[1].op, 201);
+	assert_int_equal(t->res[1].error, GATT_OK);
+	assert_true(until_ctl(t, "Advertised", NULL,
+			      "peripheral 11079ecadc240ee5a9e093f3a3b50100406e -"));
+	assert_true(until_ctl(t, "AppHandles", NULL, "6e400003-b5a3-f393-e0a9-e50e24dcca9e=12"));
+}
+
 /* ---- stop, cancel --------------------------------------------------------------------- */
 
 static void stop_and_cancel(void **state)
@@ -494,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(parameters_name_address, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bluetoothd_restart, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(ops_before_the_tree, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(stop_and_cancel, setup, fixture_teardown),
 	};
 
