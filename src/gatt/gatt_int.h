@@ -111,6 +111,8 @@ static inline bool oneshot(const struct job *j)
 }
 
 /* gatt.c */
+/* The peer's Device1: the object we connected, else the one with its address. */
+const struct bluez_obj *gatt__device(struct conn *c);
 /* The current job ends with @error (a one-shot disconnects first); its callback runs. */
 void gatt__finish(struct conn *c, int error);
 void gatt__start_timer(struct conn *c, uint64_t us);
@@ -118,6 +120,14 @@ void gatt__stop_timer(struct conn *c);
 /* A method reply: 0, or -EIO with the D-Bus error's name in @err_name (logged). */
 int gatt__call_done(sd_bus_message *m, struct conn *c, const char **err_name);
 struct sub *gatt__sub_find(struct conn *c, const char *path);
+
+/* gatt_connect.c: the link of the job at the head of @c's queue (CONN_CONNECTING; then
+ * gatt.c's device events, or gatt__finish with GATT_ERR_CONNECT); the device turned up in
+ * our discovery; Device1.Connect on c->dev; our discovery ends. */
+void gatt__connect_dev(struct conn *c);
+void gatt__connect_found(struct conn *c, const struct bluez_obj *d);
+void gatt__call_connect(struct conn *c);
+void gatt__stop_discovery(struct conn *c);
 
 /* gatt_watch.c: the hooks from gatt.c. A connection's discovery ends by setting the
  * watch's filter again instead of stopping (bluetoothd has one discovery per client). */
