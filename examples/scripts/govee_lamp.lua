@@ -3,14 +3,17 @@
 -- checksum) written to the lamp with BLE.run(12) (write, then disconnect).
 --
 -- Set LAMP to the lamp's MAC and address type (1 random, as the seed's). The seed's
--- commands gpower, bright, color, scene and music are functions of this script's state:
---   Script @govee_lamp.lua gpower(1)          on (0 off)
---   Script @govee_lamp.lua bright(128)        brightness 0-255
---   Script @govee_lamp.lua color("FF000000")  RRGGBB + one byte the seed sends first
---   Script @govee_lamp.lua scene(3)
---   Script @govee_lamp.lua music("0F000000")  (the seed: "does not work at all")
--- A bad argument is an error with the reason; the lamp's answer is logged ("success!", or
--- the error code: 8 = the lamp refused the frame). The Mi Dashboard shows what was sent.
+-- commands are commands of the daemon (mi32.add_cmd, Tasmota's add_cmd): on the console,
+-- over MQTT (cmnd/<topic>/gpower) and HTTP (/cm, POST) alike:
+--   gpower 1            on (0 off)
+--   bright 128          brightness 0-255
+--   color FF000000      RRGGBB + one byte the seed sends first
+--   scene 3
+--   music 0F000000      (the seed: "does not work at all")
+-- Each answers {"gpower":"Done"} once the frame is on its way, or {"gpower":"Error",
+-- "Reason":...} for a bad argument (nothing is written); the lamp's answer is logged
+-- ("success!", or the error code: 8 = the lamp refused the frame). The Mi Dashboard shows
+-- what was sent.
 local LAMP = { mac = "AABBCCDDEEFF", type = 1 }
 
 -- Berry: class GOVEE : Driver ... var buf
@@ -65,42 +68,53 @@ end
 
 gv = GOVEE.new(LAMP.mac, LAMP.type)
 
--- Berry's int(payload) of a command's payload: a number, or the error that names it
+-- Berry's int(payload) of a command's payload: a number, or nil and the reason
 local function int(cmd, payload, max)
   local n = math.tointeger(tonumber(payload))
   if not n or n < 0 or n > max then
-    error(string.format("%s %s: a whole number 0-%d", cmd, tostring(payload), max), 0)
+    return nil, string.format("%s %s: a whole number 0-%d", cmd, payload, max)
   end
   return n
 end
 
--- four bytes as 8 hex digits (the seed's bytes(payload) and its rgb[0..3])
+-- four bytes as 8 hex digits (the seed's bytes(payload) and its rgb[0..3]), or nil and why
 local function rgb4(cmd, payload)
-  local s = tostring(payload)
-  if not s:match("^%x+$") or #s ~= 8 then
-    error(string.format("%s %s: 8 hex digits, e.g. FF000000", cmd, s), 0)
+  if not payload:match("^%x+$") or #payload ~= 8 then
+    return nil, string.format("%s %s: 8 hex digits, e.g. FF000000", cmd, payload)
   end
-  return bytes(s)
+  return bytes(payload)
 end
 
-function gpower(payload)
-  local on = int("gpower", payload, 1)
+-- the seed returned 'error' for a bad argument: here the reply says why
+function gv_power(cmd, idx, payload, payload_json)
+  local on, why = int(cmd, payload, 1)
+  if not on then
+    return mi32.resp_cmnd_error(why)
+  end
   gv:clr()
   gv.buf[2] = 1 -- power cmd
   gv.buf[3] = on
   gv:writeBuf(on == 1 and "on" or "off")
+  mi32.resp_cmnd_done()
 end
 
-function bright(payload)
-  local b = int("bright", payload, 255)
+function gv_bright(cmd, idx, payload, payload_json)
+  local b, why = int(cmd, payload, 255)
+  if not b then
+    return mi32.resp_cmnd_error(why)
+  end
   gv:clr()
   gv.buf[2] = 4 -- brightness
   gv.buf[3] = b
   gv:writeBuf("brightness " .. b)
+  mi32.resp_cmnd_done()
 end
 
-function color(payload)
-  local rgb = rgb4("color", payload)
+function gv_rgb(cmd, idx, payload, payload_json)
+  local rgb, why = rgb4(cmd, payload)
+  if not rgb then
+    return mi32.resp_cmnd_error(why)
+  end
   print(rgb)
   gv:clr()
   gv.buf[2] = 5 -- color
@@ -110,19 +124,27 @@ function color(payload)
   gv.buf[6] = rgb[1]
   gv.buf[7] = rgb[2]
   gv:writeBuf("color " .. rgb:slice(0, 2):tohex())
+  mi32.resp_cmnd_done()
 end
 
-function scene(payload)
-  local n = int("scene", payload, 255)
+function gv_scn(cmd, idx, payload, payload_json)
+  local n, why = int(cmd, payload, 255)
+  if not n then
+    return mi32.resp_cmnd_error(why)
+  end
   gv:clr()
   gv.buf[2] = 5 -- color
   gv.buf[3] = 4 -- scene
   gv.buf[4] = n
   gv:writeBuf("scene " .. n)
+  mi32.resp_cmnd_done()
 end
 
-function music(payload)
-  local rgb = rgb4("music", payload)
+function gv_mus(cmd, idx, payload, payload_json)
+  local rgb, why = rgb4(cmd, payload)
+  if not rgb then
+    return mi32.resp_cmnd_error(why)
+  end
   print(rgb)
   gv:clr()
   gv.buf[2] = 5 -- color
@@ -133,7 +155,14 @@ function music(payload)
   gv.buf[7] = rgb[2]
   gv.buf[8] = rgb[3]
   gv:writeBuf("music " .. rgb:tohex())
+  mi32.resp_cmnd_done()
 end
+
+mi32.add_cmd("gpower", gv_power) -- only on/off
+mi32.add_cmd("bright", gv_bright) -- brightness 0 - 255
+mi32.add_cmd("color", gv_rgb) -- color 00FF0000 - sometimes the last byte has to be set to something greater 00, usually it should be 00
+mi32.add_cmd("scene", gv_scn) -- scene 0 - ?,
+mi32.add_cmd("music", gv_mus) -- music 00 - 0f + color 000000   -- does not work at all!!!
 
 --   POWER      = 0x01
 --   BRIGHTNESS = 0x04

@@ -464,6 +464,7 @@ static int scripts_start_all(struct daemon *d)
 	if ((r = scripts_new(&o, &d->scripts)) < 0)
 		return r;
 	d->cmd.scripts = d->scripts;
+	d->cmd.script_env = &d->script_env;
 	scripts_start(d->scripts);
 	return 0;
 }
@@ -722,6 +723,7 @@ static void teardown(struct daemon *d)
 {
 	/* the scripts first: they hold callbacks into everything below */
 	d->cmd.scripts = NULL;
+	d->cmd.script_env = NULL;
 	scripts_free(d->scripts);
 	for (unsigned int i = 0; i < d->n_out; i++)
 		if (d->out[i].ops->stop)

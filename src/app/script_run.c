@@ -68,6 +68,7 @@ static unsigned int run(struct scripts_opts *o)
 	if (scripts_new(o, &h) < 0)
 		goto out;
 	cmd.scripts = h;
+	cmd.script_env = &env;
 	scripts_start(h);
 	while (env.timers && sd_event_run(env.ev, UINT64_MAX) >= 0)
 		;

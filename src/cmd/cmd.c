@@ -137,24 +137,33 @@ int cmd_exec(const struct cmd_def *table, size_t n, void *ctx, const char *line,
 	return err;
 }
 
-int cmd_exec_split(const struct cmd_def *table, size_t n, void *ctx, const char *name,
-		   const char *payload, char *out, size_t size)
+int cmd_join(const char *name, const char *payload, char **line, char *out, size_t size)
 {
 	size_t len = strlen(name) + strlen(payload ? payload : "") + 2;
-	char *line = malloc(len);
-	int err;
 
-	if (!line) {
-		snprintf(out, size, "{\"Command\":\"Error\",\"Reason\":\"out of memory\"}");
-		return -ENOMEM;
-	}
+	*line = NULL;
 	/* a name with spaces would smuggle a payload in: MQTT topics can't, but be strict */
 	if (strpbrk(name, " \t=")) {
-		free(line);
 		snprintf(out, size, "{\"Command\":\"Unknown\"}");
 		return -ENOENT;
 	}
-	snprintf(line, len, "%s %s", name, payload ? payload : "");
+	*line = malloc(len);
+	if (!*line) {
+		snprintf(out, size, "{\"Command\":\"Error\",\"Reason\":\"out of memory\"}");
+		return -ENOMEM;
+	}
+	snprintf(*line, len, "%s %s", name, payload ? payload : "");
+	return 0;
+}
+
+int cmd_exec_split(const struct cmd_def *table, size_t n, void *ctx, const char *name,
+		   const char *payload, char *out, size_t size)
+{
+	char *line;
+	int err = cmd_join(name, payload, &line, out, size);
+
+	if (err < 0)
+		return err;
 	err = cmd_exec(table, n, ctx, line, out, size);
 	free(line);
 	return err;

@@ -46,6 +46,11 @@ const struct cmd_def *cmd_lookup(const struct cmd_def *table, size_t n, const ch
 int cmd_exec(const struct cmd_def *table, size_t n, void *ctx, const char *line, char *out,
 	     size_t size);
 
+/* "<name> <payload>" in *@line (malloc'd) for a name and a payload arriving separately (MQTT
+ * topic + payload). Returns 0, or -ENOENT (a name with a space or '=' in it: it would
+ * smuggle a payload in) or -ENOMEM with the reply to send in @out. */
+int cmd_join(const char *name, const char *payload, char **line, char *out, size_t size);
+
 /* As cmd_exec(), for a name and a payload arriving separately (MQTT topic + payload). */
 int cmd_exec_split(const struct cmd_def *table, size_t n, void *ctx, const char *name,
 		   const char *payload, char *out, size_t size);

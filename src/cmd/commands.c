@@ -310,9 +310,15 @@ static int cmd_topic(void *ctx, const struct cmd_req *req, struct jw *w, const c
 static int cmd_backlog(void *ctx, const struct cmd_req *req, struct jw *w, const char **why)
 {
 	static char line[CMD_LINE_MAX + 1], one[CMD_REPLY_MAX];
+	static bool running; /* a command of it (a script's) ran mi32.cmd("Backlog ..."): the
+			      * buffers above are in use */
 	char *save = NULL, *cmd;
 	unsigned int n = 0;
 
+	if (running) {
+		*why = "no Backlog inside a Backlog";
+		return -EINVAL;
+	}
 	if (!req->payload[0]) {
 		*why = "Backlog takes commands separated by \";\"";
 		return -EINVAL;
@@ -333,6 +339,7 @@ static int cmd_backlog(void *ctx, const struct cmd_req *req, struct jw *w, const
 		}
 	}
 	snprintf(line, sizeof(line), "%s", req->payload);
+	running = true;
 	for (cmd = strtok_r(line, ";", &save); cmd; cmd = strtok_r(NULL, ";", &save)) {
 		size_t len;
 
@@ -351,6 +358,7 @@ static int cmd_backlog(void *ctx, const struct cmd_req *req, struct jw *w, const
 			jw_raw(w, one + 1);
 		n++;
 	}
+	running = false;
 	if (!n) {
 		*why = "Backlog takes commands separated by \";\"";
 		return -EINVAL;
@@ -487,18 +495,46 @@ const struct cmd_def commands_table[] = {
 };
 const size_t commands_count = sizeof(commands_table) / sizeof(commands_table[0]);
 
+/* The table's command @line names, or NULL (NULL too without memory: cmd_exec says so). */
+static const struct cmd_def *in_table(const char *line)
+{
+	size_t len = strlen(line) + 1;
+	char *buf = malloc(len);
+	struct cmd_req req;
+	const struct cmd_def *d;
+
+	if (!buf)
+		return NULL;
+	d = cmd_lookup(commands_table, commands_count, line, &req, buf, len);
+	free(buf);
+	return d;
+}
+
 int commands_exec(struct commands_ctx *ctx, const char *line, char *out, size_t size)
 {
+	int rc;
+
+	/* the table's first: a script cannot add a name of it, but a built-in always wins */
+	if (ctx->script_env && !in_table(line) &&
+	    script_commands_exec(ctx, line, out, size, &rc))
+		return rc;
 	return cmd_exec(commands_table, commands_count, ctx, line, out, size);
 }
 
 int commands_exec_split(struct commands_ctx *ctx, const char *name, const char *payload,
 			char *out, size_t size)
 {
-	return cmd_exec_split(commands_table, commands_count, ctx, name, payload, out, size);
+	char *line;
+	int err = cmd_join(name, payload, &line, out, size);
+
+	if (err < 0)
+		return err;
+	err = commands_exec(ctx, line, out, size);
+	free(line);
+	return err;
 }
 
-bool commands_writes(const char *line)
+bool commands_writes(const struct commands_ctx *ctx, const char *line)
 {
 	struct cmd_req req;
 	char buf[CMD_LINE_MAX + 1];
@@ -507,7 +543,9 @@ bool commands_writes(const char *line)
 	if (strlen(line) > CMD_LINE_MAX)
 		return true;
 	d = cmd_lookup(commands_table, commands_count, line, &req, buf, sizeof(buf));
-	return d && (d->flags & CMD_F_WRITES);
+	if (d)
+		return d->flags & CMD_F_WRITES;
+	return script_commands_has(ctx, line);
 }
 
 void commands_set_state_extra(struct commands_ctx *ctx, void (*fn)(void *data, struct jw *w),

@@ -17,6 +17,7 @@ struct gatt;
 struct activate_cmd;
 struct gatt_cmd;
 struct mi32cfg;
+struct script_env;
 struct scripts;
 struct store;
 
@@ -68,21 +69,25 @@ struct commands_ctx {
 	void *hass_data;
 	/* Script (script_commands.c): the daemon's scripts, NULL = scripts are off */
 	struct scripts *scripts;
+	/* the commands the scripts add (mi32.add_cmd), tried after the table's; NULL = none */
+	struct script_env *script_env;
 };
 
 extern const struct cmd_def commands_table[];
 extern const size_t commands_count;
 
-/* Run one command line against @ctx; the JSON reply goes to @out. See cmd_exec(). */
+/* Run one command line against @ctx; the JSON reply goes to @out. See cmd_exec(). A line
+ * that names no command of the table may name one a script added (ctx->script_env). */
 int commands_exec(struct commands_ctx *ctx, const char *line, char *out, size_t size);
 /* The same for a name and a payload arriving separately (MQTT topic + payload). */
 int commands_exec_split(struct commands_ctx *ctx, const char *name, const char *payload,
 			char *out, size_t size);
 
-/* Whether @line names a command that changes state (CMD_F_WRITES). A line longer than
+/* Whether @line names a command that changes state (CMD_F_WRITES), or a command a script of
+ * @ctx added (a script may do anything; @ctx NULL: the table's only). A line longer than
  * CMD_LINE_MAX counts as one: the caller refuses it anyway. */
 #define CMD_LINE_MAX 1024
-bool commands_writes(const char *line);
+bool commands_writes(const struct commands_ctx *ctx, const char *line);
 
 /* Add more members at the end of the State reply (the MQTT sink's "MQTT"); @fn NULL removes
  * them. One hook: a second call replaces the first. */

@@ -4,6 +4,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/script_commands.h"
+#include "script/lib.h"
 #include "script/scripts.h"
 
 int script_commands_script(void *ctx, const struct cmd_req *req, struct jw *w,
@@ -45,4 +46,15 @@ int script_commands_reload(void *ctx, const struct cmd_req *req, struct jw *w,
 	jw_key(w, "ScriptReload");
 	jw_str(w, req->payload);
 	return 0;
+}
+
+bool script_commands_has(const struct commands_ctx *c, const char *line)
+{
+	return c && c->script_env && lib_cmd_has(c->script_env, line);
+}
+
+bool script_commands_exec(struct commands_ctx *c, const char *line, char *out, size_t size,
+			  int *rc)
+{
+	return c->script_env && lib_cmd_exec(c->script_env, line, out, size, rc);
 }

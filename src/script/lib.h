@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* lib.h — the modules a script gets, as globals (Berry's `import X` has no Lua line to port:
  * the names are simply there): `mi32` (Tasmota's `tasmota` object: publish, cmd, timers,
- * log, time; also reachable as `tasmota`), `MI32` (the sensor list: devices, get_name,
- * get_MAC, set_bat/set_hum/set_temp, widget) and `BLE` (lib_ble.c). docs/scripting.md
- * documents each function with the seed's name. */
+ * log, time, and commands of the script's own (lib_cmd.c); also reachable as `tasmota`),
+ * `MI32` (the sensor list: devices, get_name, get_MAC, set_bat/set_hum/set_temp, widget)
+ * and `BLE` (lib_ble.c). docs/scripting.md documents each function with the seed's name. */
 #ifndef MI32_SCRIPT_LIB_H
 #define MI32_SCRIPT_LIB_H
 
@@ -17,6 +17,8 @@
 struct adv;
 struct ble;
 struct commands_ctx;
+struct lib_cmd_call;
+struct lib_cmds;
 struct gatt;
 struct store;
 struct widgets;
@@ -35,6 +37,8 @@ struct script_env {
 	struct gatt *gatt;           /* BLE.run; NULL = GATT is off */
 	unsigned int timers;         /* pending mi32.add_timer()s, over every script */
 	struct ble *ble_listeners;   /* lib_ble.c's: scripts with a BLE.adv_cb */
+	struct lib_cmds *cmds;       /* lib_cmd.c's: scripts with commands (mi32.add_cmd) */
+	struct lib_cmd_call *cmd_call; /* lib_cmd.c's: the script command running now */
 };
 
 /* Open every module in @L with @env (a struct script_env): the scripts_opts.open hook.
@@ -43,6 +47,18 @@ void lib_open(lua_State *L, void *env);
 
 /* Open `mi32` (and `tasmota`, the same table) and `MI32` in @L. */
 void lib_mi32_open(lua_State *L, struct script_env *env);
+
+/* Add mi32.add_cmd, remove_cmd and the resp_cmnd functions (lib_cmd.c) to the `mi32`
+ * table on the top of @L's stack. */
+void lib_cmd_open(lua_State *L, struct script_env *env);
+
+/* Whether @line ("<name>[<idx>] [payload]") names a command a script added. */
+bool lib_cmd_has(struct script_env *env, const char *line);
+
+/* Run @line if it names a command a script added: its JSON reply goes to @out and *@rc is 0
+ * or a negative errno (the callback failed, the script is stopped, ...). Returns false, and
+ * writes nothing, when no script has such a command. */
+bool lib_cmd_exec(struct script_env *env, const char *line, char *out, size_t size, int *rc);
 
 /* Open `BLE` (lib_ble.c) in @L. */
 void lib_ble_open(lua_State *L, struct script_env *env);

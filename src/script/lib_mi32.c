@@ -61,14 +61,27 @@ static void push_cjson(lua_State *L, const cJSON *j)
 	}
 }
 
+static int push_cjson_protected(lua_State *L)
+{
+	push_cjson(L, lua_touserdata(L, 1));
+	return 1;
+}
+
 bool lib_push_json(lua_State *L, const char *json)
 {
 	cJSON *j = cJSON_Parse(json);
+	int status;
 
 	if (!j)
 		return false;
-	push_cjson(L, j);
+	/* the tree is freed even when Lua raises (no memory for a table, too deep): the text
+	 * may come from anyone who can send a command (a script command's payload_json) */
+	lua_pushcfunction(L, push_cjson_protected);
+	lua_pushlightuserdata(L, j);
+	status = lua_pcall(L, 1, 1, 0);
 	cJSON_Delete(j);
+	if (status != LUA_OK)
+		lua_error(L);
 	return true;
 }
 
@@ -614,6 +627,7 @@ void lib_mi32_open(lua_State *L, struct script_env *env)
 	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
 	new_module(L, mi32_fns, env);
+	lib_cmd_open(L, env);
 	/* Tasmota's name for the same one-shot timer */
 	lua_getfield(L, -1, "add_timer");
 	lua_setfield(L, -2, "set_timer");

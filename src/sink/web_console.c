@@ -150,7 +150,7 @@ enum MHD_Result web__route_cm_get(struct web *w, struct MHD_Connection *c, struc
 					"give a command: /cm?cmnd=Status%208");
 	if (strlen(line) > WEB_PARAM_MAX)
 		return web__reply_error(c, MHD_HTTP_BAD_REQUEST, "the command is too long");
-	if (commands_writes(line))
+	if (commands_writes(w->cmds, line))
 		return web__reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 					"this command changes state: send it as POST /cm with "
 					"cmnd=… and the X-CSRF-Token of /api/session");

@@ -76,6 +76,82 @@ def test_scripts_and_script_command_over_mqtt(mi32_bin, demo, broker, tmp_path):
     assert "error: script 10_loop.lua: loading 10_loop.lua: " in log
 
 
+LAMP_LUA = """-- a command with an index and a JSON payload, and one that fails
+state = {}
+mi32.add_cmd("Lamp", function(cmd, idx, payload, json)
+  if type(json) == "table" then
+    state[idx] = json.on
+  elseif payload ~= "" then
+    local n = math.tointeger(tonumber(payload))
+    if not n then return mi32.resp_cmnd_error("on: 0 or 1") end
+    state[idx] = n
+  end
+  mi32.resp_cmnd(string.format('{"%s%d":%s}', cmd, idx, state[idx] or "null"))
+end)
+mi32.add_cmd("Boom", function() error("bang") end)
+"""
+
+
+def test_script_commands_over_mqtt_and_http(mi32_bin, demo, broker, tmp_path):
+    """mi32.add_cmd (Tasmota's tasmota.add_cmd): a script's command answers on the node's
+    topic and the group topic with its index and JSON payload; an error in it is a reply
+    with file:line, counted; over HTTP it is a write like every state change (GET refused,
+    POST needs the password and the CSRF token); ScriptReload takes the old commands away."""
+    from test_05_web_api import Web
+    from test_05_web_auth import login
+
+    script = tmp_path / "lamp.lua"
+    script.write_text(LAMP_LUA)
+    port = free_port()
+    sub = Sub(broker, ["stat/#", "tele/+/LWT"])
+    p = start_node(mi32_bin, broker, tmp_path, "cmd1", "--replay", str(demo["capture"]),
+                   "--mi32cfg", str(tmp_path / "cmd1.mi32cfg"), "--web-port", str(port),
+                   "--web-password", "pw", "--script", str(script))
+    try:
+        wait_online(sub, "cmd1")
+        wait_port(port)
+        t = "cmd1"
+        assert command(sub, t, "Lamp2", '{"on":1}') == {"Lamp2": 1}
+        assert command(sub, t, "lamp2") == {"Lamp2": 1}
+        assert command(sub, t, "LAMP", "x") == {"Lamp": "Error", "Reason": "on: 0 or 1"}
+        # the group topic reaches it as the built-ins
+        n = len(sub.payloads(f"stat/{t}/RESULT"))
+        sub.publish("cmnd/mi32s/Lamp3", "0")
+        assert json.loads(sub.wait_topic(f"stat/{t}/RESULT", n + 1)[n]) == {"Lamp3": 0}
+        r = command(sub, t, "Boom")
+        assert r["Boom"] == "Error" and r["Reason"].endswith("lamp.lua:13: bang"), r
+        by = {s["Name"]: s for s in command(sub, t, "Script")["Script"]["Scripts"]}
+        assert by["lamp.lua"]["Errors"] == 1
+
+        w = Web(p, port, None)
+        auth = "&user=admin&password=pw"
+        # a GET changes nothing, even with the password; reads still answer
+        status, j = w.json("/cm?cmnd=Lamp%201" + auth)
+        assert status == 405 and "send it as POST" in j["error"], j
+        assert w.json("/cm?cmnd=Topic" + auth) == (200, {"Topic": t})
+        assert command(sub, t, "Lamp") == {"Lamp1": None}
+        # POST: the session's token, and the password behind it
+        jar, tok = login(w)
+        assert w.req("/cm", data=b"cmnd=Lamp%201", headers=jar)[0] == 403
+        assert w.req("/cm", data=b"cmnd=Lamp%201", headers={"X-CSRF-Token": tok})[0] == 401
+        assert command(sub, t, "Lamp") == {"Lamp1": None}
+        assert w.json("/cm", data=b"cmnd=Lamp%201",
+                      headers=dict(jar, **{"X-CSRF-Token": tok})) == (200, {"Lamp1": 1})
+        assert command(sub, t, "Lamp") == {"Lamp1": 1}
+
+        # the file without Boom, loaded again: Boom is gone, Lamp is the new state's
+        script.write_text(LAMP_LUA.replace('mi32.add_cmd("Boom"', '-- mi32.add_cmd("Boom"'))
+        assert command(sub, t, "ScriptReload", "lamp.lua") == {"ScriptReload": "lamp.lua"}
+        assert command(sub, t, "Boom") == {"Command": "Unknown"}
+        assert command(sub, t, "Lamp") == {"Lamp1": None}
+    finally:
+        stop(p)
+        sub.close()
+    log = (tmp_path / "cmd1.log").read_text()
+    assert "script lamp.lua: command Lamp added" in log
+    assert "error: script lamp.lua: command Boom: " in log and "lamp.lua:13: bang" in log
+
+
 def test_adv_listener_example(mi32_bin, demo, broker, tmp_path):
     """examples/scripts/adv_listener.lua on the demo fleet: every advert of the watched
     LYWSD03 reaches the script in the seed's buffer layout and goes out on tele/<topic>/ADV."""
@@ -364,7 +440,8 @@ def test_govee_lamp_example(mi32_bin, demo, tmp_path):
     """examples/scripts/govee_lamp.lua (the seed's Govee desk lamp) against the fake
     bluetoothd: each command writes one 20-byte frame (write, then disconnect) that the lamp
     model of the real-stack test (tests/realstack/guest/govee_peer.py) takes, and the lamp's
-    state is what the commands asked for; bad arguments are errors that write nothing."""
+    state is what the commands asked for; bad arguments are errors that write nothing. The
+    commands are the daemon's, as the seed's tasmota.add_cmd made them (`gpower 1`)."""
     import sys
 
     from test_07_gatt_commands import FakeBluez, gatt_daemon
@@ -380,29 +457,30 @@ def test_govee_lamp_example(mi32_bin, demo, tmp_path):
         fake.peer(mac, {SVC: [(CMD, "write", "")]})
         with gatt_daemon(mi32_bin, demo, tmp_path, fake, "--gatt-timeout", "3",
                          "--script", str(script)) as d:
-            s = "Script @govee_lamp.lua "
-            for lua, why in (("gpower(2)", "gpower 2: a whole number 0-1"),
-                             ("bright(-1)", "bright -1: a whole number 0-255"),
-                             ('scene("x")', "scene x: a whole number 0-255"),
-                             ('music("0F")', "music 0F: 8 hex digits, e.g. FF000000")):
-                assert d.cmd(s + lua) == {"Script": "Error", "Reason": why}
+            # the seed's commands are the daemon's (mi32.add_cmd), in any case
+            for line, why in (("gpower 2", "gpower 2: a whole number 0-1"),
+                              ("BRIGHT -1", "bright -1: a whole number 0-255"),
+                              ("scene x", "scene x: a whole number 0-255"),
+                              ("music 0F", "music 0F: 8 hex digits, e.g. FF000000")):
+                name = line.split()[0].lower()
+                assert d.cmd(line) == {name: "Error", "Reason": why}, line
             lamp = Lamp()
-            steps = [("gpower(1)", "power=1 brightness=0 color=000000 mode=none scene=0"),
-                     ("bright(200)", "power=1 brightness=200 color=000000 mode=none scene=0"),
-                     ('color("00FF0001")',
+            steps = [("gpower 1", "power=1 brightness=0 color=000000 mode=none scene=0"),
+                     ("bright 200", "power=1 brightness=200 color=000000 mode=none scene=0"),
+                     ("color 00FF0001",
                       "power=1 brightness=200 color=00ff00 mode=manual scene=0"),
-                     ("scene(7)", "power=1 brightness=200 color=00ff00 mode=scene scene=7"),
-                     ('music("05AABBCC")',
+                     ("Scene 7", "power=1 brightness=200 color=00ff00 mode=scene scene=7"),
+                     ("music 05AABBCC",
                       "power=1 brightness=200 color=aabbcc mode=music scene=7")]
-            for i, (lua, want) in enumerate(steps):
-                assert d.cmd(s + lua) == {"Script": "Done"}, lua
+            for i, (line, want) in enumerate(steps):
+                assert d.cmd(line) == {line.split()[0].lower(): "Done"}, line
                 end = time.monotonic() + 20
                 while len(fake.ctl.Written(mac, CMD).split()) <= i:
-                    assert time.monotonic() < end, f"{lua}: nothing written"
+                    assert time.monotonic() < end, f"{line}: nothing written"
                     time.sleep(0.05)
                 frame, kind = fake.ctl.Written(mac, CMD).split()[i].split("/")
                 assert kind == "request" and lamp.take(bytes.fromhex(frame)) is None, frame
-                assert lamp.state() == want, lua
+                assert lamp.state() == want, line
             assert d.wait_stderr(r"script govee_lamp.lua: success!")
     finally:
         fake.close()

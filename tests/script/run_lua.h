@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* run_lua.h — for the script tests: run a chunk of Lua in a script's state. */
+/* run_lua.h — for the script tests: run a chunk of Lua in a script's state, write a script
+ * file. */
 #ifndef MI32_TEST_RUN_LUA_H
 #define MI32_TEST_RUN_LUA_H
 
@@ -41,6 +42,16 @@ static inline struct script *script_with_lib(const char *name, struct script_env
 	lua_pushlightuserdata(script_lua(s), env);
 	assert_int_equal(script_call(s, 1, 0, "open"), 0);
 	return s;
+}
+
+/* Write @text to the file @path (a script the test loads). */
+static inline void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
 }
 
 #endif

@@ -20,18 +20,10 @@
 #include "cmd/commands.h"
 #include "script/lib.h"
 #include "script/scripts.h"
+#include "run_lua.h"
 
 static char dir[] = "/tmp/mi32-scripts-XXXXXX";
 static char sdir[64], extra[96];
-
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -131,7 +123,7 @@ static void script_command(void **state)
 	assert_string_equal(out, "{\"Script\":\"still here\"}");
 	assert_int_equal(commands_exec(&c, "Script", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "{\"Script\":{\"Scripts\":[{\"Name\":\"console\",\"Errors\":3,"));
-	assert_true(commands_writes("Script 1"));
+	assert_true(commands_writes(&c, "Script 1"));
 	scripts_free(c.scripts);
 }
 
