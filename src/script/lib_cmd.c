@@ -241,7 +241,6 @@ static struct lib_cmd_call *call_of(lua_State *L, const char *fn)
 
 	if (!c)
 		luaL_error(L, "mi32.%s: only while a command of a script runs (mi32.add_cmd)", fn);
-	c->responded = true;
 	return c;
 }
 
@@ -266,6 +265,7 @@ static int l_resp_cmnd(lua_State *L)
 		return luaL_error(L, "mi32.resp_cmnd: the reply is longer than %d bytes",
 				  (int)c->size - 1);
 	memcpy(c->out, json, len + 1);
+	c->responded = true; /* only now: a refused reply (caught by a pcall) is none */
 	return 0;
 }
 
@@ -274,6 +274,7 @@ static int resp_value(lua_State *L, const char *fn, const char *val, const char 
 	struct lib_cmd_call *c = call_of(L, fn);
 
 	reply(c->out, c->size, c->name, val, strlen(val), why);
+	c->responded = true;
 	return 0;
 }
 
@@ -304,6 +305,7 @@ static int l_resp_cmnd_str(lua_State *L)
 	struct lib_cmd_call *c = call_of(L, "resp_cmnd_str");
 
 	reply(c->out, c->size, c->name, s, len, NULL);
+	c->responded = true;
 	return 0;
 }
 

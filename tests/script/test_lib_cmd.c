@@ -135,6 +135,8 @@ static void replies(void **state)
 		{ "mi32.resp_cmnd_failed()", "{\"R\":\"Failed\"}" },
 		{ "mi32.resp_cmnd_str('a\\nb')", "{\"R\":\"a\\nb\"}" },
 		{ "tasmota.resp_cmnd('{\"R\":{\"v\":[1,2]}}')", "{\"R\":{\"v\":[1,2]}}" },
+		/* a refused reply caught by a pcall is no reply */
+		{ "pcall(mi32.resp_cmnd, 'x')", "{\"R\":\"Done\"}" },
 		/* the last reply wins, as Tasmota's response buffer */
 		{ "mi32.resp_cmnd_error(); mi32.resp_cmnd_done()", "{\"R\":\"Done\"}" },
 		/* none: the callback returned without an error (Tasmota: {"Command":"Error"}) */
