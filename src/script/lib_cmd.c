@@ -164,23 +164,19 @@ static int check_name(lua_State *L, const char *fn, struct lib_cmds *self)
 static int l_add_cmd(lua_State *L)
 {
 	struct lib_cmds *c = cmds_of(L);
-	int i = check_name(L, "mi32.add_cmd", c);
+	int i = check_name(L, "mi32.add_cmd", c), ref;
 
 	luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (i < 0 && c->n == CMDS_MAX)
 		return luaL_error(L, "mi32.add_cmd: a script has %d commands at most", CMDS_MAX);
 	lua_settop(L, 2);
-	if (i < 0) {
-		i = (int)c->n;
-		c->refs[i] = LUA_NOREF;
-	}
 	/* the ref first: it may fail for memory, and then nothing has changed */
-	{
-		int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-
+	ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (i < 0)
+		i = (int)c->n;
+	else
 		luaL_unref(L, LUA_REGISTRYINDEX, c->refs[i]);
-		c->refs[i] = ref;
-	}
+	c->refs[i] = ref;
 	snprintf(c->names[i], sizeof(c->names[i]), "%s", lua_tostring(L, 1));
 	c->defs[i] = (struct cmd_def){ c->names[i], NULL, CMD_F_INDEXED | CMD_F_WRITES, NULL };
 	if ((unsigned int)i == c->n) {

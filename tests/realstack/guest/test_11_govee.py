@@ -48,9 +48,10 @@ def start(env, broker=None):
 
 
 def call(env, m, line):
-    """The command @line on mi32's console once hci1 advertises again: its reply."""
+    """The command @line on mi32's console once hci1 advertises again: its reply (keyed by
+    the name as the script registered it, lower case, whatever the case typed)."""
     g8.advertising_again(env)
-    return m.command(line)
+    return m.command(line, key=line.split()[0].lower())
 
 
 def script(m, lua):
