@@ -451,7 +451,7 @@ static int scripts_start_all(struct daemon *d)
 			.max_errors = 10,
 		},
 		.dir = dir, .files = d->cfg.scripts.v, .n_files = d->cfg.scripts.n,
-		.open = lib_open, .open_data = &d->script_env,
+		.open = lib_open, .open_data = &d->script_env, .status = lib_status,
 	};
 	int r;
 

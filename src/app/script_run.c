@@ -65,6 +65,7 @@ static unsigned int run(struct scripts_opts *o)
 	env.cmd = &cmd;
 	o->open = lib_open;
 	o->open_data = &env;
+	o->status = lib_status;
 	if (scripts_new(o, &h) < 0)
 		goto out;
 	cmd.scripts = h;

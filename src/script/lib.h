@@ -17,8 +17,10 @@
 struct adv;
 struct ble;
 struct commands_ctx;
+struct jw;
 struct lib_cmd_call;
 struct lib_cmds;
+struct script;
 struct gatt;
 struct store;
 struct widgets;
@@ -45,12 +47,19 @@ struct script_env {
  * Raises a Lua error on failure (call it protected). */
 void lib_open(lua_State *L, void *env);
 
+/* The members the modules add to script @s's object in the status (scripts_opts.status):
+ * "Commands", the names it added with mi32.add_cmd. */
+void lib_status(const struct script *s, struct jw *w, void *env);
+
 /* Open `mi32` (and `tasmota`, the same table) and `MI32` in @L. */
 void lib_mi32_open(lua_State *L, struct script_env *env);
 
 /* Add mi32.add_cmd, remove_cmd and the resp_cmnd functions (lib_cmd.c) to the `mi32`
  * table on the top of @L's stack. */
 void lib_cmd_open(lua_State *L, struct script_env *env);
+
+/* "Commands":[...]: the names script @s added, in the order added, as a member in @w. */
+void lib_cmd_status(struct script_env *env, const struct script *s, struct jw *w);
 
 /* Whether @line ("<name>[<idx>] [payload]") names a command a script added. */
 bool lib_cmd_has(struct script_env *env, const char *line);

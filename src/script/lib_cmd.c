@@ -329,6 +329,19 @@ static int call_fn(lua_State *L)
 	return 0;
 }
 
+void lib_cmd_status(struct script_env *env, const struct script *s, struct jw *w)
+{
+	const struct lib_cmds *c = env ? env->cmds : NULL;
+
+	while (c && c->s != s)
+		c = c->next;
+	jw_key(w, "Commands");
+	jw_arr_begin(w);
+	for (unsigned int i = 0; c && i < c->n; i++)
+		jw_str(w, c->names[i]);
+	jw_arr_end(w);
+}
+
 bool lib_cmd_has(struct script_env *env, const char *line)
 {
 	size_t len = strlen(line) + 1;

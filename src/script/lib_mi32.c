@@ -642,6 +642,11 @@ void lib_mi32_open(lua_State *L, struct script_env *env)
 	lua_setglobal(L, "cb");
 }
 
+void lib_status(const struct script *s, struct jw *w, void *env)
+{
+	lib_cmd_status(env, s, w);
+}
+
 void lib_open(lua_State *L, void *env)
 {
 	lib_mi32_open(L, env);

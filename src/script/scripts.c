@@ -386,6 +386,8 @@ void scripts_status(const struct scripts *h, struct jw *w)
 		jw_uint(w, (st->mem + 1023) / 1024);
 		jw_key(w, "Stopped");
 		jw_bool(w, st->stopped);
+		if (h->o.status)
+			h->o.status(h->v[i].s, w, h->o.open_data);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -23,6 +23,9 @@ struct scripts_opts {
 	 * Runs inside a protected call; returns nothing, raises a Lua error on failure. */
 	void (*open)(lua_State *L, void *data);
 	void *open_data;
+	/* optional: more members of each script's object in the status (the commands it added),
+	 * with open_data */
+	void (*status)(const struct script *s, struct jw *w, void *data);
 };
 
 /* Returns 0 with *@out set, or -ENOMEM. Nothing runs yet. */
@@ -46,7 +49,8 @@ int scripts_eval(struct scripts *h, const char *code, struct jw *reply, const ch
 int scripts_reload(struct scripts *h, const char *name, const char **why);
 
 /* The status: {"Scripts":[{"Name","Errors","LastError","Slow","Timeouts","MaxMs","MemKB",
- * "Stopped"}...],"Errors":N} as members of the object open in @w. */
+ * "Stopped", and what the status hook adds}...],"Errors":N} as members of the object open in
+ * @w. */
 void scripts_status(const struct scripts *h, struct jw *w);
 
 /* Every script, the console's too once a Script line made it. */

@@ -121,7 +121,7 @@ def test_script_commands_over_mqtt_and_http(mi32_bin, demo, broker, tmp_path):
         r = command(sub, t, "Boom")
         assert r["Boom"] == "Error" and r["Reason"].endswith("lamp.lua:13: bang"), r
         by = {s["Name"]: s for s in command(sub, t, "Script")["Script"]["Scripts"]}
-        assert by["lamp.lua"]["Errors"] == 1
+        assert by["lamp.lua"]["Errors"] == 1 and by["lamp.lua"]["Commands"] == ["Lamp", "Boom"]
 
         w = Web(p, port, None)
         auth = "&user=admin&password=pw"
@@ -143,6 +143,8 @@ def test_script_commands_over_mqtt_and_http(mi32_bin, demo, broker, tmp_path):
         script.write_text(LAMP_LUA.replace('mi32.add_cmd("Boom"', '-- mi32.add_cmd("Boom"'))
         assert command(sub, t, "ScriptReload", "lamp.lua") == {"ScriptReload": "lamp.lua"}
         assert command(sub, t, "Boom") == {"Command": "Unknown"}
+        by = {s["Name"]: s for s in command(sub, t, "Script")["Script"]["Scripts"]}
+        assert by["lamp.lua"]["Commands"] == ["Lamp"]
         assert command(sub, t, "Lamp") == {"Lamp1": None}
     finally:
         stop(p)

@@ -290,7 +290,7 @@ static void reload(void **state)
 	struct fixture *f = *state;
 	char dir[] = "/tmp/mi32-cmds-XXXXXX", path[64], *files[] = { path };
 	struct scripts_opts o = { .lim = SCRIPT_LIMITS_DEFAULT, .files = files, .n_files = 1,
-				  .open = lib_open, .open_data = &f->env };
+				  .open = lib_open, .open_data = &f->env, .status = lib_status };
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/k.lua", dir);
@@ -314,6 +314,11 @@ static void reload(void **state)
 	assert_int_equal(exec(f, "self"), 0);
 	assert_string_equal(f->out, "{\"ScriptReload\":\"Error\",\"Reason\":\"a script cannot "
 				    "reload itself\"}");
+	/* the status names each script's commands */
+	assert_int_equal(exec(f, "Script"), 0);
+	assert_non_null(strstr(f->out, "\"Name\":\"k.lua\","));
+	assert_non_null(strstr(f->out, "\"Stopped\":false,\"Commands\":[\"New\",\"Self\"]}"));
+	assert_non_null(strstr(f->out, "\"Stopped\":false,\"Commands\":[\"Con\"]}"));
 	scripts_free(f->cmd.scripts);
 	f->cmd.scripts = NULL;
 	assert_null(f->env.cmds);
