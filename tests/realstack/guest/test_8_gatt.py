@@ -61,8 +61,20 @@ def advertising_again(env):
     a radio waits for the next advert, and the kernel then stays in that attempt until its
     own time-out (LE Create Connection Cancel: -EBUSY) and bluetoothd's Connect hangs."""
     def ready():
+        m = rs.Mgmt()
+        try:
+            links = m.connections(0) + m.connections(1)
+        finally:
+            m.close()
         lines = env.btmon.text().splitlines()
+        ups = sum(1 for i in range(len(lines) - 2) if "[hci1]" in lines[i] and
+                  "Connection Complete" in lines[i + 1] and "Success" in lines[i + 2])
         heads = [(i, ln) for i, ln in enumerate(lines) if "HCI Event: Disconnect" in ln]
+        # no link is up for the kernel, but btmon has not shown every one going down yet
+        # (a test's first one-shot: "no disconnection yet" used to pass as ready); a link
+        # a test keeps up (a subscription) is no reason to wait
+        if not links and ups != len([1 for _, ln in heads if "[hci1]" in ln]):
+            return False
         down = [i for i, ln in heads if "[hci1]" in ln]
         if len(down) != len([i for i, ln in heads if "[hci0]" in ln]):
             return False  # hci1 has not seen the last disconnection yet
