@@ -98,14 +98,10 @@ static void send_status(struct activate_cmd *p, const char *status, const char *
 static void on_store(const struct store_event *ev, void *user_data)
 {
 	struct activate_cmd *p = user_data;
-	bool values = false;
 
 	if ((int)ev->slot != p->slot)
 		return;
-	for (unsigned int i = 0; i < STORE_TYPE_WORDS; i++)
-		values |= ev->updated[i] != 0;
-	/* an advert that did not decrypt is an update too (heard, RSSI), without values */
-	if (ev->kind == STORE_EVENT_UPDATE && values) {
+	if (ev->kind == STORE_EVENT_UPDATE && store_types_any(ev->updated)) {
 		send_status(p, "Decoded", "Check", "the next advert from the sensor decoded with "
 			    "the new key");
 		cmd_free(p);

@@ -89,6 +89,16 @@ static inline bool store_type_has(const uint64_t set[STORE_TYPE_WORDS], unsigned
 	return type < 64 * STORE_TYPE_WORDS && (set[type / 64] >> (type % 64)) & 1;
 }
 
+/* Whether @set holds any reading type: an UPDATE without one carried no values (an advert
+ * that did not decrypt is "heard" too) */
+static inline bool store_types_any(const uint64_t set[STORE_TYPE_WORDS])
+{
+	for (unsigned int i = 0; i < STORE_TYPE_WORDS; i++)
+		if (set[i])
+			return true;
+	return false;
+}
+
 typedef void (*store_event_fn)(const struct store_event *ev, void *user_data);
 
 /* Create a store; @cfg NULL = STORE_CONFIG_DEFAULT. Options start at their defaults

@@ -288,7 +288,8 @@ static void nested(void **state)
 static void reload(void **state)
 {
 	struct fixture *f = *state;
-	char dir[] = "/tmp/mi32-cmds-XXXXXX", path[64], *files[] = { path };
+	/* a scripts folder of the test's own (mkdtemp fills in the X), as test_script.c */
+	char dir[] = "/tmp/mi32-cmds-XXXXXX", path[128], *files[] = { path };
 	struct scripts_opts o = { .lim = SCRIPT_LIMITS_DEFAULT, .files = files, .n_files = 1,
 				  .open = lib_open, .open_data = &f->env, .status = lib_status };
 
